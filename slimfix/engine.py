@@ -1,0 +1,114 @@
+"""The fix loop: check, apply non-overlapping fixes, re-parse, verify, repeat.
+
+Every pass is verified before the next one starts: the new text must parse, parser
+directives must be unchanged, and every instruction that no edit touched must be the
+same instruction (same raw text, same meaning to BuildKit) in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .fixes import Applicability, Fix, apply_edits
+from .rules import Finding, Rule, RuleContext
+from .syntax import Dockerfile, Instruction, ParseError, TriviaKind, parse
+
+MAX_PASSES = 10
+
+
+class FixError(Exception):
+    """A rule produced output that failed verification: a slimfix bug, never written."""
+
+
+@dataclass
+class FixOutcome:
+    source: str
+    output: str
+    findings: list[Finding]  # on the source
+    remaining: list[Finding]  # on the output
+    applied: list[Finding] = field(default_factory=list)  # whose fixes were applied
+    passes: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return self.output != self.source
+
+
+def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
+          context_dir: Path | None = None) -> list[Finding]:
+    ctx = RuleContext(doc, path, context_dir)
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(rule().check(ctx))
+    return sorted(findings, key=lambda f: (f.start, f.code, f.end))
+
+
+def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability = Applicability.SAFE,
+                 path: Path | None = None, context_dir: Path | None = None,
+                 max_passes: int = MAX_PASSES) -> FixOutcome:
+    """Raises ParseError when ``text`` does not parse and FixError when a fix fails
+    verification or the loop does not converge."""
+    threshold = max(threshold, Applicability.UNSAFE)
+    doc = parse(text)
+    findings = check(doc, rules, path, context_dir)
+    outcome = FixOutcome(text, text, findings, findings)
+    current = findings
+    for _ in range(max_passes):
+        chosen: list[tuple[Finding, Fix]] = []
+        for f in current:
+            if f.fix is None or f.fix.applicability < threshold:
+                continue
+            if any(f.fix.conflicts_with(other) for _, other in chosen):
+                continue  # waits for the next pass, re-checked on the new text
+            chosen.append((f, f.fix))
+        if not chosen:
+            outcome.output = doc.text
+            outcome.remaining = current
+            return outcome
+        applied = apply_edits(doc.text, [e for _, fx in chosen for e in fx.edits])
+        codes = ", ".join(sorted({f.code for f, _ in chosen}))
+        try:
+            new_doc = parse(applied.text)
+        except ParseError as exc:
+            raise FixError(f"fix by {codes} produced a file that does not parse ({exc})") from None
+        problem = verify(doc, new_doc, applied.targets, applied.regions)
+        if problem:
+            raise FixError(f"fix by {codes} failed verification: {problem}")
+        outcome.applied += [f for f, _ in chosen]
+        outcome.passes += 1
+        doc = new_doc
+        current = check(doc, rules, path, context_dir)
+    raise FixError(f"fixes did not converge after {max_passes} passes")
+
+
+def _touched(inst: Instruction, regions: list[tuple[int, int]]) -> bool:
+    a, b = inst.span.start, inst.span.end
+    for s, e in regions:
+        if s == e:
+            if a < s < b:
+                return True
+        elif s < b and a < e:
+            return True
+    return False
+
+
+def verify(old: Dockerfile, new: Dockerfile, targets: list[tuple[int, int]],
+           regions: list[tuple[int, int]]) -> str | None:
+    """None when ``new`` differs from ``old`` only in the instructions edits touched."""
+    def directives(doc: Dockerfile) -> list[str]:
+        return [doc.text[n.span.start : n.span.end] for n in doc.nodes
+                if getattr(n, "kind", None) is TriviaKind.DIRECTIVE]
+
+    if directives(old) != directives(new) or old.escape != new.escape:
+        return "parser directives changed"
+    before = [i for i in old.instructions if not _touched(i, targets)]
+    after = [i for i in new.instructions if not _touched(i, regions)]
+    if len(before) != len(after):
+        return f"{len(before)} untouched instructions became {len(after)}"
+    for a, b in zip(before, after):
+        if a.text != b.text or a.signature() != b.signature():
+            return f"line {a.start_line}: untouched instruction {a.keyword} changed"
+        if a.stage != b.stage:
+            return f"line {a.start_line}: {a.keyword} moved to another stage"
+    return None

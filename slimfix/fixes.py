@@ -1,0 +1,96 @@
+"""Edits, fixes and their applicability; applying a set of fixes to a text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Applicability(IntEnum):
+    """Ordered so that ``fix.applicability >= threshold`` selects what to apply."""
+
+    DISPLAY_ONLY = 0  # shown, never applied
+    UNSAFE = 1  # applied with --unsafe-fixes
+    SAFE = 2  # applied by --write
+
+    def __str__(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Edit:
+    """Replace ``start..end`` of the file text (both offsets into the original)."""
+
+    start: int
+    end: int
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad edit range {self.start}..{self.end}")
+
+    @classmethod
+    def insert(cls, at: int, text: str) -> "Edit":
+        return cls(at, at, text)
+
+    @classmethod
+    def delete(cls, start: int, end: int) -> "Edit":
+        return cls(start, end, "")
+
+
+@dataclass(frozen=True)
+class Fix:
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        edits = tuple(sorted(self.edits))
+        if not edits:
+            raise ValueError("a fix needs at least one edit")
+        for a, b in zip(edits, edits[1:]):
+            # Two insertions at one point would have no defined order.
+            if b.start < a.end or (a.start == a.end == b.start == b.end):
+                raise ValueError(f"overlapping edits {a} and {b}")
+        object.__setattr__(self, "edits", edits)
+
+    @property
+    def start(self) -> int:
+        return self.edits[0].start
+
+    @property
+    def end(self) -> int:
+        return max(e.end for e in self.edits)
+
+    def conflicts_with(self, other: "Fix") -> bool:
+        """Fixes conflict when any edits overlap or touch: the later one waits a pass."""
+        return any(a.start <= b.end and b.start <= a.end for a in self.edits for b in other.edits)
+
+
+@dataclass
+class Applied:
+    text: str
+    regions: list[tuple[int, int]] = field(default_factory=list)  # new-text spans of edits
+    targets: list[tuple[int, int]] = field(default_factory=list)  # old-text spans of edits
+
+
+def apply_edits(text: str, edits: list[Edit]) -> Applied:
+    """Apply disjoint edits; record where each landed in the new text."""
+    edits = sorted(edits)
+    out: list[str] = []
+    pos = 0
+    shift = 0
+    applied = Applied("")
+    for e in edits:
+        if e.start < pos:
+            raise ValueError(f"overlapping edit {e}")
+        out.append(text[pos : e.start])
+        out.append(e.text)
+        new_start = e.start + shift
+        applied.regions.append((new_start, new_start + len(e.text)))
+        applied.targets.append((e.start, e.end))
+        shift += len(e.text) - (e.end - e.start)
+        pos = e.end
+    out.append(text[pos:])
+    applied.text = "".join(out)
+    return applied

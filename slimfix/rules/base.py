@@ -1,0 +1,91 @@
+"""What a rule is, what it reports, and what it sees of a file."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Iterable
+
+from ..fixes import Applicability, Edit, Fix
+from ..shell import RunShell, read_run
+from ..syntax import Dockerfile, Instruction
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    start: int  # file offsets of what the finding is about
+    end: int
+    fix: Fix | None = None
+    note: str | None = None  # why the fix was withheld, or advice
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None and self.fix.applicability > Applicability.DISPLAY_ONLY
+
+
+@dataclass
+class RuleContext:
+    """One file as the rules see it. Shell views are read once and shared."""
+
+    doc: Dockerfile
+    path: Path | None = None
+    context_dir: Path | None = None
+    _runs: dict[int, RunShell | None] = field(default_factory=dict)
+
+    def run(self, inst: Instruction) -> RunShell | None:
+        if inst.index not in self._runs:
+            self._runs[inst.index] = read_run(inst)
+        return self._runs[inst.index]
+
+
+class Rule:
+    """A rule: its code, name and summary, documentation in the class docstring with
+    the sections of DOC_SECTIONS, and ``check``, which yields findings."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    hadolint: ClassVar[tuple[str, ...]] = ()
+    fix_safety: ClassVar[Applicability | None] = Applicability.SAFE
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def sections(cls) -> dict[str, str]:
+        """The documentation split on its ``## Heading`` lines."""
+        out: dict[str, str] = {}
+        current = None
+        for line in cls.documentation().splitlines():
+            m = re.match(r"^## (.+?)\s*$", line)
+            if m:
+                current = m.group(1)
+                out[current] = ""
+            elif current is not None:
+                out[current] += line + "\n"
+        return {k: v.strip() for k, v in out.items()}
+
+    def finding(self, inst: Instruction, message: str, *, edits: Iterable[Edit] = (),
+                applicability: Applicability | None = None, note: str | None = None) -> Finding:
+        """A finding on ``inst``; with edits, a fix of the rule's own safety unless
+        ``applicability`` says otherwise."""
+        edits = tuple(edits)
+        fix = None
+        if edits:
+            fix = Fix(edits, applicability if applicability is not None else self.fix_safety, message)
+        return Finding(self.code, message, inst.span.start, _first_line_end(inst), fix, note)
+
+
+def _first_line_end(inst: Instruction) -> int:
+    return inst.lines[0].content_end

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..runedit import CannotEdit, append_command
+from ..shell.packages import is_apt_install, is_apt_update
+from ..syntax import Instruction
+from .base import Finding, Rule, RuleContext
+from .guards import mounted, non_posix_shell
+
+CLEANUP = "rm -rf /var/lib/apt/lists/*"
+
+
+class AptListsCleanup(Rule):
+    """
+    ## What it does
+    Finds a RUN that runs `apt-get update` and installs packages but never removes
+    `/var/lib/apt/lists/*`, and appends `&& rm -rf /var/lib/apt/lists/*` to it.
+
+    ## Why is this bad?
+    `apt-get update` downloads the package lists (tens of megabytes) into
+    `/var/lib/apt/lists`. Whatever a RUN leaves on disk is stored in its layer for good:
+    deleting the lists in a later RUN hides them but saves nothing. They must go in the
+    same RUN that fetched them.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+    ```
+
+    ## Fix safety
+    Safe. The cleanup is added to the same RUN as the update, before a trailing shell
+    comment, in the file's continuation style, escape character and line endings. No
+    fix is offered (the finding is still reported) when a later RUN of the stage, a
+    stage built from this one or an ONBUILD trigger installs with apt without its own
+    update (it would fail without the lists), when the shell cannot be read, when the
+    RUN ends in a background job, or when a heredoc script has no `set -e`. The rule is
+    silent under a cache or tmpfs mount of `/var/lib/apt/lists`, after a SHELL that is
+    not a POSIX shell, and for exec-form RUNs.
+    """
+
+    code = "SF102"
+    name = "apt-lists-cleanup"
+    summary = "Remove /var/lib/apt/lists/* in the RUN that ran apt-get update"
+    hadolint = ("DL3009",)
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        doc = ctx.doc
+        for inst in doc.instructions:
+            run = ctx.run(inst)
+            if run is None or non_posix_shell(doc, inst) or mounted(inst, "/var/lib/apt/lists"):
+                continue
+            if _mentions_lists(inst):
+                continue
+            if run.unsupported:
+                if "apt-get update" in inst.args or "apt update" in inst.args:
+                    yield self.finding(inst, "apt lists are left in the layer",
+                                       note=f"not fixed: the shell could not be read ({run.unsupported})")
+                continue
+            commands = run.commands()
+            if not any(is_apt_update(c) for c in commands) or not any(is_apt_install(c) for c in commands):
+                continue
+            message = "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"
+            later = _later_apt_without_update(ctx, inst)
+            if later is not None:
+                yield self.finding(inst, message, note=f"not fixed: line {later.start_line} installs "
+                                   "with apt without its own update and needs these lists")
+                continue
+            try:
+                edit = append_command(doc, inst, run, CLEANUP)
+            except CannotEdit as exc:
+                yield self.finding(inst, message, note=f"not fixed: {exc}")
+                continue
+            yield self.finding(inst, message, edits=[edit])
+
+
+def _mentions_lists(inst: Instruction) -> bool:
+    """Any removal of the lists already there counts; being wrong here costs nothing."""
+    bodies = "".join(h.content for h in inst.heredocs)
+    return "/var/lib/apt/lists" in inst.effective.args + bodies
+
+
+def _later_apt_without_update(ctx: RuleContext, inst: Instruction) -> Instruction | None:
+    doc = ctx.doc
+    stage = doc.stage_of(inst)
+    children = set()
+    if stage is not None and stage.name:
+        children = {s.index for s in doc.stages if s.base.lower() == stage.name}
+    for other in doc.instructions:
+        if other.index <= inst.index:
+            continue
+        in_scope = other.stage == inst.stage or other.stage in children or other.keyword == "ONBUILD"
+        if not in_scope:
+            continue
+        run = ctx.run(other)
+        if run is None or run.unsupported:
+            continue
+        commands = run.commands()
+        if any(is_apt_install(c) for c in commands) and not any(is_apt_update(c) for c in commands):
+            return other
+    return None

@@ -1,0 +1,95 @@
+"""Adding a shell command to the end of a RUN, in the file's own style.
+
+The insertion point is found on the logical text (after the last shell token, so before
+a trailing ``# comment`` and a trailing ``;``) and mapped back to the file. A one-line
+RUN gets `` && cmd``; a continued RUN gets a new continuation line with the file's
+escape character, line ending, indentation and ``&&`` placement.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .fixes import Edit
+from .shell import RunShell, Script
+from .syntax import Dockerfile, Instruction
+
+_SET_ERREXIT = re.compile(r"(^|\n)\s*set\s+(-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)")
+_SHEBANG_ERREXIT = re.compile(r"^#![^\n]*\s-[a-zA-Z]*e")
+
+
+class CannotEdit(Exception):
+    """Why a RUN cannot take the edit; the finding is reported without a fix."""
+
+
+def append_command(doc: Dockerfile, inst: Instruction, run: RunShell, command: str) -> Edit:
+    if run.unsupported:
+        raise CannotEdit(f"the shell could not be read ({run.unsupported})")
+    if run.heredoc_scripts:
+        return _append_to_heredoc(run, command)
+    script = run.line
+    if script is None or script.last_token is None:
+        raise CannotEdit("the RUN has no command to append to")
+    if script.ends_in_background:
+        raise CannotEdit("the RUN ends with a background job (&)")
+    return _append_to_line(doc, inst, script, command)
+
+
+def _append_to_line(doc: Dockerfile, inst: Instruction, script: Script, command: str) -> Edit:
+    last = script.last_token
+    assert last is not None and script.base is not None
+    at = inst.logical.end_to_file(script.base + last.end)
+    code = inst.code_lines
+    if len(code) == 1:
+        return Edit.insert(at, f" && {command}")
+    line = next(ln for ln in inst.lines if ln.span.start <= at <= ln.content_end)
+    ending = doc.text[line.content_end : line.span.end]
+    newline = "\r\n" if ending.startswith("\r\n") else ("\n" if ending else doc.newline)
+    leading, indent = _continuation_style(doc, inst, script)
+    esc = inst.escape
+    if leading:
+        return Edit.insert(at, f" {esc}{newline}{indent}&& {command}")
+    return Edit.insert(at, f" && {esc}{newline}{indent}{command}")
+
+
+def _continuation_style(doc: Dockerfile, inst: Instruction, script: Script) -> tuple[bool, str]:
+    """(leading ``&&``?, indentation) as the RUN's own continuation lines use them.
+
+    The indentation is that of the line where the last command starts, so a new command
+    lines up with the commands, not with a continued list of package names."""
+    code = inst.code_lines
+    leading = trailing = 0
+    indents = []
+    for ln in code[1:]:
+        content = doc.text[ln.span.start : ln.content_end]
+        stripped = content.lstrip(" \t")
+        indents.append((ln, content[: len(content) - len(stripped)]))
+        leading += stripped.startswith("&&")
+    for ln in code[:-1]:
+        content = doc.text[ln.span.start : ln.content_end].rstrip(" \t")
+        if content.endswith(inst.escape):
+            content = content[:-1].rstrip(" \t")
+        trailing += content.endswith("&&")
+    indent = min((ws for _, ws in indents), key=len, default="    ")
+    if script.commands and script.base is not None:
+        at = inst.logical.to_file(script.base + script.commands[-1].start)
+        indent = next((ws for ln, ws in indents if ln.span.start <= at < ln.span.end), indent)
+    return leading > trailing, indent
+
+
+def _append_to_heredoc(run: RunShell, command: str) -> Edit:
+    doc_, script = run.heredoc_scripts[-1]
+    body = doc_.content
+    if not body.strip():
+        raise CannotEdit("the heredoc script is empty")
+    if not (_SET_ERREXIT.search(body) or _SHEBANG_ERREXIT.search(body)):
+        raise CannotEdit("the heredoc script has no `set -e`: an appended line would hide "
+                         "the exit status of the line before it")
+    if script.ends_in_background:
+        raise CannotEdit("the heredoc script ends with a background job (&)")
+    last_line = body.rstrip("\r\n").rsplit("\n", 1)[-1]
+    if last_line.rstrip().endswith("\\"):
+        raise CannotEdit("the heredoc script's last line is continued")
+    newline = "\r\n" if body.endswith("\r\n") else "\n"
+    return Edit.insert(doc_.terminator.start, command + newline)
+

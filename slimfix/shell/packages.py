@@ -1,0 +1,47 @@
+"""Recognising package-manager commands in a RUN, through wrappers like sudo and env."""
+
+from __future__ import annotations
+
+from .script import SimpleCommand
+
+_WRAPPERS = {"sudo", "env", "nice", "nohup", "time", "xargs", "command", "exec", "stdbuf", "ionice"}
+APT_PROGRAMS = {"apt-get", "apt", "aptitude"}
+APT_INSTALLS = {"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall", "satisfy"}
+# apt-get options that take a separate value word.
+_APT_VALUE_OPTIONS = {"-o", "-c", "-t", "--option", "--config-file", "--target-release", "--default-release"}
+
+
+def program_words(cmd: SimpleCommand) -> list[str | None]:
+    """argv with leading wrappers (``sudo -E``, ``env A=1``, ``xargs -r``) removed."""
+    argv = cmd.argv
+    while argv and argv[0] is not None and argv[0].rsplit("/", 1)[-1] in _WRAPPERS:
+        argv = argv[1:]
+        while argv and argv[0] is not None and (argv[0].startswith("-") or "=" in argv[0]):
+            argv = argv[1:]
+    return argv
+
+
+def apt_subcommand(cmd: SimpleCommand) -> str | None:
+    """``update``, ``install``... for an apt-get/apt/aptitude command, else None."""
+    argv = program_words(cmd)
+    if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] not in APT_PROGRAMS:
+        return None
+    words = iter(argv[1:])
+    for w in words:
+        if w is None:
+            return None
+        if w in _APT_VALUE_OPTIONS:
+            next(words, None)
+            continue
+        if w.startswith("-"):
+            continue
+        return w
+    return None
+
+
+def is_apt_update(cmd: SimpleCommand) -> bool:
+    return apt_subcommand(cmd) == "update"
+
+
+def is_apt_install(cmd: SimpleCommand) -> bool:
+    return apt_subcommand(cmd) in APT_INSTALLS
