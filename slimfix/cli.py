@@ -1,0 +1,120 @@
+"""The slimfix command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+
+EPILOG = """\
+Examples:
+
+  slimfix .                     report findings for every Dockerfile under .
+
+  slimfix --diff app/Dockerfile show the changes as a unified diff
+
+  slimfix --write .             apply the safe fixes in place
+
+  slimfix --check .             exit 1 when a change is due (CI, pre-commit)
+
+  cat Dockerfile | slimfix --write -   fix standard input to standard output
+
+  slimfix rules                 list the rules
+
+  slimfix explain SF102         show a rule's documentation
+
+Exit status: 0 nothing to change, 1 changes found (or made, with --write),
+2 errors (a file that cannot be read or parsed, bad usage).
+"""
+
+_SETTINGS = dict(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+                 context_settings={"help_option_names": ["-h", "--help"]})
+# Two apps so that the main command needs no subcommand name (``slimfix PATH``) while
+# ``slimfix rules`` and ``slimfix explain`` still work.
+check_app = typer.Typer(**_SETTINGS)
+tools_app = typer.Typer(**_SETTINGS)
+
+SUBCOMMANDS = ("rules", "explain")
+
+
+def _split_codes(values: Optional[List[str]]) -> list[str]:
+    return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"slimfix {__version__}")
+        raise typer.Exit(0)
+
+
+@check_app.command("check", epilog=EPILOG)
+def check_command(
+    paths: Optional[List[str]] = typer.Argument(
+        None, metavar="PATH",
+        help="Dockerfiles or directories to search (default: .); - reads standard input."),
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff of the fixes; exit 1 when any."),
+    write: bool = typer.Option(False, "--write", "-w", help="Apply the fixes to the files in place."),
+    check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 when a change is due."),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Rule codes or prefixes to run (comma-separated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Rule codes or prefixes to skip (comma-separated)."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe."),
+    context: Optional[Path] = typer.Option(None, "--context", metavar="DIR", file_okay=False, help="Build context directory (default: each Dockerfile's directory)."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="Glob of paths to skip when searching directories."),
+    stdin_filename: str = typer.Option("-", "--stdin-filename", metavar="NAME", help="Name to show for standard input."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors (and diffs or fixed output)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Find and fix what makes Docker images big and builds slow."""
+    from .cli_run import run
+
+    if write and check:
+        raise typer.BadParameter("--write and --check cannot be used together")
+    code = run(
+        paths=paths or ["."], diff=diff, write=write, check=check, select=_split_codes(select),
+        ignore=_split_codes(ignore), unsafe_fixes=unsafe_fixes, context=context,
+        exclude=exclude or [], stdin_filename=stdin_filename, quiet=quiet,
+    )
+    raise typer.Exit(code)
+
+
+@tools_app.command("rules")
+def rules_command() -> None:
+    """List the rules: code, name, fix safety, matching hadolint codes, summary."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .rules import all_rules
+
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("Code", "Name", "Fix", "hadolint", "Summary"):
+        table.add_column(col)
+    for rule in all_rules():
+        fix = str(rule.fix_safety) if rule.fix_safety is not None else "none"
+        table.add_row(rule.code, rule.name, fix, ", ".join(rule.hadolint), rule.summary)
+    Console(highlight=False).print(table)
+
+
+@tools_app.command("explain")
+def explain_command(code: str = typer.Argument(..., metavar="CODE", help="A rule code (SF102) or name (apt-lists-cleanup).")) -> None:
+    """Show a rule's documentation."""
+    from .rules import rule_by_code
+
+    rule = rule_by_code(code)
+    if rule is None:
+        typer.echo(f"slimfix: unknown rule: {code} (see `slimfix rules`)", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"# {rule.code} {rule.name}\n\n{rule.summary}.\n\n{rule.documentation()}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: ``slimfix rules`` and ``slimfix explain`` are subcommands; anything
+    else is the main command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in SUBCOMMANDS:
+        tools_app(args=args, prog_name="slimfix")
+    else:
+        check_app(args=args, prog_name="slimfix")

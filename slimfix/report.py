@@ -1,0 +1,53 @@
+"""Turning results into text: findings, unified diffs and the summary line."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .fixes import Applicability
+from .rules import Finding
+from .syntax.text import line_col
+
+
+@dataclass(frozen=True)
+class Located:
+    finding: Finding
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+def locate(text: str, finding: Finding) -> Located:
+    line, col = line_col(text, finding.start)
+    end_line, end_col = line_col(text, finding.end)
+    return Located(finding, line, col, end_line, end_col)
+
+
+def fix_mark(finding: Finding, threshold: Applicability) -> str:
+    fix = finding.fix
+    if fix is None or fix.applicability is Applicability.DISPLAY_ONLY:
+        return ""
+    if fix.applicability >= threshold:
+        return " [*]"
+    return " [unsafe fix]"
+
+
+def format_finding(name: str, loc: Located, threshold: Applicability) -> list[str]:
+    f = loc.finding
+    lines = [f"{name}:{loc.line}:{loc.column}: {f.code} {f.message}{fix_mark(f, threshold)}"]
+    if f.note:
+        lines.append(f"    note: {f.note}")
+    return lines
+
+
+def unified_diff(name: str, before: str, after: str) -> str:
+    a = before.splitlines(keepends=True)
+    b = after.splitlines(keepends=True)
+    out = []
+    for line in difflib.unified_diff(a, b, fromfile=f"a/{name}", tofile=f"b/{name}"):
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
