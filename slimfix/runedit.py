@@ -91,5 +91,6 @@ def _append_to_heredoc(run: RunShell, command: str) -> Edit:
     if last_line.rstrip().endswith("\\"):
         raise CannotEdit("the heredoc script's last line is continued")
     newline = "\r\n" if body.endswith("\r\n") else "\n"
-    return Edit.insert(doc_.terminator.start, command + newline)
+    indent = last_line[: len(last_line) - len(last_line.lstrip(" \t"))]
+    return Edit.insert(doc_.terminator.start, indent + command + newline)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..runedit import CannotEdit, append_command
-from ..shell.packages import is_apt_install, is_apt_update
+from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .guards import mounted, non_posix_shell
@@ -65,6 +65,8 @@ class AptListsCleanup(Rule):
             commands = run.commands()
             if not any(is_apt_update(c) for c in commands) or not any(is_apt_install(c) for c in commands):
                 continue
+            if any(apt_subcommand(c) == "dist-clean" for c in commands):
+                continue  # apt >= 2.7 removes the lists itself
             message = "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"
             later = _later_apt_without_update(ctx, inst)
             if later is not None:
