@@ -84,9 +84,12 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
 
 def _touched(inst: Instruction, regions: list[tuple[int, int]]) -> bool:
     a, b = inst.span.start, inst.span.end
+    # An insertion at the very end belongs to the instruction only when no line ending
+    # closes it (the last line of a file without a final newline).
+    open_end = not inst.source[a:b].endswith("\n")
     for s, e in regions:
         if s == e:
-            if a < s < b:
+            if a < s < b or (s == b and open_end):
                 return True
         elif s < b and a < e:
             return True

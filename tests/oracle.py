@@ -5,6 +5,9 @@ The oracle's documented quirks (DOCKERFILE-GRAMMAR.md §10) are normalised away:
 values truncated at a NUL byte, ENV/LABEL without separators, ONBUILD heredoc bodies
 dropped, trailing text after a JSON array ignored (current BuildKit rejects the JSON
 there and falls back to the shell form, as slimfix does), no ``<< EOF`` with a space.
+BuildKit's flag and HEALTHCHECK splitters walk bytes, not characters, so non-ASCII text
+there comes out as mojibake (or invalid UTF-8 that the wrapper cannot decode): such
+instructions are not compared.
 """
 
 from __future__ import annotations
@@ -54,7 +57,10 @@ def slimfix_view(doc: Dockerfile) -> list[tuple | None]:
     out: list[tuple | None] = []
     for inst in doc.instructions:
         c = inst.command
-        if _trailing_json(inst.effective.args):
+        byte_wise = "".join(f.text for f in c.flags + (c.sub.flags if c.sub else ()))
+        if inst.effective.name == "HEALTHCHECK":
+            byte_wise += inst.effective.args
+        if _trailing_json(inst.effective.args) or not byte_wise.isascii():
             out.append(None)
             continue
         values = inst.values()
