@@ -22,8 +22,9 @@ class RunShell:
         return out + [s for _, s in self.heredoc_scripts]
 
     def commands(self):
-        """Every simple command the RUN executes that the reader could see."""
-        return [c for s in self.scripts() for c in s.all_commands()]
+        """Every program the RUN executes that the reader could see (a bare
+        ``<<EOF`` redirection is not one)."""
+        return [c for s in self.scripts() for c in s.all_commands() if c.words]
 
 
 def read_run(inst: Instruction) -> RunShell | None:

@@ -1,0 +1,34 @@
+"""SF102 beyond its fixture pairs: what the rewritten RUN means to the shell."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES, read
+
+from slimfix.engine import fix_document
+from slimfix.rules import select_rules
+from slimfix.shell import read_run
+from slimfix.shell.packages import is_apt_update
+from slimfix.syntax import parse
+
+RULES = select_rules(["SF102"])
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "rules" / "SF102" / "fix").glob("*.in")), ids=lambda p: p.stem)
+def test_cleanup_is_a_real_command_of_the_same_run_as_the_update(path):
+    out = parse(fix_document(read(path), RULES).output)
+    for inst in out.instructions:
+        run = read_run(inst)
+        if run is None:
+            continue
+        commands = run.commands()
+        if any(is_apt_update(c) for c in commands):
+            cleanup = [c for c in commands if c.argv == ["rm", "-rf", "/var/lib/apt/lists/*"]]
+            # the shell sees it as a command (not inside a comment, not glued to another word)
+            assert cleanup, f"line {inst.start_line}: cleanup is not a command of this RUN"
+
+
+def test_findings_without_fix_say_why():
+    out = fix_document(read(FIXTURES / "rules" / "SF102" / "noop" / "later-install-needs-lists.Dockerfile"), RULES)
+    [finding] = out.findings
+    assert finding.fix is None and "line 3" in finding.note
