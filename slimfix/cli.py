@@ -10,25 +10,22 @@ import typer
 
 from . import __version__
 
+# "\b" keeps click from rewrapping the block that follows it.
 EPILOG = """\
+\b
 Examples:
+  slimfix .                      report findings for every Dockerfile under .
+  slimfix --diff app/Dockerfile  show the fixes as a unified diff
+  slimfix --write .              apply the safe fixes in place
+  slimfix --check .              exit 1 when a change is due (CI, pre-commit)
+  slimfix --write - < Dockerfile fix standard input to standard output
+  slimfix rules                  list the rules
+  slimfix explain SF102          show a rule's documentation
 
-  slimfix .                     report findings for every Dockerfile under .
-
-  slimfix --diff app/Dockerfile show the changes as a unified diff
-
-  slimfix --write .             apply the safe fixes in place
-
-  slimfix --check .             exit 1 when a change is due (CI, pre-commit)
-
-  cat Dockerfile | slimfix --write -   fix standard input to standard output
-
-  slimfix rules                 list the rules
-
-  slimfix explain SF102         show a rule's documentation
-
-Exit status: 0 nothing to change, 1 changes found (or made, with --write),
-2 errors (a file that cannot be read or parsed, bad usage).
+\b
+Exit status: 0 nothing to change; 1 changes found (or made, with --write) or,
+without --diff/--check/--write, findings reported; 2 errors (a file that
+cannot be read or parsed, bad usage).
 """
 
 _SETTINGS = dict(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
