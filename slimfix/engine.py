@@ -29,6 +29,7 @@ class FixOutcome:
     remaining: list[Finding]  # on the output
     applied: list[Finding] = field(default_factory=list)  # whose fixes were applied
     passes: int = 0
+    history: list[tuple[str, list[Finding]]] = field(default_factory=list)  # text before each pass, fixes applied
 
     @property
     def changed(self) -> bool:
@@ -76,6 +77,7 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
         if problem:
             raise FixError(f"fix by {codes} failed verification: {problem}")
         outcome.applied += [f for f, _ in chosen]
+        outcome.history.append((doc.text, [f for f, _ in chosen]))
         outcome.passes += 1
         doc = new_doc
         current = check(doc, rules, path, context_dir)

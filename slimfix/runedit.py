@@ -12,7 +12,7 @@ import re
 
 from .fixes import Edit
 from .shell import RunShell, Script
-from .syntax import Dockerfile, Instruction
+from .syntax import Dockerfile, Instruction, PhysicalLine
 
 _SET_ERREXIT = re.compile(r"(^|\n)\s*set\s+(-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)")
 _SHEBANG_ERREXIT = re.compile(r"^#![^\n]*\s-[a-zA-Z]*e")
@@ -43,16 +43,22 @@ def _append_to_line(doc: Dockerfile, inst: Instruction, script: Script, command:
     if len(code) == 1:
         return Edit.insert(at, f" && {command}")
     line = next(ln for ln in inst.lines if ln.span.start <= at <= ln.content_end)
-    ending = doc.text[line.content_end : line.span.end]
-    newline = "\r\n" if ending.startswith("\r\n") else ("\n" if ending else doc.newline)
-    leading, indent = _continuation_style(doc, inst, script)
+    newline = line_ending_at(doc, line)
+    leading, indent = continuation_style(doc, inst, script)
     esc = inst.escape
     if leading:
         return Edit.insert(at, f" {esc}{newline}{indent}&& {command}")
     return Edit.insert(at, f" && {esc}{newline}{indent}{command}")
 
 
-def _continuation_style(doc: Dockerfile, inst: Instruction, script: Script) -> tuple[bool, str]:
+def line_ending_at(doc: Dockerfile, line: PhysicalLine) -> str:
+    """The line's own ending for an inserted line break (the file's, on a last line
+    without one)."""
+    ending = doc.text[line.content_end : line.span.end]
+    return "\r\n" if ending.startswith("\r\n") else ("\n" if ending else doc.newline)
+
+
+def continuation_style(doc: Dockerfile, inst: Instruction, script: Script) -> tuple[bool, str]:
     """(leading ``&&``?, indentation) as the RUN's own continuation lines use them.
 
     The indentation is that of the line where the last command starts, so a new command

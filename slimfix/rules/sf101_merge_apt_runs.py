@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..fixes import Edit
+from ..runedit import CannotEdit, continuation_style, line_ending_at
+from ..shell import RunShell
+from ..shell.packages import apt_subcommand, is_apt_update
+from ..syntax import Instruction, Trivia, TriviaKind
+from .base import Finding, Rule, RuleContext
+from .guards import non_posix_shell
+
+# Commands whose effect on the shell would reach the next RUN once the two are joined.
+LEAKY = {"cd", "pushd", "popd", "set", "export", "unset", "umask", "source", ".", "exit", "exec",
+         "trap", "shopt", "alias", "ulimit", "readonly", "declare", "typeset", "local"}
+
+
+class MergeAptRuns(Rule):
+    r"""
+    ## What it does
+    Finds a RUN that runs `apt-get update` followed by RUNs that install with apt (only
+    blank lines and comments between them, in the same stage), and joins them into one
+    RUN with `&&`.
+
+    ## Why is this bad?
+    A RUN is cached by its text. `RUN apt-get update` on its own line never changes, so
+    it stays cached forever: when the install line is edited later, it installs from a
+    stale package index, or fails to find packages at all. The lists it downloads also sit
+    in their own layer, where no later cleanup can remove them.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update
+    # tools for the entrypoint
+    RUN apt-get install -y --no-install-recommends curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apt-get update && \
+        # tools for the entrypoint
+        apt-get install -y --no-install-recommends curl
+    ```
+    (SF102 then adds `rm -rf /var/lib/apt/lists/*` to the merged RUN.)
+
+    ## Fix safety
+    Safe. The joined RUN keeps the file's continuation style (`&& \` at line ends or
+    leading `&&`), indentation, escape character and line endings; comment lines between
+    the RUNs stay as comment lines, and a trailing shell comment becomes a comment line.
+    Blank lines between them are dropped (BuildKit warns about empty continuation lines).
+    No fix is offered when the RUNs have different flags, use the exec form or heredocs,
+    when a RUN ends with a background job (`&`), when an earlier RUN changes shell state
+    that would leak into the next (`cd`, `set`, `export`, `umask`, `source`, `exit`,
+    `exec`, `trap`, `shopt`, a variable assignment, ...), or when the shell cannot be read.
+    """
+
+    code = "SF101"
+    name = "merge-apt-runs"
+    summary = "Join apt-get update and the apt installs that follow it into one RUN"
+    hadolint = ("DL3059", "DL3009")
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        doc = ctx.doc
+        runs = [i for i in doc.instructions if i.keyword == "RUN"]
+        taken: set[int] = set()
+        for inst in runs:
+            if inst.index in taken:
+                continue
+            group = self._group(ctx, inst)
+            if len(group) < 2:
+                continue
+            taken.update(i.index for i in group)
+            yield self._finding(ctx, group)
+
+    def _group(self, ctx: RuleContext, first: Instruction) -> list[Instruction]:
+        """``first`` (which must run apt-get update) and the apt RUNs right after it."""
+        run = ctx.run(first)
+        if run is None or run.unsupported or not any(is_apt_update(c) for c in run.commands()):
+            return []
+        group = [first]
+        for nxt in _following_runs(ctx, first):
+            nrun = ctx.run(nxt)
+            if nrun is None and nxt.is_json:
+                break
+            if nrun is None or nrun.unsupported or not any(apt_subcommand(c) for c in nrun.commands()):
+                break
+            group.append(nxt)
+        return group
+
+    def _finding(self, ctx: RuleContext, group: list[Instruction]) -> Finding:
+        doc = ctx.doc
+        first = group[0]
+        message = (f"apt-get update in its own layer: merge the {len(group)} apt RUNs "
+                   f"(lines {first.start_line}-{group[-1].start_line})")
+        span_end = group[-1].lines[0].content_end
+        try:
+            edits = [self._join(ctx, a, b) for a, b in zip(group, group[1:])]
+        except CannotEdit as exc:
+            return Finding(self.code, message, first.span.start, span_end, None, f"not fixed: {exc}")
+        f = self.finding(first, message, edits=edits)
+        return Finding(f.code, f.message, first.span.start, span_end, f.fix, f.note)
+
+    def _join(self, ctx: RuleContext, a: Instruction, b: Instruction) -> Edit:
+        doc = ctx.doc
+        if non_posix_shell(doc, a):
+            raise CannotEdit("the stage's SHELL is not a POSIX shell")
+        if a.heredocs or b.heredocs:
+            raise CannotEdit(f"line {(a if a.heredocs else b).start_line} uses a heredoc")
+        if tuple(f.text for f in a.flags) != tuple(f.text for f in b.flags):
+            raise CannotEdit(f"lines {a.start_line} and {b.start_line} have different flags")
+        run_a = ctx.run(a)
+        assert run_a is not None and run_a.line is not None
+        script = run_a.line
+        if script.ends_in_background:
+            raise CannotEdit(f"line {a.start_line} ends with a background job (&)")
+        if "/var/lib/apt/lists" in a.args:
+            raise CannotEdit(f"line {a.start_line} removes the apt lists that line {b.start_line} "
+                             "needs; joining them would not fix that")
+        leak = _leaky(run_a)
+        if leak:
+            raise CannotEdit(f"`{leak}` on line {a.start_line} would change the shell of the next RUN")
+        last = script.last_token
+        if last is None:
+            raise CannotEdit(f"line {a.start_line} runs nothing")
+        at = a.logical.end_to_file(script.base + last.end)
+        last_code = a.code_lines[-1]
+        comment_lines: list[str] = []
+        newline = line_ending_at(doc, last_code)
+        leading, indent = continuation_style(doc, a, script) if len(a.code_lines) > 1 else \
+            continuation_style(doc, b, ctx.run(b).line) if len(b.code_lines) > 1 else (False, "    ")
+        for tok in script.comments:
+            start = a.logical.to_file(script.base + tok.start)
+            if not last_code.span.start <= start < last_code.content_end:
+                raise CannotEdit(f"the shell comment on line {a.start_line} spans continued lines")
+            comment_lines.append(indent + doc.text[start : last_code.content_end].rstrip() + newline)
+        # What lies between the two RUNs: comments are kept, blank lines dropped.
+        for node in doc.nodes:
+            if isinstance(node, Trivia) and a.span.end <= node.span.start < b.span.start:
+                if node.kind is TriviaKind.COMMENT:
+                    comment_lines.append(indent + doc.text[node.span.start : node.span.end].lstrip(" \t"))
+        esc = a.escape
+        b_args = b.logical.to_file(b.command.args_span.start)
+        if leading:
+            joiner = f" {esc}{newline}{''.join(comment_lines)}{indent}&& "
+        else:
+            joiner = f" && {esc}{newline}{''.join(comment_lines)}{indent}"
+        return Edit(at, b_args, joiner)
+
+
+def _following_runs(ctx: RuleContext, inst: Instruction) -> Iterable[Instruction]:
+    """RUN instructions right after ``inst`` with only comments and blank lines between."""
+    instructions = ctx.doc.instructions
+    for nxt in instructions[inst.index + 1 :]:
+        if nxt.keyword != "RUN" or nxt.stage != inst.stage:
+            return
+        yield nxt
+
+
+def _leaky(run: RunShell) -> str | None:
+    assert run.line is not None
+    for cmd in run.line.commands:
+        if cmd.assignments and not cmd.words:
+            return cmd.assignments[0].text
+        if cmd.words and cmd.words[0].value in LEAKY:
+            return cmd.words[0].value
+    return None
