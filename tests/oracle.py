@@ -57,7 +57,10 @@ def slimfix_view(doc: Dockerfile) -> list[tuple | None]:
     out: list[tuple | None] = []
     for inst in doc.instructions:
         c = inst.command
-        byte_wise = "".join(f.text for f in c.flags + (c.sub.flags if c.sub else ()))
+        text = inst.logical.text
+        byte_wise = text[c.keyword_span.end : c.args_span.start]
+        if c.sub:
+            byte_wise += text[c.sub.keyword_span.end : c.sub.args_span.start]
         if inst.effective.name == "HEALTHCHECK":
             byte_wise += inst.effective.args
         if _trailing_json(inst.effective.args) or not byte_wise.isascii():

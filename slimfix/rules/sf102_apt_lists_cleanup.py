@@ -14,8 +14,10 @@ CLEANUP = "rm -rf /var/lib/apt/lists/*"
 class AptListsCleanup(Rule):
     """
     ## What it does
-    Finds a RUN that runs `apt-get update` and installs packages but never removes
-    `/var/lib/apt/lists/*`, and appends `&& rm -rf /var/lib/apt/lists/*` to it.
+    Finds a RUN that runs `apt-get update` (or `apt update`, `aptitude update`) and then
+    something else (an install, an upgrade, a purge, a script) but never removes
+    `/var/lib/apt/lists/*`, and appends `&& rm -rf /var/lib/apt/lists/*` to it. A RUN
+    that only updates is left to SF101, which merges it with the install after it.
 
     ## Why is this bad?
     `apt-get update` downloads the package lists (tens of megabytes) into
@@ -63,7 +65,10 @@ class AptListsCleanup(Rule):
                                        note=f"not fixed: the shell could not be read ({run.unsupported})")
                 continue
             commands = run.commands()
-            if not any(is_apt_update(c) for c in commands) or not any(is_apt_install(c) for c in commands):
+            updates = [c for c in commands if is_apt_update(c)]
+            # The lists cost the same whatever follows the update (an install, a purge, a
+            # script); a RUN that only updates is SF101's to merge, not ours to empty.
+            if not updates or len(updates) == len(commands):
                 continue
             if any(apt_subcommand(c) == "dist-clean" for c in commands):
                 continue  # apt >= 2.7 removes the lists itself
