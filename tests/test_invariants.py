@@ -8,6 +8,7 @@ from conftest import dockerfile_fixtures, fixture_id, read
 from slimfix.engine import fix_document
 from slimfix.fixes import Applicability, apply_edits
 from slimfix.rules import all_rules
+from slimfix.rules.context_copy import leading_comments_start
 from slimfix.syntax import parse
 
 RULES = list(all_rules())
@@ -29,7 +30,10 @@ def test_invariants(path, unsafe):
         doc = parse(before)
         for f in findings:
             about = [i for i in doc.instructions if i.span.start <= f.end and f.start < i.span.end]
-            lo, hi = min(i.span.start for i in about), max(i.span.end for i in about)
+            # from the comments directly above the first to the next instruction after the last
+            lo = leading_comments_start(doc, about[0])
+            after = about[-1].index + 1
+            hi = doc.instructions[after].span.start if after < len(doc.instructions) else len(before)
             assert all(lo <= e.start and e.end <= hi for e in f.fix.edits), f"{f.code} edits outside its instructions"
         current = apply_edits(before, [e for f in findings for e in f.fix.edits]).text
     assert current == out.output

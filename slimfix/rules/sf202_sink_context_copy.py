@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..fixes import Edit
+from ..shell.packages import APT_PROGRAMS, apt_subcommand, program_words
+from ..syntax import Instruction
+from .base import Finding, Rule, RuleContext
+from .context_copy import absolute_dest, block_text, context_copy, leading_comments_start, referenced_names
+
+# Instructions a whole-context COPY may move below: they never read the copied files.
+CROSSABLE = {"LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER", "ENV", "ARG"}
+_PACKAGE_MANAGERS = {
+    "apt-get": {"update", "install", "upgrade", "dist-upgrade", "clean", "dist-clean", "autoremove", "purge", "remove"},
+    "apt": {"update", "install", "upgrade", "clean", "autoremove", "purge", "remove"},
+    "apk": {"add", "update", "upgrade", "del", "cache"},
+    "dnf": {"install", "update", "upgrade", "clean", "makecache", "remove"},
+    "yum": {"install", "update", "upgrade", "clean", "makecache", "remove"},
+    "microdnf": {"install", "update", "upgrade", "clean", "remove"},
+    "zypper": {"install", "in", "refresh", "ref", "update", "up", "clean", "cc", "remove", "rm"},
+}
+_USER_TOOLS = {"useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod"}
+_HARMLESS = {"set", "export", "true", ":"}  # they change only this RUN's own shell
+# Where system packages install files: a copy there must keep its place relative to them.
+_SYSTEM_DIRS = ("/etc", "/usr", "/var", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/boot")
+_SAFE_UNDER_SYSTEM = ("/usr/src/",)
+
+
+class SinkContextCopy(Rule):
+    """
+    ## What it does
+    Finds a COPY (or ADD) of the whole build context, `COPY . <dest>`, followed by
+    instructions that cannot depend on the copied files, and moves the COPY below them.
+    Those are LABEL, EXPOSE, USER, STOPSIGNAL, HEALTHCHECK, ENV and ARG that the COPY
+    does not reference, and RUNs that only install system packages (apt-get, apt, apk,
+    dnf, yum, microdnf, zypper) or create users and groups.
+
+    ## Why is this bad?
+    Any change to any file in the build context invalidates `COPY . .`, and with it
+    every instruction after it. Installing system packages after the source copy means
+    they are downloaded and installed again on every build, for every code edit.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY . .
+    RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+    EXPOSE 8000
+    CMD ["python", "app.py"]
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+    EXPOSE 8000
+    COPY . .
+    CMD ["python", "app.py"]
+    ```
+
+    ## Fix safety
+    Safe: the COPY moves only past the instructions listed above, together with the
+    comment lines directly above it. It stops at any other RUN, at COPY and ADD (the order
+    of overlapping copies matters), WORKDIR, VOLUME, SHELL, CMD, ENTRYPOINT, ONBUILD and
+    the end of the stage; at an ENV or ARG whose name the COPY uses; and at a RUN with a
+    bind mount, a heredoc, or package names that look like local files. A COPY into `/`
+    (as `COPY . .` without a WORKDIR does) or a system directory (`/etc`, `/usr` except
+    `/usr/src`, `/var`, `/lib`, ...) is never moved: packages installed after it could
+    overwrite it, or it them. Neither is a COPY whose destination depends on a variable.
+    """
+
+    code = "SF202"
+    name = "sink-context-copy"
+    summary = "Move COPY . below the instructions that do not need the source tree"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        doc = ctx.doc
+        for inst in doc.instructions:
+            copy = context_copy(inst)
+            if copy is None or _system_dest(absolute_dest(doc, inst, copy.dest)):
+                continue
+            names = referenced_names(inst.text)
+            crossed: list[Instruction] = []
+            for nxt in doc.instructions[inst.index + 1 :]:
+                if nxt.stage != inst.stage or not self._crossable(ctx, nxt, names):
+                    break
+                crossed.append(nxt)
+            if not crossed:
+                continue
+            last = crossed[-1]
+            following = doc.instructions[last.index + 1] if last.index + 1 < len(doc.instructions) else None
+            move_from = leading_comments_start(doc, inst)
+            moved = block_text(doc, move_from, inst)
+            if following is not None and following.stage == inst.stage:
+                insert = Edit.insert(leading_comments_start(doc, following), moved)
+            else:
+                # the stage ends here: go right after the last instruction crossed (which
+                # has no line break when it ends the file)
+                if last.text.endswith("\n"):
+                    insert = Edit.insert(last.span.end, moved)
+                else:
+                    insert = Edit.insert(last.span.end, doc.newline + moved.rstrip("\r\n"))
+            edits = [Edit.delete(move_from, inst.span.end), insert]
+            message = (f"COPY of the whole context invalidates {len(crossed)} instruction(s) "
+                       f"after it; move it below line {last.start_line}")
+            f = self.finding(inst, message, edits=edits)
+            yield Finding(f.code, f.message, f.start, last.lines[0].content_end, f.fix, f.note)
+
+    def _crossable(self, ctx: RuleContext, inst: Instruction, names: set[str]) -> bool:
+        kw = inst.keyword
+        if kw in ("ENV", "ARG"):
+            values = inst.values()
+            keys = values[0::3] if kw == "ENV" else [v.split("=", 1)[0] for v in values]
+            return not (set(keys) & names)
+        if kw in CROSSABLE:
+            return True
+        if kw == "RUN":
+            return _installs_only(ctx, inst)
+        return False
+
+
+def _system_dest(dest: str | None) -> bool:
+    """True for ``/`` and system directories, and when the destination is unknown."""
+    if dest is None or dest == "/":
+        return True
+    if dest.startswith(_SAFE_UNDER_SYSTEM):
+        return False
+    return any(dest == s or dest.startswith(s + "/") for s in _SYSTEM_DIRS)
+
+
+def _installs_only(ctx: RuleContext, inst: Instruction) -> bool:
+    run = ctx.run(inst)
+    if run is None or run.unsupported or inst.heredocs:
+        return False
+    for flag in inst.effective.flag("mount"):
+        if not flag.option("type") or flag.option("type")[0].lower() not in ("cache", "tmpfs", "secret", "ssh"):
+            return False
+    commands = run.commands()
+    if not commands:
+        return False
+    for cmd in commands:
+        argv = program_words(cmd)
+        if not argv or any(a is None for a in argv):
+            return False
+        prog = argv[0].rsplit("/", 1)[-1]
+        if prog in _USER_TOOLS or prog in _HARMLESS:
+            continue
+        if prog == "rm" and all(a.startswith("-") or a.startswith(("/var/lib/apt/lists", "/var/cache/"))
+                                for a in argv[1:]):
+            continue
+        verbs = _PACKAGE_MANAGERS.get(prog)
+        if verbs is None:
+            return False
+        words = [a for a in argv[1:] if not a.startswith("-")]
+        verb = apt_subcommand(cmd) if prog in APT_PROGRAMS else (words[0] if words else None)
+        if verb not in verbs:
+            return False
+        if any("/" in w or w.endswith((".deb", ".rpm", ".apk")) for w in words[1:]):
+            return False
+    return True
