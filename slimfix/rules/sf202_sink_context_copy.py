@@ -4,7 +4,7 @@ from typing import Iterable
 
 from ..fixes import Edit
 from ..shell.packages import APT_PROGRAMS, apt_subcommand, program_words
-from ..syntax import Instruction
+from ..syntax import Instruction, Trivia, TriviaKind
 from .base import Finding, Rule, RuleContext
 from .context_copy import absolute_dest, block_text, context_copy, leading_comments_start, referenced_names
 
@@ -102,7 +102,7 @@ class SinkContextCopy(Rule):
                     insert = Edit.insert(last.span.end, moved)
                 else:
                     insert = Edit.insert(last.span.end, doc.newline + moved.rstrip("\r\n"))
-            edits = [Edit.delete(move_from, inst.span.end), insert]
+            edits = [Edit.delete(move_from, _end_with_blank_collapsed(doc, move_from, inst)), insert]
             message = (f"COPY of the whole context invalidates {len(crossed)} instruction(s) "
                        f"after it; move it below line {last.start_line}")
             f = self.finding(inst, message, edits=edits)
@@ -119,6 +119,19 @@ class SinkContextCopy(Rule):
         if kw == "RUN":
             return _installs_only(ctx, inst)
         return False
+
+
+def _end_with_blank_collapsed(doc, start: int, inst: Instruction) -> int:
+    """Where the deletion of the moved block ends: past one blank line too when the block
+    sat between two, so that no double blank line is left behind."""
+    nodes = doc.nodes
+    i = nodes.index(inst)
+    before = next((n for n in reversed(nodes[:i]) if n.span.end <= start), None)
+    after = nodes[i + 1] if i + 1 < len(nodes) else None
+    if (isinstance(before, Trivia) and before.kind is TriviaKind.BLANK
+            and isinstance(after, Trivia) and after.kind is TriviaKind.BLANK):
+        return after.span.end
+    return inst.span.end
 
 
 def _system_dest(dest: str | None) -> bool:
