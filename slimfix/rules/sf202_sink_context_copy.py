@@ -3,24 +3,13 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..fixes import Edit
-from ..shell.packages import APT_PROGRAMS, apt_subcommand, program_words
+from ..shell.packages import system_setup_command
 from ..syntax import Instruction, Trivia, TriviaKind
 from .base import Finding, Rule, RuleContext
 from .context_copy import absolute_dest, block_text, context_copy, leading_comments_start, referenced_names
 
 # Instructions a whole-context COPY may move below: they never read the copied files.
 CROSSABLE = {"LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER", "ENV", "ARG"}
-_PACKAGE_MANAGERS = {
-    "apt-get": {"update", "install", "upgrade", "dist-upgrade", "clean", "dist-clean", "autoremove", "purge", "remove"},
-    "apt": {"update", "install", "upgrade", "clean", "autoremove", "purge", "remove"},
-    "apk": {"add", "update", "upgrade", "del", "cache"},
-    "dnf": {"install", "update", "upgrade", "clean", "makecache", "remove"},
-    "yum": {"install", "update", "upgrade", "clean", "makecache", "remove"},
-    "microdnf": {"install", "update", "upgrade", "clean", "remove"},
-    "zypper": {"install", "in", "refresh", "ref", "update", "up", "clean", "cc", "remove", "rm"},
-}
-_USER_TOOLS = {"useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod"}
-_HARMLESS = {"set", "export", "true", ":"}  # they change only this RUN's own shell
 # Where system packages install files: a copy there must keep its place relative to them.
 _SYSTEM_DIRS = ("/etc", "/usr", "/var", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/boot")
 _SAFE_UNDER_SYSTEM = ("/usr/src/",)
@@ -151,25 +140,4 @@ def _installs_only(ctx: RuleContext, inst: Instruction) -> bool:
         if not flag.option("type") or flag.option("type")[0].lower() not in ("cache", "tmpfs", "secret", "ssh"):
             return False
     commands = run.commands()
-    if not commands:
-        return False
-    for cmd in commands:
-        argv = program_words(cmd)
-        if not argv or any(a is None for a in argv):
-            return False
-        prog = argv[0].rsplit("/", 1)[-1]
-        if prog in _USER_TOOLS or prog in _HARMLESS:
-            continue
-        if prog == "rm" and all(a.startswith("-") or a.startswith(("/var/lib/apt/lists", "/var/cache/"))
-                                for a in argv[1:]):
-            continue
-        verbs = _PACKAGE_MANAGERS.get(prog)
-        if verbs is None:
-            return False
-        words = [a for a in argv[1:] if not a.startswith("-")]
-        verb = apt_subcommand(cmd) if prog in APT_PROGRAMS else (words[0] if words else None)
-        if verb not in verbs:
-            return False
-        if any("/" in w or w.endswith((".deb", ".rpm", ".apk")) for w in words[1:]):
-            return False
-    return True
+    return bool(commands) and all(system_setup_command(c) for c in commands)

@@ -45,3 +45,37 @@ def is_apt_update(cmd: SimpleCommand) -> bool:
 
 def is_apt_install(cmd: SimpleCommand) -> bool:
     return apt_subcommand(cmd) in APT_INSTALLS
+
+
+_PACKAGE_MANAGERS = {
+    "apt-get": {"update", "install", "upgrade", "dist-upgrade", "clean", "dist-clean", "autoremove", "purge", "remove"},
+    "apt": {"update", "install", "upgrade", "clean", "autoremove", "purge", "remove"},
+    "apk": {"add", "update", "upgrade", "del", "cache"},
+    "dnf": {"install", "update", "upgrade", "clean", "makecache", "remove"},
+    "yum": {"install", "update", "upgrade", "clean", "makecache", "remove"},
+    "microdnf": {"install", "update", "upgrade", "clean", "remove"},
+    "zypper": {"install", "in", "refresh", "ref", "update", "up", "clean", "cc", "remove", "rm"},
+}
+_USER_TOOLS = {"useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod"}
+HARMLESS = {"set", "export", "true", ":", "echo"}  # they change only this RUN's own shell
+
+
+def system_setup_command(cmd: SimpleCommand) -> bool:
+    """A command that cannot read the build's source files: system package installs
+    (by name, not local package files), user and group creation, cache cleanup."""
+    argv = program_words(cmd)
+    if not argv or any(a is None for a in argv):
+        return False
+    prog = argv[0].rsplit("/", 1)[-1]
+    if prog in _USER_TOOLS or prog in HARMLESS:
+        return True
+    if prog == "rm":
+        return all(a.startswith("-") or a.startswith(("/var/lib/apt/lists", "/var/cache/")) for a in argv[1:])
+    verbs = _PACKAGE_MANAGERS.get(prog)
+    if verbs is None:
+        return False
+    words = [a for a in argv[1:] if not a.startswith("-")]
+    verb = apt_subcommand(cmd) if prog in APT_PROGRAMS else (words[0] if words else None)
+    if verb not in verbs:
+        return False
+    return not any("/" in w or w.endswith((".deb", ".rpm", ".apk")) for w in words[1:])

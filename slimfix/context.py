@@ -1,0 +1,122 @@
+"""Reading a build context: its files, as far as `.dockerignore` lets them in.
+
+`.dockerignore` is not `.gitignore`: patterns are anchored at the context root (``foo``
+matches ``./foo`` only), ``**`` spans directories, a pattern that matches a directory
+excludes everything below it, and the last matching pattern wins (``!`` re-includes).
+This follows moby's patternmatcher.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+
+def _translate(pattern: str) -> re.Pattern[str]:
+    out = ["^"]
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "*":
+            if pattern.startswith("**", i):
+                i += 2
+                if i < n and pattern[i] == "/":
+                    i += 1
+                    out.append("(?:.*/)?")  # zero or more directories
+                else:
+                    out.append(".*")
+                continue
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : j].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = j
+        elif ch == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    out.append("$")
+    return re.compile("".join(out))
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    exclusion: bool  # a ``!`` line: re-include
+
+
+def parse_dockerignore(text: str) -> list[_Pattern]:
+    patterns = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        exclusion = line.startswith("!")
+        if exclusion:
+            line = line[1:].strip()
+        line = posixpath.normpath(line).lstrip("/")
+        if line in ("", "."):
+            continue
+        patterns.append(_Pattern(_translate(line), exclusion))
+    return patterns
+
+
+def is_ignored(patterns: list[_Pattern], path: str) -> bool:
+    """Whether ``path`` (relative, with ``/``) is left out of the context."""
+    path = posixpath.normpath(path).lstrip("/")
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: k + 1]) for k in range(len(parts))]
+    ignored = False
+    for p in patterns:
+        if any(p.regex.match(prefix) for prefix in prefixes):
+            ignored = not p.exclusion
+    return ignored
+
+
+@dataclass
+class BuildContext:
+    root: Path
+    _cache: dict[str, str | None] = field(default_factory=dict)
+
+    @cached_property
+    def ignore(self) -> list[_Pattern]:
+        f = self.root / ".dockerignore"
+        try:
+            return parse_dockerignore(f.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            return []
+
+    def readable(self) -> bool:
+        return self.root.is_dir()
+
+    def included(self, rel: str) -> bool:
+        """The file exists in the context and `.dockerignore` lets it in."""
+        rel = posixpath.normpath(rel)
+        if rel.startswith("../") or rel == ".." or rel.startswith("/"):
+            return False
+        return (self.root / rel).is_file() and not is_ignored(self.ignore, rel)
+
+    def exists_dir(self, rel: str) -> bool:
+        return (self.root / rel).is_dir() and not is_ignored(self.ignore, rel)
+
+    def read(self, rel: str) -> str | None:
+        if rel not in self._cache:
+            try:
+                self._cache[rel] = (self.root / rel).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                self._cache[rel] = None
+        return self._cache[rel]
