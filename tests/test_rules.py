@@ -9,6 +9,7 @@ import pytest
 from conftest import FIXTURES, read
 
 from slimfix.engine import fix_document
+from slimfix.fixes import Applicability
 from slimfix.rules import DOC_SECTIONS, all_rules, select_rules
 
 try:
@@ -36,15 +37,23 @@ def _code(path: Path) -> str:
     return path.parts[-3]
 
 
+def _run(path: Path, text: str, rules):
+    """A case's build context is ``<case>.context/`` beside it (none: no context, as
+    for standard input); ``unsafe-*`` cases run with --unsafe-fixes."""
+    context = path.parent / f"{path.name.rsplit('.', 1)[0]}.context"
+    threshold = Applicability.UNSAFE if path.name.startswith("unsafe-") else Applicability.SAFE
+    return fix_document(text, rules, threshold=threshold, context_dir=context if context.is_dir() else None)
+
+
 @pytest.mark.parametrize("path", _pairs(), ids=_id)
 def test_fix_pair(path):
     before = read(path)
     expected = read(path.with_suffix(".out"))
     rules = select_rules([_code(path)])
-    out = fix_document(before, rules)
+    out = _run(path, before, rules)
     assert out.output == expected
     assert out.applied and {f.code for f in out.applied} == {_code(path)}
-    again = fix_document(out.output, rules)
+    again = _run(path, out.output, rules)
     assert not again.changed, "not idempotent"
     assert not any(f.fix for f in again.remaining), "the fixed file still offers a fix"
 
@@ -65,7 +74,7 @@ def test_fix_output_reads_the_same_to_buildkit(path):
 @pytest.mark.parametrize("path", _noops(), ids=_id)
 def test_noop_inputs_are_left_alone(path):
     text = read(path)
-    out = fix_document(text, select_rules([_code(path)]))
+    out = _run(path, text, select_rules([_code(path)]))
     assert out.output == text
 
 

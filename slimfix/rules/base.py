@@ -37,6 +37,17 @@ class RuleContext:
     context_dir: Path | None = None
     _runs: dict[int, RunShell | None] = field(default_factory=dict)
 
+    @property
+    def build_context(self):
+        """The build context, or None when there is none to read (standard input)."""
+        from ..context import BuildContext
+
+        if self.context_dir is None or not self.context_dir.is_dir():
+            return None
+        if not hasattr(self, "_build_context"):
+            self._build_context = BuildContext(self.context_dir)
+        return self._build_context
+
     def run(self, inst: Instruction) -> RunShell | None:
         if inst.index not in self._runs:
             self._runs[inst.index] = read_run(inst)

@@ -6,9 +6,13 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from ..shell.packages import system_setup_command
 from ..syntax import Dockerfile, Instruction, Trivia, TriviaKind
+from .base import RuleContext
 
 _CONTEXT_SOURCES = {".", "./"}
+# Instructions a whole-context COPY may move below: they never read the copied files.
+CROSSABLE = {"LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER", "ENV", "ARG"}
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,26 @@ def absolute_dest(doc: Dockerfile, inst: Instruction, dest: str) -> str | None:
         return posixpath.normpath(dest)
     cwd = workdir_at(doc, inst)
     return None if cwd is None else posixpath.normpath(posixpath.join(cwd, dest))
+
+
+def commutes_with_context_copy(ctx: RuleContext, inst: Instruction, names: set[str]) -> bool:
+    """Whether a whole-context COPY whose text uses the variables ``names`` may move
+    from before ``inst`` to after it: ``inst`` never reads the copied files."""
+    kw = inst.keyword
+    if kw in ("ENV", "ARG"):
+        values = inst.values()
+        keys = values[0::3] if kw == "ENV" else [v.split("=", 1)[0] for v in values]
+        return not (set(keys) & names)
+    if kw in CROSSABLE:
+        return True
+    if kw == "RUN":
+        run = ctx.run(inst)
+        if run is None or run.unsupported or inst.heredocs:
+            return False
+        for flag in inst.effective.flag("mount"):
+            kinds = flag.option("type")
+            if not kinds or kinds[0].lower() not in ("cache", "tmpfs", "secret", "ssh"):
+                return False
+        commands = run.commands()
+        return bool(commands) and all(system_setup_command(c) for c in commands)
+    return False

@@ -3,13 +3,11 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..fixes import Edit
-from ..shell.packages import system_setup_command
 from ..syntax import Instruction, Trivia, TriviaKind
 from .base import Finding, Rule, RuleContext
-from .context_copy import absolute_dest, block_text, context_copy, leading_comments_start, referenced_names
+from .context_copy import (absolute_dest, block_text, commutes_with_context_copy, context_copy,
+                           leading_comments_start, referenced_names)
 
-# Instructions a whole-context COPY may move below: they never read the copied files.
-CROSSABLE = {"LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER", "ENV", "ARG"}
 # Where system packages install files: a copy there must keep its place relative to them.
 _SYSTEM_DIRS = ("/etc", "/usr", "/var", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/boot")
 _SAFE_UNDER_SYSTEM = ("/usr/src/",)
@@ -73,7 +71,7 @@ class SinkContextCopy(Rule):
             names = referenced_names(inst.text)
             crossed: list[Instruction] = []
             for nxt in doc.instructions[inst.index + 1 :]:
-                if nxt.stage != inst.stage or not self._crossable(ctx, nxt, names):
+                if nxt.stage != inst.stage or not commutes_with_context_copy(ctx, nxt, names):
                     break
                 crossed.append(nxt)
             if not crossed:
@@ -97,18 +95,6 @@ class SinkContextCopy(Rule):
             f = self.finding(inst, message, edits=edits)
             yield Finding(f.code, f.message, f.start, last.lines[0].content_end, f.fix, f.note)
 
-    def _crossable(self, ctx: RuleContext, inst: Instruction, names: set[str]) -> bool:
-        kw = inst.keyword
-        if kw in ("ENV", "ARG"):
-            values = inst.values()
-            keys = values[0::3] if kw == "ENV" else [v.split("=", 1)[0] for v in values]
-            return not (set(keys) & names)
-        if kw in CROSSABLE:
-            return True
-        if kw == "RUN":
-            return _installs_only(ctx, inst)
-        return False
-
 
 def _end_with_blank_collapsed(doc, start: int, inst: Instruction) -> int:
     """Where the deletion of the moved block ends: past one blank line too when the block
@@ -130,14 +116,3 @@ def _system_dest(dest: str | None) -> bool:
     if dest.startswith(_SAFE_UNDER_SYSTEM):
         return False
     return any(dest == s or dest.startswith(s + "/") for s in _SYSTEM_DIRS)
-
-
-def _installs_only(ctx: RuleContext, inst: Instruction) -> bool:
-    run = ctx.run(inst)
-    if run is None or run.unsupported or inst.heredocs:
-        return False
-    for flag in inst.effective.flag("mount"):
-        if not flag.option("type") or flag.option("type")[0].lower() not in ("cache", "tmpfs", "secret", "ssh"):
-            return False
-    commands = run.commands()
-    return bool(commands) and all(system_setup_command(c) for c in commands)

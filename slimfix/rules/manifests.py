@@ -1,0 +1,161 @@
+"""The files a dependency install reads, found in the build context, and the reasons a
+manifest cannot be installed without the rest of the source tree."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from ..context import BuildContext
+from ..shell.installers import Install
+
+_REQ_INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(\s*=?\s*)(\S+)")
+_REQ_LOCAL = re.compile(r"^(-e|--editable|\.|/|file:|-f\s*\.|--find-links\s*=?\s*\.|[\w.-]+/)|\s@\s*file:")
+_NPM_LIFECYCLE = ("preinstall", "install", "postinstall", "prepare")
+
+
+@dataclass
+class Manifests:
+    files: list[str] = field(default_factory=list)  # context-relative, in copy order
+    dirs: list[str] = field(default_factory=list)  # context-relative directories
+    problem: str | None = None
+
+
+def collect(install: Install, cwd_rel: str, ctx: BuildContext | None) -> Manifests:
+    """The manifests of ``install``, whose working directory is ``cwd_rel`` in the
+    context. Without a readable context only the named files are listed, unchecked."""
+    found = Manifests()
+    reader = {"pip": _pip, "uv": _pip, "npm": _js, "yarn": _js, "pnpm": _js, "go": _go,
+              "bundler": _bundler, "composer": _composer}[install.ecosystem]
+    reader(install, cwd_rel, ctx, found)
+    return found
+
+
+def _join(cwd: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(cwd, path)) if cwd else posixpath.normpath(path)
+
+
+def _add(found: Manifests, rel: str) -> None:
+    if rel not in found.files:
+        found.files.append(rel)
+
+
+def _pip(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
+    todo = [_join(cwd, m) for m in install.manifests]
+    while todo and found.problem is None:
+        rel = todo.pop(0)
+        if rel in found.files:
+            continue
+        _add(found, rel)
+        if ctx is None:
+            continue
+        if not ctx.included(rel):
+            found.problem = f"{rel} is not in the build context (or .dockerignore leaves it out)"
+            return
+        for n, line in enumerate((ctx.read(rel) or "").splitlines(), 1):
+            line = re.sub(r"(^|\s)#.*$", "", line).strip()
+            if not line:
+                continue
+            inc = _REQ_INCLUDE.match(line)
+            if inc:
+                todo.append(_join(posixpath.dirname(rel), inc.group(3)))
+                continue
+            if _REQ_LOCAL.search(line):
+                found.problem = f"{rel} line {n} installs from the source tree (`{line}`)"
+                return
+
+
+def _js(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
+    pkg = _join(cwd, "package.json")
+    _add(found, pkg)
+    if ctx is None:
+        return
+    if not ctx.included(pkg):
+        found.problem = f"{pkg} is not in the build context (or .dockerignore leaves it out)"
+        return
+    try:
+        data = json.loads(ctx.read(pkg) or "")
+    except ValueError:
+        found.problem = f"{pkg} is not valid JSON"
+        return
+    if not isinstance(data, dict):
+        found.problem = f"{pkg} is not a JSON object"
+        return
+    if data.get("workspaces"):
+        found.problem = f"{pkg} declares workspaces, which live in the source tree"
+        return
+    scripts = data.get("scripts") or {}
+    hooks = [s for s in _NPM_LIFECYCLE if s in scripts]
+    if hooks and not install.ignore_scripts:
+        found.problem = f"{pkg} runs `{hooks[0]}` on install, which may need the source tree"
+        return
+    extra = {"npm": ["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
+             "yarn": ["yarn.lock", ".yarnrc", ".yarnrc.yml", ".npmrc"],
+             "pnpm": ["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"]}[install.ecosystem]
+    if install.ecosystem == "pnpm" and ctx.included(_join(cwd, "pnpm-workspace.yaml")):
+        found.problem = "pnpm-workspace.yaml declares a workspace, which lives in the source tree"
+        return
+    for name in extra:
+        if ctx.included(_join(cwd, name)):
+            _add(found, _join(cwd, name))
+    if install.ecosystem == "yarn" and ctx.exists_dir(_join(cwd, ".yarn")):
+        found.dirs.append(_join(cwd, ".yarn"))
+
+
+def _go(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
+    mod = _join(cwd, "go.mod")
+    _add(found, mod)
+    if ctx is None:
+        _add(found, _join(cwd, "go.sum"))
+        return
+    if not ctx.included(mod):
+        found.problem = f"{mod} is not in the build context (or .dockerignore leaves it out)"
+        return
+    for n, line in enumerate((ctx.read(mod) or "").splitlines(), 1):
+        m = re.search(r"=>\s*(\S+)", line)
+        if m and m.group(1).startswith((".", "/")):
+            found.problem = f"{mod} line {n} replaces a module with a local directory"
+            return
+    if ctx.included(_join(cwd, "go.sum")):
+        _add(found, _join(cwd, "go.sum"))
+
+
+def _bundler(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
+    gemfile = _join(cwd, "Gemfile")
+    _add(found, gemfile)
+    if ctx is None:
+        _add(found, _join(cwd, "Gemfile.lock"))
+        return
+    if not ctx.included(gemfile):
+        found.problem = f"{gemfile} is not in the build context (or .dockerignore leaves it out)"
+        return
+    text = ctx.read(gemfile) or ""
+    if re.search(r"^\s*gemspec\b|\bpath:|^\s*path\s|\bfile:|File\.", text, re.M):
+        found.problem = f"{gemfile} uses local paths (gemspec, path:, file:)"
+        return
+    if ctx.included(_join(cwd, "Gemfile.lock")):
+        _add(found, _join(cwd, "Gemfile.lock"))
+
+
+def _composer(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
+    cfg = _join(cwd, "composer.json")
+    _add(found, cfg)
+    if ctx is None:
+        _add(found, _join(cwd, "composer.lock"))
+        return
+    if not ctx.included(cfg):
+        found.problem = f"{cfg} is not in the build context (or .dockerignore leaves it out)"
+        return
+    try:
+        data = json.loads(ctx.read(cfg) or "")
+    except ValueError:
+        found.problem = f"{cfg} is not valid JSON"
+        return
+    repos = data.get("repositories") if isinstance(data, dict) else None
+    if isinstance(repos, list) and any(isinstance(r, dict) and r.get("type") == "path" for r in repos):
+        found.problem = f"{cfg} has a path repository in the source tree"
+        return
+    if ctx.included(_join(cwd, "composer.lock")):
+        _add(found, _join(cwd, "composer.lock"))

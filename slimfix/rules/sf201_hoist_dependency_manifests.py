@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from ..fixes import Applicability, Edit
+from ..runedit import CannotEdit
+from ..shell.installers import Install, classify, companion
+from ..syntax import Instruction
+from .base import Finding, Rule, RuleContext
+from .context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
+                           referenced_names, workdir_at)
+from .manifests import Manifests, collect
+
+
+@dataclass
+class _Plan:
+    run: Instruction
+    installs: list[Install]
+    problem: str | None  # why the RUN needs more than its manifests
+
+
+class HoistDependencyManifests(Rule):
+    """
+    ## What it does
+    Finds a stage that copies the whole build context (`COPY . <dest>`) and then installs
+    dependencies from a manifest, and copies just the manifests first, installs, then
+    copies the rest. It knows pip and uv (`-r` / `-c` files, following nested includes),
+    npm, yarn and pnpm (`package.json` and the lockfiles present), Go (`go mod download`:
+    `go.mod`, `go.sum`), Bundler (`Gemfile`, `Gemfile.lock`) and Composer (`composer.json`,
+    `composer.lock`, with `--no-scripts --no-autoloader`).
+
+    ## Why is this bad?
+    Any edit to any source file invalidates `COPY . .`, and with it every later
+    instruction: the dependencies are downloaded and installed again on every build.
+    With the manifests copied first, the install layer stays cached until a manifest
+    changes.
+
+    ## Example
+    ```dockerfile
+    WORKDIR /app
+    COPY . .
+    RUN pip install --no-cache-dir -r requirements.txt
+    ```
+
+    ## Use instead
+    ```dockerfile
+    WORKDIR /app
+    COPY requirements.txt ./
+    RUN pip install --no-cache-dir -r requirements.txt
+    COPY . .
+    ```
+
+    ## Fix safety
+    Safe when the build context was read and every guard held: the manifests exist in
+    the context and `.dockerignore` lets them in; they name no local paths (`-e .`,
+    `./pkg`, `file:`, `--find-links ./dir`, path repositories, `gemspec`, local `replace`
+    directives); `package.json` has no workspaces and no install lifecycle scripts
+    (`preinstall`, `install`, `postinstall`, `prepare`) unless `--ignore-scripts` is used;
+    every other command of the install RUN reads no source file; the manifests land at
+    the same absolute path as the whole copy gave them (WORKDIR is resolved); and the
+    instructions between the copy and the install never read the copied files. The
+    context COPY's flags (`--chown`, `--chmod`, `--link`) are carried over. Without a
+    readable build context (standard input) the fix is unsafe: nothing was checked.
+    """
+
+    code = "SF201"
+    name = "hoist-dependency-manifests"
+    summary = "Copy dependency manifests before the install step, the rest of the source after"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        doc = ctx.doc
+        for inst in doc.instructions:
+            copy = context_copy(inst)
+            if copy is None:
+                continue
+            names = referenced_names(inst.text)
+            plan = None
+            for nxt in doc.instructions[inst.index + 1 :]:
+                if nxt.stage != inst.stage:
+                    break
+                plan = _install_plan(ctx, nxt)
+                if plan is not None or not commutes_with_context_copy(ctx, nxt, names):
+                    break
+            if plan is None:
+                continue
+            yield self._finding(ctx, copy, plan)
+
+    def _finding(self, ctx: RuleContext, copy: ContextCopy, plan: _Plan) -> Finding:
+        inst = copy.inst
+        kinds = sorted({i.ecosystem for i in plan.installs if i.manifests})
+        message = (f"COPY of the whole context before the {'/'.join(kinds)} install on line "
+                   f"{plan.run.start_line}: every source edit reinstalls the dependencies")
+        end = plan.run.lines[0].content_end
+        try:
+            edits, applicability, what = self._edits(ctx, copy, plan)
+        except CannotEdit as exc:
+            return Finding(self.code, message, inst.span.start, end, None, f"not fixed: {exc}")
+        f = self.finding(inst, f"{message}; copy {what} first", edits=edits, applicability=applicability)
+        note = None if applicability is Applicability.SAFE else \
+            "unsafe: the build context could not be read, so the manifests were not checked"
+        return Finding(f.code, f.message, inst.span.start, end, f.fix, note)
+
+    def _edits(self, ctx: RuleContext, copy: ContextCopy, plan: _Plan):
+        doc = ctx.doc
+        inst = copy.inst
+        if plan.problem:
+            raise CannotEdit(plan.problem)
+        dest = absolute_dest(doc, inst, copy.dest)
+        cwd = workdir_at(doc, plan.run)
+        if dest is None or cwd is None:
+            raise CannotEdit("a WORKDIR or the destination uses a variable")
+        cwd_rel = posixpath.relpath(cwd, dest) if cwd != dest else ""
+        build = ctx.build_context
+        found = Manifests()
+        for install in plan.installs:
+            if not install.manifests:
+                continue
+            if install.ecosystem in ("pip", "uv"):
+                # `-r` names a file: where it lands in the image decides where it is
+                # in the context, wherever the install runs
+                in_context = [posixpath.relpath(posixpath.normpath(posixpath.join(cwd, m)), dest)
+                              for m in install.manifests]
+                part = collect(replace(install, manifests=in_context), "", build)
+            elif cwd_rel.startswith(".."):
+                raise CannotEdit(f"the install runs in {cwd}, outside the copy's destination {dest}")
+            else:
+                part = collect(install, cwd_rel, build)
+            if part.problem:
+                raise CannotEdit(part.problem)
+            for f in part.files:
+                if f.startswith(".."):
+                    raise CannotEdit(f"{f} is outside the copied directory")
+                if f not in found.files:
+                    found.files.append(f)
+            found.dirs += [d for d in part.dirs if d not in found.dirs]
+        already = _already_copied(doc, inst)
+        files = [f for f in found.files if f not in already]
+        lines = _copy_lines(inst, copy, files, found.dirs)
+        moved = doc.text[inst.span.start : inst.span.end]
+        if not moved.endswith("\n"):
+            moved += doc.newline
+        run_end = plan.run.span.end
+        if plan.run.text.endswith("\n"):
+            insert = Edit.insert(run_end, moved)
+        else:
+            insert = Edit.insert(run_end, doc.newline + moved.rstrip("\r\n"))
+        last_line = inst.lines[-1]
+        nl = doc.text[last_line.content_end : last_line.span.end] or doc.newline
+        if lines:
+            rewrite = Edit(inst.span.start, last_line.content_end, nl.join(lines))
+        else:  # the manifests are copied already: only the context copy moves
+            rewrite = Edit.delete(inst.span.start, inst.span.end)
+        applicability = Applicability.SAFE if build is not None else Applicability.UNSAFE
+        what = ", ".join(files + found.dirs) or "nothing more"
+        return [rewrite, insert], applicability, what
+
+
+def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:
+    """The dependency install ``inst`` performs from manifests, or None if it is not one."""
+    if inst.keyword != "RUN":
+        return None
+    run = ctx.run(inst)
+    if run is None:
+        return None
+    commands = run.commands()
+    installs = [(c, classify(c)) for c in commands]
+    if not any(i is not None and i.manifests for _, i in installs):
+        return None
+    plan = _Plan(inst, [i for _, i in installs if i is not None], None)
+    if run.unsupported:
+        plan.problem = f"the shell could not be read ({run.unsupported})"
+    elif inst.heredocs:
+        plan.problem = "the install RUN uses a heredoc"
+    for cmd, install in installs:
+        if plan.problem:
+            break
+        if install is not None and install.needs_source:
+            plan.problem = install.needs_source
+        elif install is None and not companion(cmd):
+            plan.problem = f"the RUN also runs `{cmd.text()}`, which may need the source tree"
+    return plan
+
+
+def _already_copied(doc, inst: Instruction) -> set[str]:
+    """Context files an earlier COPY of the stage copies by name."""
+    out: set[str] = set()
+    for other in doc.instructions[: inst.index]:
+        if other.stage == inst.stage and other.keyword == "COPY" and not other.command.flag("from"):
+            out.update(posixpath.normpath(v) for v in other.values()[:-1])
+    return out
+
+
+def _copy_lines(inst: Instruction, copy: ContextCopy, files: list[str], dirs: list[str]) -> list[str]:
+    keyword = "copy" if inst.command.keyword.islower() else "COPY"
+    flags = "".join(f + " " for f in copy.flags)
+    base = copy.dest if copy.dest not in (".", "./") else "."
+    groups: dict[str, list[str]] = {}
+    for f in files:
+        groups.setdefault(posixpath.dirname(f), []).append(f)
+    lines = []
+    for folder, sources in groups.items():
+        dest = posixpath.join(base, folder) if folder else base
+        dest = dest if dest.endswith("/") else dest + "/"
+        lines.append(f"{keyword} {flags}{' '.join(sources)} {_dot(dest)}")
+    for d in dirs:
+        lines.append(f"{keyword} {flags}{d} {_dot(posixpath.join(base, d) + '/')}")
+    return lines
+
+
+def _dot(dest: str) -> str:
+    """``./`` for the working directory, as people write it."""
+    return "./" if dest in ("./", "/./") else dest

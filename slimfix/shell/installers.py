@@ -1,0 +1,164 @@
+"""Recognising dependency installs (pip, uv, npm, yarn, pnpm, go, bundler, composer)
+and whether they need only their manifests or the whole source tree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .packages import HARMLESS, program_words, system_setup_command
+from .script import SimpleCommand
+
+_PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
+_PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
+# pip/uv options that take a value in the next word.
+_PIP_VALUE_OPTIONS = {
+    "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f",
+    "--find-links", "--trusted-host", "-t", "--target", "--prefix", "--root", "--src",
+    "--progress-bar", "--root-user-action", "--platform", "--python-version", "--implementation",
+    "--abi", "--only-binary", "--no-binary", "--cache-dir", "--log", "--timeout", "--retries",
+    "--proxy", "--cert", "--client-cert", "--exists-action", "--global-option", "-C",
+    "--config-settings", "--python", "-p", "--index-strategy", "--upgrade-strategy", "--report",
+}
+
+
+@dataclass
+class Install:
+    """A dependency install: its ecosystem and the manifest files it reads (relative to
+    the working directory of the RUN). ``needs_source`` says why it cannot be hoisted."""
+
+    ecosystem: str
+    manifests: list[str] = field(default_factory=list)
+    needs_source: str | None = None
+    ignore_scripts: bool = False
+
+
+def _looks_local(word: str) -> bool:
+    if re.match(r"^[a-z][a-z0-9+.-]*://", word) and not word.startswith("file:"):
+        return False  # a URL (git+https://, https://...) is not in the context
+    return (word in (".", "..") or word.startswith(("./", "../", "/", "~", "file:"))
+            or "/" in word or word.endswith((".whl", ".tar.gz", ".zip", ".tgz")))
+
+
+def pip_install(argv: list[str]) -> Install | None:
+    """``pip install ...`` after the program words (``pip``, ``python -m pip``, ``uv pip``)."""
+    if not argv or argv[0] != "install":
+        return None
+    inst = Install("pip")
+    words = iter(argv[1:])
+    for w in words:
+        opt, eq, inline = w.partition("=")
+        if w.startswith("-") and not w.startswith("--") and len(w) > 2 and w[:2] in ("-r", "-c", "-f", "-e"):
+            opt, inline, eq = w[:2], w[2:], "="
+        value = None
+        if opt in _PIP_VALUE_OPTIONS:
+            value = inline if eq else next(words, None)
+            if value is None:
+                inst.needs_source = f"`{w}` without a value"
+                return inst
+        if opt in ("-r", "--requirement", "-c", "--constraint"):
+            inst.manifests.append(value)
+        elif opt in ("-f", "--find-links") and _looks_local(value):
+            inst.needs_source = f"`{opt} {value}` reads packages from the source tree"
+        elif opt in ("-e", "--editable"):
+            inst.needs_source = "an editable install (`-e`) needs the source tree"
+            return inst
+        elif opt in ("-t", "--target", "--prefix", "--root", "--src") and value and not value.startswith("/"):
+            inst.needs_source = f"`{opt} {value}` writes into the working directory"
+        elif w.startswith("-"):
+            continue
+        elif _looks_local(w):
+            inst.needs_source = f"`pip install {w}` installs from the source tree"
+            return inst
+    return inst
+
+
+def classify(cmd: SimpleCommand) -> Install | None:
+    """The dependency install a command performs, or None when it performs none."""
+    argv = program_words(cmd)
+    if not argv or argv[0] is None:
+        return None
+    if any(a is None for a in argv):
+        prog = argv[0].rsplit("/", 1)[-1]
+        if _PIP.match(prog) or prog in ("npm", "yarn", "pnpm", "go", "bundle", "composer", "uv"):
+            return Install(prog, needs_source="an argument uses a shell expansion")
+        return None
+    prog = argv[0].rsplit("/", 1)[-1]
+    rest = argv[1:]
+    if _PIP.match(prog):
+        return pip_install(rest)
+    if _PYTHON.match(prog) and rest[:2] == ["-m", "pip"]:
+        return pip_install(rest[2:])
+    if prog == "uv" and rest[:1] == ["pip"]:
+        found = pip_install(rest[1:])
+        if found:
+            found.ecosystem = "uv"
+        return found
+    if prog == "npm":
+        return _npm(rest)
+    if prog == "yarn":
+        return _yarn(rest)
+    if prog == "pnpm":
+        return _pnpm(rest)
+    if prog == "go" and rest[:2] == ["mod", "download"]:
+        return Install("go", ["go.mod", "go.sum"])
+    if prog == "bundle" and rest[:1] == ["install"]:
+        return Install("bundler", ["Gemfile", "Gemfile.lock"])
+    if prog == "composer" and rest[:1] == ["install"]:
+        found = Install("composer", ["composer.json", "composer.lock"])
+        if not {"--no-scripts", "--no-autoloader"} <= set(rest):
+            found.needs_source = ("`composer install` without `--no-scripts --no-autoloader` runs "
+                                  "scripts and builds the autoloader from the sources")
+        return found
+    return None
+
+
+def _npm(rest: list[str]) -> Install | None:
+    words = [w for w in rest if not w.startswith("-")]
+    if not words or words[0] not in ("ci", "install", "i", "clean-install"):
+        return None
+    if "-g" in rest or "--global" in rest:
+        return Install("npm")  # a global tool by name: reads no manifest
+    found = Install("npm", ["package.json"], ignore_scripts="--ignore-scripts" in rest)
+    if any(w.startswith("--prefix") for w in rest):
+        found.needs_source = "`--prefix` points npm at another directory"
+    elif any(_looks_local(w) for w in words[1:]):
+        found.needs_source = "installs a package from the source tree"
+    return found
+
+
+def _yarn(rest: list[str]) -> Install | None:
+    words = [w for w in rest if not w.startswith("-")]
+    if words and words[0] != "install":
+        return None
+    return Install("yarn", ["package.json"], ignore_scripts="--ignore-scripts" in rest)
+
+
+def _pnpm(rest: list[str]) -> Install | None:
+    words = [w for w in rest if not w.startswith("-")]
+    if not words or words[0] not in ("install", "i"):
+        return None
+    return Install("pnpm", ["package.json"], ignore_scripts="--ignore-scripts" in rest)
+
+
+def companion(cmd: SimpleCommand) -> bool:
+    """A command that may share the install RUN: it reads no source file."""
+    if system_setup_command(cmd):
+        return True
+    argv = program_words(cmd)
+    if not argv or any(a is None for a in argv):
+        return False
+    prog = argv[0].rsplit("/", 1)[-1]
+    if prog in HARMLESS:
+        return True
+    if prog == "rm":
+        return all(a.startswith("-") or a.startswith(("/root/.cache", "~/.cache", "/tmp/", "/var/cache/",
+                                                       "/root/.npm", "~/.npm"))
+                   for a in argv[1:])
+    if (prog == "npm" and argv[1:3] == ["cache", "clean"]) or (prog == "yarn" and argv[1:3] == ["cache", "clean"]):
+        return True
+    if (_PIP.match(prog) or (_PYTHON.match(prog) and argv[1:3] == ["-m", "pip"])) and "cache" in argv[1:4]:
+        return True
+    if prog == "bundle" and argv[1:2] == ["config"]:
+        return True
+    return False
