@@ -99,3 +99,16 @@ def commutes_with_context_copy(ctx: RuleContext, inst: Instruction, names: set[s
         commands = run.commands()
         return bool(commands) and all(system_setup_command(c) for c in commands)
     return False
+
+
+def end_with_blank_collapsed(doc: Dockerfile, start: int, inst: Instruction) -> int:
+    """Where the deletion of the moved block ends: past one blank line too when the block
+    sat between two, so that no double blank line is left behind."""
+    nodes = doc.nodes
+    i = nodes.index(inst)
+    before = next((n for n in reversed(nodes[:i]) if n.span.end <= start), None)
+    after = nodes[i + 1] if i + 1 < len(nodes) else None
+    if (isinstance(before, Trivia) and before.kind is TriviaKind.BLANK
+            and isinstance(after, Trivia) and after.kind is TriviaKind.BLANK):
+        return after.span.end
+    return inst.span.end

@@ -9,7 +9,8 @@ from ..runedit import CannotEdit
 from ..shell.installers import Install, classify, companion
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
+from .context_copy import (ContextCopy, absolute_dest, block_text, commutes_with_context_copy,
+                           context_copy, end_with_blank_collapsed, leading_comments_start,
                            referenced_names, workdir_at)
 from .manifests import Manifests, collect
 
@@ -138,23 +139,23 @@ class HoistDependencyManifests(Rule):
         already = _already_copied(doc, inst)
         files = [f for f in found.files if f not in already]
         lines = _copy_lines(inst, copy, files, found.dirs)
-        moved = doc.text[inst.span.start : inst.span.end]
-        if not moved.endswith("\n"):
-            moved += doc.newline
-        run_end = plan.run.span.end
-        if plan.run.text.endswith("\n"):
-            insert = Edit.insert(run_end, moved)
-        else:
-            insert = Edit.insert(run_end, doc.newline + moved.rstrip("\r\n"))
-        last_line = inst.lines[-1]
-        nl = doc.text[last_line.content_end : last_line.span.end] or doc.newline
+        # The context COPY (with the comment lines above it) moves below the install;
+        # the manifests are copied right above the install, so that the instructions in
+        # between stay cached when only a manifest changes.
+        move_from = leading_comments_start(doc, inst)
+        moved = block_text(doc, move_from, inst)
+        edits = [Edit.delete(move_from, end_with_blank_collapsed(doc, move_from, inst))]
         if lines:
-            rewrite = Edit(inst.span.start, last_line.content_end, nl.join(lines))
-        else:  # the manifests are copied already: only the context copy moves
-            rewrite = Edit.delete(inst.span.start, inst.span.end)
+            first = plan.run.lines[0]
+            nl = doc.text[first.content_end : first.span.end] or doc.newline
+            edits.append(Edit.insert(plan.run.span.start, "".join(l + nl for l in lines)))
+        if plan.run.text.endswith("\n"):
+            edits.append(Edit.insert(plan.run.span.end, moved))
+        else:
+            edits.append(Edit.insert(plan.run.span.end, doc.newline + moved.rstrip("\r\n")))
         applicability = Applicability.SAFE if build is not None else Applicability.UNSAFE
         what = ", ".join(files + found.dirs) or "nothing more"
-        return [rewrite, insert], applicability, what
+        return edits, applicability, what
 
 
 def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..fixes import Edit
-from ..syntax import Instruction, Trivia, TriviaKind
+from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .context_copy import (absolute_dest, block_text, commutes_with_context_copy, context_copy,
-                           leading_comments_start, referenced_names)
+                           end_with_blank_collapsed, leading_comments_start, referenced_names)
 
 # Where system packages install files: a copy there must keep its place relative to them.
 _SYSTEM_DIRS = ("/etc", "/usr", "/var", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/boot")
@@ -89,24 +89,11 @@ class SinkContextCopy(Rule):
                     insert = Edit.insert(last.span.end, moved)
                 else:
                     insert = Edit.insert(last.span.end, doc.newline + moved.rstrip("\r\n"))
-            edits = [Edit.delete(move_from, _end_with_blank_collapsed(doc, move_from, inst)), insert]
+            edits = [Edit.delete(move_from, end_with_blank_collapsed(doc, move_from, inst)), insert]
             message = (f"COPY of the whole context invalidates {len(crossed)} instruction(s) "
                        f"after it; move it below line {last.start_line}")
             f = self.finding(inst, message, edits=edits)
             yield Finding(f.code, f.message, f.start, last.lines[0].content_end, f.fix, f.note)
-
-
-def _end_with_blank_collapsed(doc, start: int, inst: Instruction) -> int:
-    """Where the deletion of the moved block ends: past one blank line too when the block
-    sat between two, so that no double blank line is left behind."""
-    nodes = doc.nodes
-    i = nodes.index(inst)
-    before = next((n for n in reversed(nodes[:i]) if n.span.end <= start), None)
-    after = nodes[i + 1] if i + 1 < len(nodes) else None
-    if (isinstance(before, Trivia) and before.kind is TriviaKind.BLANK
-            and isinstance(after, Trivia) and after.kind is TriviaKind.BLANK):
-        return after.span.end
-    return inst.span.end
 
 
 def _system_dest(dest: str | None) -> bool:
