@@ -8,6 +8,7 @@ from ..shell import RunShell
 from ..shell.packages import apt_subcommand, is_apt_update
 from ..syntax import Instruction, Trivia, TriviaKind
 from .base import Finding, Rule, RuleContext
+from .context_copy import end_with_blank_collapsed
 from .guards import non_posix_shell
 
 # Commands whose effect on the shell would reach the next RUN once the two are joined.
@@ -48,6 +49,7 @@ class MergeAptRuns(Rule):
     leading `&&`), indentation, escape character and line endings; comment lines between
     the RUNs stay as comment lines, and a trailing shell comment becomes a comment line.
     Blank lines between them are dropped (BuildKit warns about empty continuation lines).
+    A RUN that only runs `apt-get update` before a RUN that updates itself is removed.
     No fix is offered when the RUNs have different flags, use the exec form or heredocs,
     when a RUN ends with a background job (`&`), when an earlier RUN changes shell state
     that would leak into the next (`cd`, `set`, `export`, `umask`, `source`, `exit`,
@@ -102,11 +104,15 @@ class MergeAptRuns(Rule):
 
     def _join(self, ctx: RuleContext, a: Instruction, b: Instruction) -> Edit:
         doc = ctx.doc
+        if _only_updates(ctx, a) and any(is_apt_update(c) for c in ctx.run(b).commands()) \
+                and _same_flags(a, b):
+            # `RUN apt-get update` right before a RUN that updates itself adds nothing
+            return Edit.delete(a.span.start, end_with_blank_collapsed(doc, a.span.start, a))
         if non_posix_shell(doc, a):
             raise CannotEdit("the stage's SHELL is not a POSIX shell")
         if a.heredocs or b.heredocs:
             raise CannotEdit(f"line {(a if a.heredocs else b).start_line} uses a heredoc")
-        if tuple(f.text for f in a.flags) != tuple(f.text for f in b.flags):
+        if not _same_flags(a, b):
             raise CannotEdit(f"lines {a.start_line} and {b.start_line} have different flags")
         run_a = ctx.run(a)
         assert run_a is not None and run_a.line is not None
@@ -154,6 +160,16 @@ def _following_runs(ctx: RuleContext, inst: Instruction) -> Iterable[Instruction
         if nxt.keyword != "RUN" or nxt.stage != inst.stage:
             return
         yield nxt
+
+
+def _same_flags(a: Instruction, b: Instruction) -> bool:
+    return tuple(f.text for f in a.flags) == tuple(f.text for f in b.flags)
+
+
+def _only_updates(ctx: RuleContext, inst: Instruction) -> bool:
+    run = ctx.run(inst)
+    commands = run.commands() if run and not run.unsupported and not inst.heredocs else []
+    return bool(commands) and all(is_apt_update(c) for c in commands) and not run.line.comments
 
 
 def _leaky(run: RunShell) -> str | None:
