@@ -71,7 +71,7 @@ def main() -> int:
                     problems.append(f"{path}: reading differs from BuildKit: {diff}")
                     stats["oracle mismatches"] += 1
             try:
-                out = fix_document(text, rules, threshold=threshold, path=Path(path))
+                out = fix_document(text, rules, threshold=threshold, path=Path(path), context_dir=Path(path).parent)
             except FixError as exc:
                 problems.append(f"{path}: {exc}")
                 continue
@@ -80,7 +80,7 @@ def main() -> int:
             stats["changed"] += 1
             for code in sorted({f.code for f in out.applied}):
                 per_rule[code] += 1
-            again = fix_document(out.output, rules, threshold=threshold, path=Path(path))
+            again = fix_document(out.output, rules, threshold=threshold, path=Path(path), context_dir=Path(path).parent)
             if again.changed:
                 problems.append(f"{path}: second run changes the output again")
             if buildkit_view is not None and _buildkit(out.output) is None:

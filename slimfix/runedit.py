@@ -84,19 +84,20 @@ def continuation_style(doc: Dockerfile, inst: Instruction, script: Script) -> tu
 
 
 def _append_to_heredoc(run: RunShell, command: str) -> Edit:
+    """Under ``set -e`` the command becomes the script's new last line. Without it, a new
+    line would hide the exit status of the line before it, so the command is chained
+    with ``&&`` to the script's last command instead."""
     doc_, script = run.heredoc_scripts[-1]
     body = doc_.content
-    if not body.strip():
+    if script.last_token is None:
         raise CannotEdit("the heredoc script is empty")
-    if not (_SET_ERREXIT.search(body) or _SHEBANG_ERREXIT.search(body)):
-        raise CannotEdit("the heredoc script has no `set -e`: an appended line would hide "
-                         "the exit status of the line before it")
     if script.ends_in_background:
         raise CannotEdit("the heredoc script ends with a background job (&)")
+    if not (_SET_ERREXIT.search(body) or _SHEBANG_ERREXIT.search(body)):
+        return Edit.insert(doc_.body.start + script.last_token.end, f" && {command}")
     last_line = body.rstrip("\r\n").rsplit("\n", 1)[-1]
     if last_line.rstrip().endswith("\\"):
         raise CannotEdit("the heredoc script's last line is continued")
     newline = "\r\n" if body.endswith("\r\n") else "\n"
     indent = last_line[: len(last_line) - len(last_line.lstrip(" \t"))]
     return Edit.insert(doc_.terminator.start, indent + command + newline)
-

@@ -37,13 +37,15 @@ class AptListsCleanup(Rule):
 
     ## Fix safety
     Safe. The cleanup is added to the same RUN as the update, before a trailing shell
-    comment, in the file's continuation style, escape character and line endings. No
-    fix is offered (the finding is still reported) when a later RUN of the stage, a
-    stage built from this one or an ONBUILD trigger installs with apt without its own
-    update (it would fail without the lists), when the shell cannot be read, when the
-    RUN ends in a background job, or when a heredoc script has no `set -e`. The rule is
-    silent under a cache or tmpfs mount of `/var/lib/apt/lists`, after a SHELL that is
-    not a POSIX shell, and for exec-form RUNs.
+    comment, in the file's continuation style, escape character and line endings. In a
+    heredoc script it becomes the new last line under `set -e`; without `set -e` it is
+    chained with `&&` to the script's last command, because a new line would hide the exit
+    status of the line before it. No fix is offered (the finding is still reported) when a
+    later RUN of the stage, a stage built from this one or an ONBUILD trigger installs with
+    apt without its own update (it would fail without the lists), when the shell cannot be
+    read, or when the RUN ends in a background job. The rule is silent when the lists are
+    already removed (or `apt-get dist-clean` runs), under a cache or tmpfs mount of
+    `/var/lib/apt/lists`, after a SHELL that is not a POSIX shell, and for exec-form RUNs.
     """
 
     code = "SF102"
