@@ -34,3 +34,16 @@ def test_readme_lists_every_rule():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for rule in all_rules():
         assert f"| {rule.code} | {rule.name} |" in readme
+
+
+def test_readme_example_is_the_real_output():
+    import os
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ cd fixtures/demo && slimfix --diff python-webapp/Dockerfile\n", 1)[1].split("```", 1)[0]
+    out = subprocess.run([sys.executable, "-m", "slimfix", "--diff", "python-webapp/Dockerfile"],
+                         cwd=ROOT / "fixtures" / "demo", capture_output=True, text=True,
+                         env={**os.environ, "NO_COLOR": "1"}).stdout
+    assert shown == out
