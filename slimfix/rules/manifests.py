@@ -52,7 +52,7 @@ def _pip(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests)
         if ctx is None:
             continue
         if not ctx.included(rel):
-            found.problem = f"{rel} is not in the build context (or .dockerignore leaves it out)"
+            found.problem = _missing(rel)
             return
         for n, line in enumerate((ctx.read(rel) or "").splitlines(), 1):
             line = re.sub(r"(^|\s)#.*$", "", line).strip()
@@ -73,7 +73,7 @@ def _js(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) 
     if ctx is None:
         return
     if not ctx.included(pkg):
-        found.problem = f"{pkg} is not in the build context (or .dockerignore leaves it out)"
+        found.problem = _missing(pkg)
         return
     try:
         data = json.loads(ctx.read(pkg) or "")
@@ -104,58 +104,59 @@ def _js(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) 
         found.dirs.append(_join(cwd, ".yarn"))
 
 
-def _go(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
-    mod = _join(cwd, "go.mod")
-    _add(found, mod)
+def _missing(path: str) -> str:
+    return f"{path} is not in the build context (or .dockerignore leaves it out)"
+
+
+def _manifest_and_lock(cwd: str, ctx: BuildContext | None, found: Manifests, manifest: str,
+                       lock: str, problem_in) -> None:
+    """A manifest that must exist and pass ``problem_in(path, text)``, and its lockfile
+    when present. Without a context both are listed, unchecked."""
+    path, lock_path = _join(cwd, manifest), _join(cwd, lock)
+    _add(found, path)
     if ctx is None:
-        _add(found, _join(cwd, "go.sum"))
+        _add(found, lock_path)
         return
-    if not ctx.included(mod):
-        found.problem = f"{mod} is not in the build context (or .dockerignore leaves it out)"
+    if not ctx.included(path):
+        found.problem = _missing(path)
         return
-    for n, line in enumerate((ctx.read(mod) or "").splitlines(), 1):
+    found.problem = problem_in(path, ctx.read(path) or "")
+    if found.problem is None and ctx.included(lock_path):
+        _add(found, lock_path)
+
+
+def _go_problem(path: str, text: str) -> str | None:
+    for n, line in enumerate(text.splitlines(), 1):
         m = re.search(r"=>\s*(\S+)", line)
         if m and m.group(1).startswith((".", "/")):
-            found.problem = f"{mod} line {n} replaces a module with a local directory"
-            return
-    if ctx.included(_join(cwd, "go.sum")):
-        _add(found, _join(cwd, "go.sum"))
+            return f"{path} line {n} replaces a module with a local directory"
+    return None
+
+
+def _gemfile_problem(path: str, text: str) -> str | None:
+    if re.search(r"^\s*gemspec\b|\bpath:|^\s*path\s|\bfile:|File\.", text, re.M):
+        return f"{path} uses local paths (gemspec, path:, file:)"
+    return None
+
+
+def _composer_problem(path: str, text: str) -> str | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return f"{path} is not valid JSON"
+    repos = data.get("repositories") if isinstance(data, dict) else None
+    if isinstance(repos, list) and any(isinstance(r, dict) and r.get("type") == "path" for r in repos):
+        return f"{path} has a path repository in the source tree"
+    return None
+
+
+def _go(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
+    _manifest_and_lock(cwd, ctx, found, "go.mod", "go.sum", _go_problem)
 
 
 def _bundler(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
-    gemfile = _join(cwd, "Gemfile")
-    _add(found, gemfile)
-    if ctx is None:
-        _add(found, _join(cwd, "Gemfile.lock"))
-        return
-    if not ctx.included(gemfile):
-        found.problem = f"{gemfile} is not in the build context (or .dockerignore leaves it out)"
-        return
-    text = ctx.read(gemfile) or ""
-    if re.search(r"^\s*gemspec\b|\bpath:|^\s*path\s|\bfile:|File\.", text, re.M):
-        found.problem = f"{gemfile} uses local paths (gemspec, path:, file:)"
-        return
-    if ctx.included(_join(cwd, "Gemfile.lock")):
-        _add(found, _join(cwd, "Gemfile.lock"))
+    _manifest_and_lock(cwd, ctx, found, "Gemfile", "Gemfile.lock", _gemfile_problem)
 
 
 def _composer(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
-    cfg = _join(cwd, "composer.json")
-    _add(found, cfg)
-    if ctx is None:
-        _add(found, _join(cwd, "composer.lock"))
-        return
-    if not ctx.included(cfg):
-        found.problem = f"{cfg} is not in the build context (or .dockerignore leaves it out)"
-        return
-    try:
-        data = json.loads(ctx.read(cfg) or "")
-    except ValueError:
-        found.problem = f"{cfg} is not valid JSON"
-        return
-    repos = data.get("repositories") if isinstance(data, dict) else None
-    if isinstance(repos, list) and any(isinstance(r, dict) and r.get("type") == "path" for r in repos):
-        found.problem = f"{cfg} has a path repository in the source tree"
-        return
-    if ctx.included(_join(cwd, "composer.lock")):
-        _add(found, _join(cwd, "composer.lock"))
+    _manifest_and_lock(cwd, ctx, found, "composer.json", "composer.lock", _composer_problem)
