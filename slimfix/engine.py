@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .fixes import Applicability, Fix, apply_edits
 from .rules import Finding, Rule, RuleContext
+from .suppressions import read_suppressions
 from .syntax import Dockerfile, Instruction, ParseError, TriviaKind, parse
 
 MAX_PASSES = 10
@@ -39,10 +40,17 @@ class FixOutcome:
 def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
           context_dir: Path | None = None) -> list[Finding]:
     ctx = RuleContext(doc, path, context_dir)
+    pragmas = read_suppressions(doc)
     findings: list[Finding] = []
     for rule in rules:
-        findings.extend(rule().check(ctx))
+        for f in rule().check(ctx):
+            if not pragmas.silences(rule.code, rule.hadolint, _instruction_at(doc, f.start)):
+                findings.append(f)
     return sorted(findings, key=lambda f: (f.start, f.code, f.end))
+
+
+def _instruction_at(doc: Dockerfile, offset: int) -> Instruction | None:
+    return next((i for i in doc.instructions if i.span.start <= offset < i.span.end), None)
 
 
 def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability = Applicability.SAFE,
