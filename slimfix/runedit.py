@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .fixes import Edit
-from .shell import RunShell, Script
+from .shell import RunShell, Script, SimpleCommand, Token
 from .syntax import Dockerfile, Instruction, PhysicalLine
 
 _SET_ERREXIT = re.compile(r"(^|\n)\s*set\s+(-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)")
@@ -20,6 +20,22 @@ _SHEBANG_ERREXIT = re.compile(r"^#![^\n]*\s-[a-zA-Z]*e")
 
 class CannotEdit(Exception):
     """Why a RUN cannot take the edit; the finding is reported without a fix."""
+
+
+def file_offset(inst: Instruction, script: Script, local: int, *, end: bool = False) -> int:
+    """File offset of ``local`` (an offset in ``script.source``); with ``end``, of the
+    position just after the character before it (for insertions after a token)."""
+    if script.base is None:
+        raise CannotEdit("the command sits in a string whose text cannot be mapped back")
+    pos = script.base + local
+    if script.in_file:
+        return pos
+    return inst.logical.end_to_file(pos) if end else inst.logical.to_file(pos)
+
+
+def insert_after(inst: Instruction, cmd: SimpleCommand, token: Token, text: str) -> Edit:
+    """Insert ``text`` right after ``token`` of ``cmd`` (an option after a subcommand)."""
+    return Edit.insert(file_offset(inst, cmd.script, token.end, end=True), text)
 
 
 def append_command(doc: Dockerfile, inst: Instruction, run: RunShell, command: str) -> Edit:

@@ -10,7 +10,7 @@ from slimfix.syntax import ParseError
 
 def test_fix_returns_text_and_findings():
     text = "FROM debian\r\nRUN apt-get update && apt-get install -y curl\r\n"
-    result = slimfix.fix(text)
+    result = slimfix.fix(text, select=["SF102"])
     assert result.changed
     assert result.text == "FROM debian\r\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\r\n"
     assert [f.code for f in result.findings] == ["SF102"] and result.remaining == []
@@ -18,7 +18,7 @@ def test_fix_returns_text_and_findings():
 
 def test_fix_respects_select_and_ignore():
     text = "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
-    assert not slimfix.fix(text, ignore=["SF102"]).changed
+    assert not slimfix.fix(text, select=["SF1"], ignore=["SF102"]).changed
     assert slimfix.fix(text, select=["SF1"]).changed
 
 

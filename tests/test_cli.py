@@ -12,8 +12,10 @@ import pytest
 
 from slimfix.fileio import FileProblem, read_source, write_atomic
 
-BAD = "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
-GOOD = "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
+# BAD has exactly one finding (SF102); GOOD has none.
+BAD = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+GOOD = ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl"
+        " && rm -rf /var/lib/apt/lists/*\n")
 
 
 def slimfix(*args, cwd=None, stdin: bytes | None = None):
@@ -47,7 +49,7 @@ def test_diff_prints_a_unified_diff_and_exits_1(project):
     code, out, _ = slimfix("--diff", "Dockerfile", cwd=project)
     assert code == 1
     assert out.startswith("--- a/Dockerfile\n+++ b/Dockerfile\n@@ ")
-    assert "+RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n" in out
+    assert "+" + GOOD.splitlines()[1] + "\n" in out
     assert (project / "Dockerfile").read_text() == BAD  # --diff writes nothing
 
 

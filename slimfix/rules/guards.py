@@ -36,3 +36,26 @@ def mounted(inst: Instruction, *paths: str) -> bool:
     """Whether a cache/tmpfs mount covers any of ``paths`` (the path or a parent)."""
     targets = cache_mount_targets(inst)
     return any(p == t or p.startswith(t + "/") for p in paths for t in targets)
+
+
+def env_set(doc: Dockerfile, inst: Instruction, name: str) -> bool:
+    """Whether ``name`` is set before ``inst``: by ENV in its stage or in the stages it is
+    built FROM (ENV is part of the image), or by an ARG with a default in its own stage
+    (ARG values do not reach the stages built from it)."""
+    stage = doc.stage_of(inst)
+    chain = []
+    seen = set()
+    while stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        chain.append(stage.index)
+        stage = next((s for s in doc.stages if s.name and s.name == stage.base.lower()), None)
+    for other in doc.instructions[: inst.index]:
+        if other.stage not in chain:
+            continue
+        if other.keyword == "ENV":
+            if name in other.values()[0::3]:
+                return True
+        elif other.keyword == "ARG" and other.stage == inst.stage:
+            if any(v.split("=", 1)[0] == name and "=" in v for v in other.values()):
+                return True
+    return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .script import SimpleCommand
+from .tokens import Token
 
 _WRAPPERS = {"sudo", "env", "nice", "nohup", "time", "xargs", "command", "exec", "stdbuf", "ionice"}
 APT_PROGRAMS = {"apt-get", "apt", "aptitude"}
@@ -19,6 +20,26 @@ def program_words(cmd: SimpleCommand) -> list[str | None]:
         while argv and argv[0] is not None and (argv[0].startswith("-") or "=" in argv[0]):
             argv = argv[1:]
     return argv
+
+
+def subcommand_token(cmd: SimpleCommand, verbs: set[str]) -> Token | None:
+    """The token of the first non-option word after the program that is in ``verbs``
+    (``install`` in ``sudo apt-get -q install -y x``)."""
+    skip = len(cmd.words) - len(program_words(cmd))
+    words = cmd.words[skip + 1 :]
+    i = 0
+    while i < len(words):
+        v = words[i].value
+        if v is None:
+            return None
+        if v in _APT_VALUE_OPTIONS:
+            i += 2
+            continue
+        if v.startswith("-"):
+            i += 1
+            continue
+        return words[i] if v in verbs else None
+    return None
 
 
 def apt_subcommand(cmd: SimpleCommand) -> str | None:

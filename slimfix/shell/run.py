@@ -46,7 +46,7 @@ def read_run(inst: Instruction) -> RunShell | None:
         for doc in inst.heredocs:
             if runs_script and doc.fd == 0 and doc is inst.heredocs[0]:
                 try:
-                    run.heredoc_scripts.append((doc, read_script(doc.content, doc.body.start)))
+                    run.heredoc_scripts.append((doc, read_script(doc.content, doc.body.start, in_file=True)))
                 except ShellSyntaxUnsupported as exc:
                     run.unsupported = f"heredoc {doc.name}: {exc}"
             else:

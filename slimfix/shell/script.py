@@ -51,6 +51,7 @@ class SimpleCommand:
 class Script:
     source: str
     base: int | None  # where ``source`` starts in the enclosing text; None: not linear
+    in_file: bool  # True: ``base`` is a file offset (heredoc); False: a logical offset
     tokens: list[Token]
     commands: list[SimpleCommand] = field(default_factory=list)
     operators: list[Token] = field(default_factory=list)
@@ -83,9 +84,10 @@ class Script:
         return tok is not None and tok.text == "&"
 
 
-def read_script(source: str, base: int | None = 0, *, external_heredocs: bool = False) -> Script:
+def read_script(source: str, base: int | None = 0, *, external_heredocs: bool = False,
+                in_file: bool = False) -> Script:
     """Read ``source``; raises ShellSyntaxUnsupported for what it cannot follow."""
-    script = Script(source, base, tokenize(source, external_heredocs=external_heredocs))
+    script = Script(source, base, in_file, tokenize(source, external_heredocs=external_heredocs))
     words: list[Token] = []
     assigns: list[Token] = []
     redirects: list[Token] = []
@@ -169,7 +171,7 @@ def read_script(source: str, base: int | None = 0, *, external_heredocs: bool = 
             tok = inner
             linear = tok.text[:1] in ("'", '"') and tok.text[1:-1] == tok.value
             inner_base = (base + tok.start + 1) if (linear and base is not None) else None
-            script.nested.append(read_script(tok.value or "", inner_base))
+            script.nested.append(read_script(tok.value or "", inner_base, in_file=in_file))
     return script
 
 

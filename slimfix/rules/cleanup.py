@@ -1,0 +1,43 @@
+"""Rules that append a cache cleanup to a RUN share this loop."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from ..runedit import CannotEdit, append_command
+from ..shell import SimpleCommand
+from ..syntax import Instruction
+from .base import Finding, Rule, RuleContext
+from .guards import non_posix_shell
+
+# Given a command: the cleanup it calls for, or None.
+Needs = Callable[[SimpleCommand], "str | None"]
+
+
+def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callable[[Instruction, str], bool],
+                    message: str) -> Iterable[Finding]:
+    """One finding per RUN that runs commands calling for a cleanup it does not do;
+    the fix appends the missing cleanups, in order, after the RUN's chain."""
+    doc = ctx.doc
+    for inst in doc.instructions:
+        run = ctx.run(inst)
+        if run is None or run.unsupported or non_posix_shell(doc, inst):
+            continue
+        wanted: list[str] = []
+        for cmd in run.commands():
+            cleanup = needs(cmd)
+            if cleanup and cleanup not in wanted and not cleaned(inst, cleanup):
+                wanted.append(cleanup)
+        if not wanted:
+            continue
+        text = message.format(cleanup=" && ".join(wanted))
+        try:
+            edit = append_command(doc, inst, run, " && ".join(wanted))
+        except CannotEdit as exc:
+            yield rule.finding(inst, text, note=f"not fixed: {exc}")
+            continue
+        yield rule.finding(inst, text, edits=[edit])
+
+
+def run_text(inst: Instruction) -> str:
+    return inst.effective.args + "".join(h.content for h in inst.heredocs)

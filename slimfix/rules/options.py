@@ -1,0 +1,41 @@
+"""Rules that add a missing option to package-manager commands share this loop."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from ..fixes import Edit
+from ..runedit import CannotEdit, insert_after
+from ..shell import SimpleCommand, Token
+from ..syntax import Instruction
+from .base import Finding, Rule, RuleContext
+from .guards import non_posix_shell
+
+# Given a command: the token to insert the option after, or None when the command is
+# not one this rule is about (or already has the option).
+Matcher = Callable[[SimpleCommand], "Token | None"]
+
+
+def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, message: str,
+                   exempt: Callable[[Instruction], bool] = lambda inst: False) -> Iterable[Finding]:
+    """One finding per RUN whose commands lack ``option``, fixed by inserting it after
+    the token ``match`` returns, in every such command of the RUN."""
+    doc = ctx.doc
+    for inst in doc.instructions:
+        run = ctx.run(inst)
+        if run is None or run.unsupported or non_posix_shell(doc, inst) or exempt(inst):
+            continue
+        hits = [(cmd, tok) for cmd in run.commands() if (tok := match(cmd)) is not None]
+        if not hits:
+            continue
+        try:
+            edits: list[Edit] = [insert_after(inst, cmd, tok, f" {option}") for cmd, tok in hits]
+        except CannotEdit as exc:
+            yield rule.finding(inst, message, note=f"not fixed: {exc}")
+            continue
+        yield rule.finding(inst, message, edits=edits)
+
+
+def has_word(cmd: SimpleCommand, *words: str) -> bool:
+    return any(w.value is not None and (w.value in words or w.value.split("=", 1)[0] in words)
+               for w in cmd.words)

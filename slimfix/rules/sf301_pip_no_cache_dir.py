@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..shell import SimpleCommand, Token
+from ..shell.packages import program_words
+from ..syntax import Instruction
+from .base import Finding, Rule, RuleContext
+from .guards import cache_mount_targets, env_set
+from .options import has_word, missing_option
+
+_PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
+_PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
+
+
+class PipNoCacheDir(Rule):
+    """
+    ## What it does
+    Adds `--no-cache-dir` to `pip install` (`pip`, `pip3`, `pip3.12`, `python -m pip`),
+    and `--no-cache` to `uv pip install` and `uv sync`.
+
+    ## Why is this bad?
+    pip keeps every wheel it downloads or builds in `~/.cache/pip`. In an image nothing
+    ever reuses that cache, but it is stored in the layer: often as large as the
+    installed packages themselves.
+
+    ## Example
+    ```dockerfile
+    RUN pip install -r requirements.txt
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN pip install --no-cache-dir -r requirements.txt
+    ```
+
+    ## Fix safety
+    Safe: the option only stops pip from keeping its cache. The rule is silent when
+    `PIP_NO_CACHE_DIR` (`UV_NO_CACHE` for uv) is set by ENV or ARG in the stage (or a stage
+    it is built from) or on the command itself, when the RUN has a cache mount of pip's
+    (uv's) cache, when a `--cache-dir` is chosen, or when the RUN removes the cache itself
+    (`pip cache purge`, `rm -rf ~/.cache/pip`).
+    """
+
+    code = "SF301"
+    name = "pip-no-cache-dir"
+    summary = "Install Python packages without keeping pip's download cache"
+    hadolint = ("DL3042",)
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        yield from missing_option(
+            self, ctx, _pip_install, "--no-cache-dir",
+            "pip install without --no-cache-dir keeps pip's cache in the layer",
+            exempt=lambda inst: _exempt(ctx, inst, "PIP_NO_CACHE_DIR", ".cache/pip", "pip"))
+        yield from missing_option(
+            self, ctx, _uv_install, "--no-cache",
+            "uv without --no-cache keeps uv's cache in the layer",
+            exempt=lambda inst: _exempt(ctx, inst, "UV_NO_CACHE", ".cache/uv", "uv"))
+
+
+def _assigned(cmd: SimpleCommand, name: str) -> bool:
+    return any(a.text.startswith(name + "=") for a in cmd.assignments) or any(
+        w.value and w.value.startswith(name + "=") for w in cmd.words[:3])
+
+
+def _pip_install(cmd: SimpleCommand) -> Token | None:
+    argv = program_words(cmd)
+    if not argv or argv[0] is None:
+        return None
+    prog = argv[0].rsplit("/", 1)[-1]
+    skip = len(cmd.words) - len(argv)
+    if _PIP.match(prog):
+        rest = cmd.words[skip + 1 :]
+    elif _PYTHON.match(prog) and [w.value for w in cmd.words[skip + 1 : skip + 3]] == ["-m", "pip"]:
+        rest = cmd.words[skip + 3 :]
+    else:
+        return None
+    if not rest or rest[0].value != "install":
+        return None
+    if has_word(cmd, "--no-cache-dir", "--cache-dir") or _assigned(cmd, "PIP_NO_CACHE_DIR"):
+        return None
+    return rest[0]
+
+
+def _uv_install(cmd: SimpleCommand) -> Token | None:
+    argv = program_words(cmd)
+    if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "uv":
+        return None
+    skip = len(cmd.words) - len(argv)
+    rest = cmd.words[skip + 1 :]
+    values = [w.value for w in rest]
+    if has_word(cmd, "--no-cache", "-n", "--cache-dir") or _assigned(cmd, "UV_NO_CACHE"):
+        return None
+    if values[:2] == ["pip", "install"]:
+        return rest[1]
+    if values[:1] == ["sync"]:
+        return rest[0]
+    return None
+
+
+def _exempt(ctx: RuleContext, inst: Instruction, env: str, cache: str, tool: str) -> bool:
+    if env_set(ctx.doc, inst, env):
+        return True
+    if any(cache in t for t in cache_mount_targets(inst)):
+        return True
+    text = inst.effective.args + "".join(h.content for h in inst.heredocs)
+    return f"{tool} cache purge" in text or f"{tool} cache clean" in text or f"rm -rf /root/{cache}" in text \
+        or f"rm -rf ~/{cache}" in text
+

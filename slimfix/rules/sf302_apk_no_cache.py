@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..shell import SimpleCommand, Token
+from ..shell.packages import program_words, subcommand_token
+from ..syntax import Instruction
+from .base import Finding, Rule, RuleContext
+from .guards import mounted
+from .options import has_word, missing_option
+
+
+class ApkNoCache(Rule):
+    """
+    ## What it does
+    Adds `--no-cache` to `apk add`.
+
+    ## Why is this bad?
+    Without it, apk keeps the package index and downloaded packages under
+    `/var/cache/apk`, and they are stored in the layer for good.
+
+    ## Example
+    ```dockerfile
+    RUN apk add curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apk add --no-cache curl
+    ```
+
+    ## Fix safety
+    Safe: `--no-cache` fetches the index on the fly and keeps nothing. The rule is silent
+    under a cache or tmpfs mount of `/var/cache/apk` (or `/etc/apk/cache`) and when the RUN
+    removes `/var/cache/apk` itself. With `--no-cache`, a separate `apk update` is no longer
+    needed; the rule leaves it in place.
+    """
+
+    code = "SF302"
+    name = "apk-no-cache"
+    summary = "Install Alpine packages without keeping apk's cache"
+    hadolint = ("DL3019",)
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        return missing_option(self, ctx, _apk_add, "--no-cache",
+                              "apk add without --no-cache keeps apk's cache in the layer",
+                              exempt=_exempt)
+
+
+def _apk_add(cmd: SimpleCommand) -> Token | None:
+    argv = program_words(cmd)
+    if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "apk":
+        return None
+    if has_word(cmd, "--no-cache", "--cache-dir"):
+        return None
+    return subcommand_token(cmd, {"add"})
+
+
+def _exempt(inst: Instruction) -> bool:
+    if mounted(inst, "/var/cache/apk", "/etc/apk/cache"):
+        return True
+    return "/var/cache/apk" in inst.effective.args + "".join(h.content for h in inst.heredocs)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..shell import SimpleCommand
+from ..shell.packages import program_words
+from ..syntax import Instruction
+from .base import Finding, Rule, RuleContext
+from .cleanup import missing_cleanup, run_text
+from .guards import mounted
+
+_INSTALLS = {"install", "groupinstall", "reinstall", "update", "upgrade", "localinstall", "in", "up"}
+_CLEANUP = {"yum": "yum clean all", "dnf": "dnf clean all", "microdnf": "microdnf clean all",
+            "zypper": "zypper clean --all"}
+_CACHES = {"yum": "/var/cache/yum", "dnf": "/var/cache/dnf", "microdnf": "/var/cache/yum",
+           "zypper": "/var/cache/zypp"}
+
+
+class RpmCacheCleanup(Rule):
+    """
+    ## What it does
+    Appends `yum clean all` (`dnf clean all`, `microdnf clean all`, `zypper clean --all`)
+    to a RUN that installs packages with that manager and does not clean up.
+
+    ## Why is this bad?
+    yum, dnf and zypper keep repository metadata and downloaded packages under
+    `/var/cache`; left there, they are stored in the layer, often 100 MB or more.
+
+    ## Example
+    ```dockerfile
+    RUN dnf install -y python3
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN dnf install -y python3 && dnf clean all
+    ```
+
+    ## Fix safety
+    Safe: the cleanup goes into the same RUN, after its chain, in the file's style (as
+    for SF102). The rule is silent when the RUN already runs the manager's `clean`, removes
+    its cache directory, or has a cache or tmpfs mount on it.
+    """
+
+    code = "SF303"
+    name = "rpm-cache-cleanup"
+    summary = "Clean the yum, dnf or zypper cache in the RUN that installs"
+    hadolint = ("DL3032", "DL3040", "DL3036")
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        return missing_cleanup(self, ctx, _needs, _cleaned,
+                               "package install without `{cleanup}` leaves the package cache in the layer")
+
+
+def _manager(cmd: SimpleCommand) -> str | None:
+    argv = program_words(cmd)
+    if not argv or argv[0] is None:
+        return None
+    prog = argv[0].rsplit("/", 1)[-1]
+    return prog if prog in _CLEANUP else None
+
+
+def _needs(cmd: SimpleCommand) -> str | None:
+    prog = _manager(cmd)
+    if prog is None:
+        return None
+    words = [w for w in program_words(cmd)[1:] if w is not None and not w.startswith("-")]
+    return _CLEANUP[prog] if words and words[0] in _INSTALLS else None
+
+
+def _cleaned(inst: Instruction, cleanup: str) -> bool:
+    prog = cleanup.split()[0]
+    text = run_text(inst)
+    return (f"{prog} clean" in text or (prog == "zypper" and "zypper cc" in text)
+            or _CACHES[prog] in text or mounted(inst, _CACHES[prog]))
