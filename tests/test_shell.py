@@ -73,9 +73,17 @@ def test_background_job():
     assert not read_script("a && b").ends_in_background
 
 
+def test_case_statements_are_followed():
+    s = read_script("apt-get install -y curl && case $(uname -m) in \\\n aarch64|arm64) export A=arm ;; "
+                    "(x86_64) export A=x64; echo $A ;; *) exit 1 ;; esac && rm -rf /tmp/x")
+    assert [c.name for c in s.commands] == ["apt-get", "export", "export", "echo", "exit", "rm"]
+    assert [c.compound for c in s.commands] == [False, True, True, True, True, False]
+    assert [c.name for c in read_script("case a in b) echo b;; c) echo c; esac").commands] == ["echo", "echo"]
+
+
 @pytest.mark.parametrize("src", ["echo 'open", 'echo "open', "echo $(open", "echo `open",
-                                 "case $x in a) echo;; esac", "f() { echo; }", "if true; then echo",
-                                 "cat <<EOF"])
+                                 "case $x in a) echo;;", "echo ;; x", "f() { echo; }",
+                                 "if true; then echo", "cat <<EOF"])
 def test_refuses_what_it_cannot_read(src):
     with pytest.raises(ShellSyntaxUnsupported):
         read_script(src)

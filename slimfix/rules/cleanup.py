@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable
 
 from ..runedit import CannotEdit, append_command
@@ -15,13 +16,21 @@ Needs = Callable[[SimpleCommand], "str | None"]
 
 
 def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callable[[Instruction, str], bool],
-                    message: str) -> Iterable[Finding]:
+                    message: str, looks_like: dict[str, re.Pattern[str]] | None = None) -> Iterable[Finding]:
     """One finding per RUN that runs commands calling for a cleanup it does not do;
-    the fix appends the missing cleanups, in order, after the RUN's chain."""
+    the fix appends the missing cleanups, in order, after the RUN's chain. A RUN whose
+    shell cannot be read is still reported, without a fix, for each cleanup whose
+    ``looks_like`` pattern matches it."""
     doc = ctx.doc
     for inst in doc.instructions:
         run = ctx.run(inst)
-        if run is None or run.unsupported or non_posix_shell(doc, inst):
+        if run is None or non_posix_shell(doc, inst):
+            continue
+        if run.unsupported:
+            guessed = [c for c, pat in (looks_like or {}).items() if pat.search(inst.args) and not cleaned(inst, c)]
+            if guessed:
+                yield rule.finding(inst, message.format(cleanup=" && ".join(guessed)),
+                                   note=f"not fixed: the shell could not be read ({run.unsupported})")
             continue
         wanted: list[str] = []
         for cmd in run.commands():

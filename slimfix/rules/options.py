@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable
 
 from ..fixes import Edit
@@ -17,13 +18,19 @@ Matcher = Callable[[SimpleCommand], "Token | None"]
 
 
 def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, message: str,
-                   exempt: Callable[[Instruction], bool] = lambda inst: False) -> Iterable[Finding]:
+                   exempt: Callable[[Instruction], bool] = lambda inst: False,
+                   looks_like: re.Pattern[str] | None = None) -> Iterable[Finding]:
     """One finding per RUN whose commands lack ``option``, fixed by inserting it after
-    the token ``match`` returns, in every such command of the RUN."""
+    the token ``match`` returns, in every such command of the RUN. A RUN whose shell
+    cannot be read is still reported, without a fix, when ``looks_like`` matches it."""
     doc = ctx.doc
     for inst in doc.instructions:
         run = ctx.run(inst)
-        if run is None or run.unsupported or non_posix_shell(doc, inst) or exempt(inst):
+        if run is None or non_posix_shell(doc, inst) or exempt(inst):
+            continue
+        if run.unsupported:
+            if looks_like is not None and looks_like.search(inst.args) and option not in inst.args:
+                yield rule.finding(inst, message, note=f"not fixed: the shell could not be read ({run.unsupported})")
             continue
         hits = [(cmd, tok) for cmd in run.commands() if (tok := match(cmd)) is not None]
         if not hits:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ..fixes import Applicability
@@ -49,7 +50,8 @@ class AptNoInstallRecommends(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         return missing_option(self, ctx, _match, OPTION,
                               "apt install without --no-install-recommends pulls in recommended packages",
-                              exempt=lambda inst: _configured(ctx, inst))
+                              exempt=lambda inst: _configured(ctx, inst),
+                              looks_like=re.compile(r"\bapt(-get)?\s+(-\S+\s+)*install\b"))
 
 
 def _match(cmd: SimpleCommand) -> Token | None:

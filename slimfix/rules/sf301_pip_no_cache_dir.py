@@ -52,7 +52,8 @@ class PipNoCacheDir(Rule):
         yield from missing_option(
             self, ctx, _pip_install, "--no-cache-dir",
             "pip install without --no-cache-dir keeps pip's cache in the layer",
-            exempt=lambda inst: _exempt(ctx, inst, "PIP_NO_CACHE_DIR", ".cache/pip", "pip"))
+            exempt=lambda inst: _exempt(ctx, inst, "PIP_NO_CACHE_DIR", ".cache/pip", "pip"),
+            looks_like=re.compile(r"\bpip[\d.]*\s+install\b"))
         yield from missing_option(
             self, ctx, _uv_install, "--no-cache",
             "uv without --no-cache keeps uv's cache in the layer",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ..shell import SimpleCommand, Token
@@ -44,7 +45,7 @@ class ApkNoCache(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         return missing_option(self, ctx, _apk_add, "--no-cache",
                               "apk add without --no-cache keeps apk's cache in the layer",
-                              exempt=_exempt)
+                              exempt=_exempt, looks_like=re.compile(r"\bapk\s+(-\S+\s+)*add\b"))
 
 
 def _apk_add(cmd: SimpleCommand) -> Token | None:

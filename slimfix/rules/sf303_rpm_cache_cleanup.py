@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ..shell import SimpleCommand
@@ -49,7 +50,9 @@ class RpmCacheCleanup(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         return missing_cleanup(self, ctx, _needs, _cleaned,
-                               "package install without `{cleanup}` leaves the package cache in the layer")
+                               "package install without `{cleanup}` leaves the package cache in the layer",
+                               looks_like={c: re.compile(rf"\b{p}\s+(-\S+\s+)*(install|in)\b")
+                                           for p, c in _CLEANUP.items()})
 
 
 def _manager(cmd: SimpleCommand) -> str | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ..shell import SimpleCommand
@@ -50,7 +51,9 @@ class JsCacheCleanup(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         return missing_cleanup(self, ctx, _needs, _cleaned,
-                               "dependency install without `{cleanup}` leaves the download cache in the layer")
+                               "dependency install without `{cleanup}` leaves the download cache in the layer",
+                               looks_like={_NPM: re.compile(r"\bnpm\s+(ci|install|i)\b"),
+                                           _YARN: re.compile(r"\byarn\s+install\b")})
 
 
 def _needs(cmd: SimpleCommand) -> str | None:

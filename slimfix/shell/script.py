@@ -1,8 +1,8 @@
 """Commands and operators of a shell script, read from tokens.
 
-Compound commands (``if``, ``while``, ``for``, ``{ }``, subshells) are followed far
-enough to find the simple commands inside them; ``case`` and function definitions are
-not, and make the reader refuse the script.
+Compound commands (``if``, ``while``, ``for``, ``case``, ``{ }``, subshells) are followed
+far enough to find the simple commands inside them; function definitions are not, and
+make the reader refuse the script.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ def read_script(source: str, base: int | None = 0, *, external_heredocs: bool = 
     depth = 0
     in_loop_head = False
     expect_target = False
+    # ``case``: "head" until `in`, then "pattern" until `)`, then "body" until `;;`
+    cases: list[str] = []
 
     def finish() -> None:
         if words or assigns or redirects:
@@ -110,6 +112,25 @@ def read_script(source: str, base: int | None = 0, *, external_heredocs: bool = 
         if tok.kind is TokenKind.COMMENT:
             script.comments.append(tok)
             continue
+        if cases and cases[-1] == "head":
+            if tok.value == "in":
+                cases[-1] = "pattern"
+            continue
+        if cases and cases[-1] == "pattern":
+            if tok.kind is TokenKind.WORD and tok.value == "esac":
+                cases.pop()
+                depth -= 1
+            elif tok.kind is TokenKind.OPERATOR and tok.text == ")":
+                cases[-1] = "body"
+            continue
+        if cases and tok.kind is TokenKind.OPERATOR and tok.text == ";;":
+            finish()
+            cases[-1] = "pattern"
+            continue
+        if cases and tok.kind is TokenKind.WORD and tok.value == "esac" and not (words or assigns or redirects):
+            cases.pop()
+            depth -= 1
+            continue
         if expect_target:
             redirects.append(tok)
             expect_target = False
@@ -122,7 +143,7 @@ def read_script(source: str, base: int | None = 0, *, external_heredocs: bool = 
             if tok.text == "(" and (words or assigns):
                 raise ShellSyntaxUnsupported("function definitions are not read")
             if tok.text == ";;":
-                raise ShellSyntaxUnsupported("case statements are not read")
+                raise ShellSyntaxUnsupported("`;;` outside a case statement")
             finish()
             script.operators.append(tok)
             if tok.text == "(":
@@ -145,7 +166,10 @@ def read_script(source: str, base: int | None = 0, *, external_heredocs: bool = 
             depth += 1
             continue
         if at_start and tok.value == "case":
-            raise ShellSyntaxUnsupported("case statements are not read")
+            script.compound = True
+            cases.append("head")
+            depth += 1
+            continue
         if at_start and tok.value in _RESERVED:
             script.compound = True
             if tok.value in ("if", "while", "until", "{"):
@@ -163,7 +187,7 @@ def read_script(source: str, base: int | None = 0, *, external_heredocs: bool = 
     if expect_target:
         raise ShellSyntaxUnsupported("redirection without a target")
     finish()
-    if in_loop_head or depth:
+    if in_loop_head or depth or cases:
         raise ShellSyntaxUnsupported("unbalanced compound command")
     for cmd in script.commands:
         inner = _shell_c_string(cmd)
