@@ -38,6 +38,7 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
     out = sys.stdout
     errors = changed = reported = fixable = 0
     results: list[FileResult] = []
+    shown_changes: set[tuple[str, str]] = set()  # file changes several Dockerfiles share
     for name in files:
         if name == "-":
             result = process_bytes(stdin_filename, sys.stdin.buffer.read(), settings)
@@ -54,21 +55,30 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
         stdin_write = name == "-" and write
         if outcome.changed:
             changed += 1
-        if diff and outcome.changed:
+        if diff and outcome.output != outcome.source:
             out.write(unified_diff(result.name, outcome.source, outcome.output))
+        for change in outcome.file_changes:
+            key = (str(change.path), change.after)
+            if diff and key not in shown_changes:
+                out.write(unified_diff(str(change.path), change.before, change.after))
+            shown_changes.add(key)
         if stdin_write:
             out.write(outcome.output)
         shown = outcome.remaining if write else outcome.findings
         text = outcome.output if write else outcome.source
         reported += len(shown)
-        fixable += sum(1 for f in outcome.findings if f.fix and f.fix.applicability >= settings.threshold)
+        fixable += sum(1 for f in outcome.findings
+                       if f.applicability is not None and f.applicability >= settings.threshold)
         if not quiet and not diff:
             sink = _err if stdin_write else (lambda s: out.write(s + "\n"))
             for f in shown:
                 for line in format_finding(result.name, locate(text, f), settings.threshold):
                     sink(line)
         if write and result.written and not quiet:
-            _err(f"fixed {result.name} ({len(outcome.applied)} fixes)")
+            if outcome.output != outcome.source:
+                _err(f"fixed {result.name} ({_plural(len(outcome.applied), 'fix')})")
+            for change in outcome.file_changes:
+                _err(f"{'created' if change.before is None else 'updated'} {change.path} (for {result.name})")
     if not quiet:
         _summary(len(files), reported, fixable, changed, errors, write=write, check=check, diff=diff,
                  unsafe=unsafe_fixes)
@@ -100,4 +110,6 @@ def _summary(files: int, reported: int, fixable: int, changed: int, errors: int,
 
 
 def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun}es" if noun.endswith(("x", "s")) else f"{n} {noun}s"

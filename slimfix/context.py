@@ -90,15 +90,28 @@ def is_ignored(patterns: list[_Pattern], path: str) -> bool:
 @dataclass
 class BuildContext:
     root: Path
+    dockerfile: Path | None = None
     _cache: dict[str, str | None] = field(default_factory=dict)
 
     @cached_property
-    def ignore(self) -> list[_Pattern]:
-        f = self.root / ".dockerignore"
+    def ignore_file(self) -> Path:
+        """BuildKit prefers ``<Dockerfile name>.dockerignore`` beside the Dockerfile."""
+        if self.dockerfile is not None:
+            own = self.dockerfile.with_name(self.dockerfile.name + ".dockerignore")
+            if own.is_file():
+                return own
+        return self.root / ".dockerignore"
+
+    @cached_property
+    def ignore_text(self) -> str | None:
         try:
-            return parse_dockerignore(f.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            return []
+            return self.ignore_file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    @cached_property
+    def ignore(self) -> list[_Pattern]:
+        return parse_dockerignore(self.ignore_text or "")
 
     def readable(self) -> bool:
         return self.root.is_dir()

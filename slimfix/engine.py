@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fixes import Applicability, Fix, apply_edits
+from .fixes import Applicability, FileChange, Fix, apply_edits
 from .rules import Finding, Rule, RuleContext
 from .suppressions import read_suppressions
 from .syntax import Dockerfile, Instruction, ParseError, TriviaKind, parse
@@ -29,12 +29,13 @@ class FixOutcome:
     findings: list[Finding]  # on the source
     remaining: list[Finding]  # on the output
     applied: list[Finding] = field(default_factory=list)  # whose fixes were applied
+    file_changes: list[FileChange] = field(default_factory=list)  # to other files, to apply
     passes: int = 0
     history: list[tuple[str, list[Finding]]] = field(default_factory=list)  # text before each pass, fixes applied
 
     @property
     def changed(self) -> bool:
-        return self.output != self.source
+        return self.output != self.source or bool(self.file_changes)
 
 
 def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
@@ -73,7 +74,13 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
             chosen.append((f, f.fix))
         if not chosen:
             outcome.output = doc.text
-            outcome.remaining = current
+            outcome.remaining = []
+            for f in current:  # changes to other files are applied by the caller
+                if f.file_change is not None and f.file_change.applicability >= threshold:
+                    outcome.file_changes.append(f.file_change)
+                    outcome.applied.append(f)
+                else:
+                    outcome.remaining.append(f)
             return outcome
         applied = apply_edits(doc.text, [e for _, fx in chosen for e in fx.edits])
         codes = ", ".join(sorted({f.code for f, _ in chosen}))

@@ -46,18 +46,27 @@ def read_source(path: Path) -> SourceFile:
 
 
 def write_atomic(source: SourceFile, new_text: str) -> None:
-    """Replace the file with ``new_text`` unless it changed on disk since it was read.
+    """Replace the Dockerfile with ``new_text`` unless it changed on disk since it was read."""
+    replace_file(source.path, source.data, new_text)
+
+
+def replace_file(path: Path, expected: bytes | None, new_text: str) -> None:
+    """Write ``new_text`` to ``path`` atomically, if the file still holds ``expected``
+    (None: if it still does not exist).
 
     The new content goes to a temporary file in the same directory, gets the original
-    mode, and is renamed over the original (through a symlink to its target)."""
-    target = Path(os.path.realpath(source.path))
+    mode (0644 for a new file), and is renamed over the original (through a symlink to
+    its target)."""
+    target = Path(os.path.realpath(path))
     try:
         current = target.read_bytes()
+    except FileNotFoundError:
+        current = None
     except OSError as exc:
         raise FileProblem(f"cannot re-read before writing: {exc.strerror or exc}") from None
-    if current != source.data:
+    if current != expected:
         raise FileProblem("changed on disk since it was read; not overwritten")
-    mode = stat.S_IMODE(target.stat().st_mode)
+    mode = stat.S_IMODE(target.stat().st_mode) if current is not None else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".slimfix", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from pathlib import Path
 
 
 class Applicability(IntEnum):
@@ -94,3 +95,13 @@ def apply_edits(text: str, edits: list[Edit]) -> Applied:
     out.append(text[pos:])
     applied.text = "".join(out)
     return applied
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A change to a file other than the Dockerfile (``.dockerignore``)."""
+
+    path: Path
+    before: str | None  # None: the file does not exist yet
+    after: str
+    applicability: Applicability = Applicability.SAFE

@@ -26,10 +26,10 @@ def locate(text: str, finding: Finding) -> Located:
 
 
 def fix_mark(finding: Finding, threshold: Applicability) -> str:
-    fix = finding.fix
-    if fix is None or fix.applicability is Applicability.DISPLAY_ONLY:
+    applicability = finding.applicability
+    if applicability is None or applicability is Applicability.DISPLAY_ONLY:
         return ""
-    if fix.applicability >= threshold:
+    if applicability >= threshold:
         return " [*]"
     return " [unsafe fix]"
 
@@ -42,11 +42,13 @@ def format_finding(name: str, loc: Located, threshold: Applicability) -> list[st
     return lines
 
 
-def unified_diff(name: str, before: str, after: str) -> str:
-    a = before.splitlines(keepends=True)
+def unified_diff(name: str, before: str | None, after: str) -> str:
+    """A unified diff; ``before`` None means the file is new."""
+    a = (before or "").splitlines(keepends=True)
     b = after.splitlines(keepends=True)
     out = []
-    for line in difflib.unified_diff(a, b, fromfile=f"a/{name}", tofile=f"b/{name}"):
+    source = "/dev/null" if before is None else f"a/{name}"
+    for line in difflib.unified_diff(a, b, fromfile=source, tofile=f"b/{name}"):
         if not line.endswith("\n"):
             line += "\n\\ No newline at end of file\n"
         out.append(line)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engine import FixError, FixOutcome, fix_document
-from .fileio import FileProblem, SourceFile, decode, read_source, write_atomic
-from .fixes import Applicability
+from .fileio import FileProblem, SourceFile, decode, read_source, replace_file, write_atomic
+from .fixes import Applicability, FileChange
 from .rules import Rule
 from .syntax import ParseError
 
@@ -67,6 +67,21 @@ def process_file(name: str, settings: Settings) -> FileResult:
     return result
 
 
+def apply_file_change(change: FileChange) -> str | None:
+    """Write a change to another file; None, or the reason it was not written. A change
+    that is already on disk (another Dockerfile of the same context made it) is fine."""
+    try:
+        if change.path.is_file() and change.path.read_bytes() == change.after.encode("utf-8"):
+            return None
+        before = change.before.encode("utf-8") if change.before is not None else None
+        replace_file(change.path, before, change.after)
+    except FileProblem as exc:
+        return f"{change.path}: {exc}"
+    except OSError as exc:
+        return f"{change.path}: cannot write: {exc.strerror or exc}"
+    return None
+
+
 def process_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
     """Standard input: nothing is written, the caller prints the output."""
     try:
@@ -79,7 +94,13 @@ def process_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
 def _write(result: FileResult, source: SourceFile) -> None:
     assert result.outcome is not None
     try:
-        write_atomic(source, result.outcome.output)
+        if result.outcome.output != result.outcome.source:
+            write_atomic(source, result.outcome.output)
+        for change in result.outcome.file_changes:
+            problem = apply_file_change(change)
+            if problem:
+                result.error = problem
+                return
         result.written = True
     except FileProblem as exc:
         result.error = f"{result.name}: {exc}"

@@ -3,6 +3,7 @@ idempotence, BuildKit's reading of the output, and its documentation."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,23 +38,39 @@ def _code(path: Path) -> str:
     return path.parts[-3]
 
 
-def _run(path: Path, text: str, rules):
+def _context(path: Path) -> Path:
+    return path.parent / f"{path.name.rsplit('.', 1)[0]}.context"
+
+
+def _run(path: Path, text: str, rules, context: Path | None = None):
     """A case's build context is ``<case>.context/`` beside it (none: no context, as
     for standard input); ``unsafe-*`` cases run with --unsafe-fixes."""
-    context = path.parent / f"{path.name.rsplit('.', 1)[0]}.context"
+    if context is None and _context(path).is_dir():
+        context = _context(path)
     threshold = Applicability.UNSAFE if path.name.startswith("unsafe-") else Applicability.SAFE
-    return fix_document(text, rules, threshold=threshold, context_dir=context if context.is_dir() else None)
+    return fix_document(text, rules, threshold=threshold, context_dir=context,
+                        path=context / "Dockerfile" if context else None)
 
 
 @pytest.mark.parametrize("path", _pairs(), ids=_id)
-def test_fix_pair(path):
+def test_fix_pair(path, tmp_path):
     before = read(path)
     expected = read(path.with_suffix(".out"))
     rules = select_rules([_code(path)])
-    out = _run(path, before, rules)
+    context = None
+    if _context(path).is_dir():  # a copy, so that changes to other files can be applied
+        context = tmp_path / "context"
+        shutil.copytree(_context(path), context)
+    out = _run(path, before, rules, context)
     assert out.output == expected
     assert out.applied and {f.code for f in out.applied} == {_code(path)}
-    again = _run(path, out.output, rules)
+    ignore = path.with_suffix(".dockerignore")
+    if ignore.exists():
+        [change] = out.file_changes
+        assert change.after == read(ignore)
+    for change in out.file_changes:
+        change.path.write_bytes(change.after.encode("utf-8"))
+    again = _run(path, out.output, rules, context)
     assert not again.changed, "not idempotent"
     assert not any(f.fix for f in again.remaining), "the fixed file still offers a fix"
 

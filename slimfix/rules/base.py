@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Iterable
 
-from ..fixes import Applicability, Edit, Fix
+from ..fixes import Applicability, Edit, FileChange, Fix
 from ..shell import RunShell, read_run
 from ..syntax import Dockerfile, Instruction
 
@@ -22,10 +22,17 @@ class Finding:
     end: int
     fix: Fix | None = None
     note: str | None = None  # why the fix was withheld, or advice
+    file_change: FileChange | None = None  # a change to another file, instead of ``fix``
+
+    @property
+    def applicability(self) -> Applicability | None:
+        if self.fix is not None:
+            return self.fix.applicability
+        return self.file_change.applicability if self.file_change is not None else None
 
     @property
     def fixable(self) -> bool:
-        return self.fix is not None and self.fix.applicability > Applicability.DISPLAY_ONLY
+        return self.applicability is not None and self.applicability > Applicability.DISPLAY_ONLY
 
 
 @dataclass
@@ -45,7 +52,7 @@ class RuleContext:
         if self.context_dir is None or not self.context_dir.is_dir():
             return None
         if not hasattr(self, "_build_context"):
-            self._build_context = BuildContext(self.context_dir)
+            self._build_context = BuildContext(self.context_dir, self.path)
         return self._build_context
 
     def run(self, inst: Instruction) -> RunShell | None:

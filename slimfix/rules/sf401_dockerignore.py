@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from ..context import BuildContext, is_ignored
+from ..fixes import FileChange
+from ..shell.installers import classify
+from ..syntax import Dockerfile
+from .base import Finding, Rule, RuleContext
+from .context_copy import context_copy
+
+HEADER = "# Never needed in the image (added by slimfix, SF401)"
+# (entry written to .dockerignore, name to look for, where: "top" or "anywhere")
+CANDIDATES = [
+    (".git", ".git", "top"), (".hg", ".hg", "top"), (".svn", ".svn", "top"),
+    ("node_modules", "node_modules", "top"),
+    ("**/__pycache__", "__pycache__", "anywhere"), ("**/*.pyc", "*.pyc", "anywhere"),
+    (".venv", ".venv", "top"), ("venv", "venv", "top"), (".tox", ".tox", "top"),
+    (".pytest_cache", ".pytest_cache", "top"), (".mypy_cache", ".mypy_cache", "top"),
+    ("**/*.log", "*.log", "anywhere"), ("**/.DS_Store", ".DS_Store", "anywhere"),
+    (".idea", ".idea", "top"), (".vscode", ".vscode", "top"), (".env", ".env", "top"),
+]
+_WALK_LIMIT = 20000  # entries: a huge context is sampled, not walked to the end
+
+
+class Dockerignore(Rule):
+    """
+    ## What it does
+    When a stage copies the whole build context (`COPY . <dest>`), creates or extends the
+    context's `.dockerignore` with what is present there and never needed in an image:
+    `.git`, `.hg`, `.svn`, `node_modules` (when the image installs its own), `__pycache__`,
+    `*.pyc`, `.venv`, `venv`, `.tox`, `.pytest_cache`, `.mypy_cache`, `*.log`, `.DS_Store`,
+    `.idea`, `.vscode`, and `.env`.
+
+    ## Why is this bad?
+    The whole context is sent to the builder on every build and `COPY . .` puts it in the
+    image: version-control history, local virtual environments and `node_modules` built
+    for another platform make the image larger, every unrelated change to them busts the
+    layer cache, and `.env` files leak secrets into the image.
+
+    ## Example
+    ```dockerfile
+    FROM node:20-slim
+    WORKDIR /app
+    COPY . .
+    RUN npm ci
+    ```
+    with `.git/` and `node_modules/` in the project and no `.dockerignore`.
+
+    ## Use instead
+    A `.dockerignore` beside the Dockerfile:
+    ```
+    # Never needed in the image (added by slimfix, SF401)
+    .git
+    node_modules
+    ```
+
+    ## Fix safety
+    Safe: only entries that exist in the context are added, never one that a COPY or ADD
+    names as a source, never one the file already excludes, and `node_modules` only when
+    the image runs its own npm, yarn or pnpm install. Existing lines are kept as they are,
+    with the file's line endings. The Dockerfile-specific ignore file
+    (`<name>.Dockerfile.dockerignore`) is extended when it is the one BuildKit uses.
+    `--diff` shows the new or changed `.dockerignore`.
+    """
+
+    code = "SF401"
+    name = "dockerignore"
+    summary = "Keep .git, caches, virtualenvs and secrets out of the build context"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        doc = ctx.doc
+        copies = [c for c in map(context_copy, doc.instructions) if c is not None]
+        build = ctx.build_context
+        if not copies or build is None:
+            return
+        needed = _copied_sources(doc)
+        installs_js = _installs_js(ctx)
+        present = _present(build)
+        missing = []
+        for entry, name, where in CANDIDATES:
+            if name not in present or (name == "node_modules" and not installs_js):
+                continue
+            probe = name if where == "top" else f"sub/{name.replace('*', 'x')}"
+            if is_ignored(build.ignore, probe) or any(_overlaps(src, name) for src in needed):
+                continue
+            missing.append(entry)
+        if not missing:
+            return
+        before = build.ignore_text if build.ignore_file.is_file() else None
+        newline = "\r\n" if before and "\r\n" in before else "\n"
+        text = before or ""
+        if text and not text.endswith(("\n", "\r\n")):
+            text += newline
+        if text.strip():
+            text += newline
+        text += newline.join([HEADER, *missing]) + newline
+        rel = os.path.relpath(build.ignore_file, ctx.path.parent if ctx.path else build.root)
+        inst = copies[0].inst
+        f = self.finding(inst, f"{rel} does not exclude {', '.join(missing)}, which `COPY .` "
+                               "sends to the builder and into the image")
+        yield Finding(f.code, f.message, f.start, f.end, None, None,
+                      FileChange(build.ignore_file, before, text))
+
+
+def _present(build: BuildContext) -> set[str]:
+    """Names of the candidates found in the context (top level, or anywhere below)."""
+    found: set[str] = set()
+    top = {name for _, name, where in CANDIDATES if where == "top"}
+    try:
+        for entry in os.scandir(build.root):
+            if entry.name in top:
+                found.add(entry.name)
+    except OSError:
+        return found
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(build.root):
+        dirnames[:] = [d for d in dirnames if d not in (".git", ".hg", ".svn", "node_modules", ".venv", "venv")]
+        if "__pycache__" in dirnames:
+            found.add("__pycache__")
+        for f in filenames:
+            if f.endswith(".pyc"):
+                found.add("*.pyc")
+            elif f.endswith(".log"):
+                found.add("*.log")
+            elif f == ".DS_Store":
+                found.add(".DS_Store")
+        seen += len(dirnames) + len(filenames)
+        if seen > _WALK_LIMIT:
+            break
+    return found
+
+
+def _copied_sources(doc: Dockerfile) -> list[str]:
+    out = []
+    for inst in doc.instructions:
+        if inst.effective.name in ("COPY", "ADD") and not inst.effective.flag("from") and not inst.heredocs:
+            out += [v.lstrip("./") for v in inst.values()[:-1] if v not in (".", "./")]
+    return out
+
+
+def _overlaps(source: str, name: str) -> bool:
+    """Whether a COPY source names the entry, or something inside it."""
+    name = name.replace("*", "")
+    return source == name or source.startswith(name + "/") or name in source.split("/")
+
+
+def _installs_js(ctx: RuleContext) -> bool:
+    for inst in ctx.doc.instructions:
+        run = ctx.run(inst)
+        if run is None:
+            continue
+        for cmd in run.commands():
+            found = classify(cmd)
+            if found is not None and found.ecosystem in ("npm", "yarn", "pnpm") and found.manifests:
+                return True
+    return False
