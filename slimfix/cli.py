@@ -63,6 +63,9 @@ def check_command(
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="Glob of paths to skip when searching directories."),
     stdin_filename: str = typer.Option("-", "--stdin-filename", metavar="NAME", help="Name to show for standard input."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors (and diffs or fixed output)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", metavar="N",
+                                       help="Worker processes (default: the number of CPUs)."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print the findings per rule (and files fixed)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     """Find and fix what makes Docker images big and builds slow."""
@@ -70,10 +73,13 @@ def check_command(
 
     if write and check:
         raise typer.BadParameter("--write and --check cannot be used together")
+    if jobs is not None and jobs < 1:
+        raise typer.BadParameter("--jobs must be at least 1")
     code = run(
         paths=paths or ["."], diff=diff, write=write, check=check, select=_split_codes(select),
         ignore=_split_codes(ignore), unsafe_fixes=unsafe_fixes, context=context,
-        exclude=exclude or [], stdin_filename=stdin_filename, quiet=quiet,
+        exclude=exclude or [], stdin_filename=stdin_filename, quiet=quiet, jobs=jobs,
+        statistics=statistics,
     )
     raise typer.Exit(code)
 

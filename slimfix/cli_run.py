@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 from .discovery import discover
 from .fixes import Applicability
 from .report import format_finding, locate, unified_diff
 from .rules import select_rules
-from .runner import FileResult, Settings, process_bytes, process_file
+from .runner import FileResult, Settings, apply_file_change, process_bytes, process_many
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -20,7 +22,7 @@ def _err(line: str) -> None:
 
 def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[str],
         ignore: list[str], unsafe_fixes: bool, context: Path | None, exclude: list[str],
-        stdin_filename: str, quiet: bool) -> int:
+        stdin_filename: str, quiet: bool, jobs: int | None = None, statistics: bool = False) -> int:
     try:
         rules = select_rules(select or None, ignore or None)
     except ValueError as exc:
@@ -33,18 +35,37 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
         if p != "-" and not Path(p).exists():
             _err(f"slimfix: {p}: no such file or directory")
             return EXIT_ERROR
-    settings = Settings(tuple(rules), unsafe_fixes, context, write)
+    # Reports and --check only need the first pass; --diff, --write and `-` apply fixes.
+    settings = Settings(tuple(rules), unsafe_fixes, context, write,
+                        apply=diff or write)
     files = discover(paths, exclude)
+    on_disk = [f for f in files if f != "-"]
+    jobs = jobs or os.cpu_count() or 1
+    streamed = iter(process_many(on_disk, settings, jobs))
     out = sys.stdout
     errors = changed = reported = fixable = 0
     results: list[FileResult] = []
     shown_changes: set[tuple[str, str]] = set()  # file changes several Dockerfiles share
+    written_changes: set[str] = set()
+    per_rule: Counter = Counter()
+    fixed_by_rule: Counter = Counter()
+    progress = _progress(len(on_disk), quiet)
     for name in files:
         if name == "-":
             result = process_bytes(stdin_filename, sys.stdin.buffer.read(), settings)
         else:
-            result = process_file(name, settings)
-        results.append(result)
+            result = next(streamed)
+            if progress:
+                progress.advance()
+        if result.outcome is not None:
+            per_rule.update(f.code for f in result.outcome.findings)
+            fixed_by_rule.update({f.code for f in result.outcome.applied})
+            if write and result.written:
+                for change in result.outcome.file_changes:  # once per path, here, not in workers
+                    problem = None if str(change.path) in written_changes else apply_file_change(change)
+                    written_changes.add(str(change.path))
+                    if problem:
+                        result.error, result.written = problem, False
         if result.error:
             errors += 1
             _err(result.error)
@@ -79,6 +100,10 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
                 _err(f"fixed {result.name} ({_plural(len(outcome.applied), 'fix')})")
             for change in outcome.file_changes:
                 _err(f"{'created' if change.before is None else 'updated'} {change.path} (for {result.name})")
+    if progress:
+        progress.close()
+    if statistics:
+        _statistics(per_rule, fixed_by_rule, write=write)
     if not quiet:
         _summary(len(files), reported, fixable, changed, errors, write=write, check=check, diff=diff,
                  unsafe=unsafe_fixes)
@@ -113,3 +138,41 @@ def _plural(n: int, noun: str) -> str:
     if n == 1:
         return f"{n} {noun}"
     return f"{n} {noun}es" if noun.endswith(("x", "s")) else f"{n} {noun}s"
+
+
+def _statistics(per_rule: Counter, fixed: Counter, *, write: bool) -> None:
+    """Findings per rule (and files fixed per rule with --write), on standard error."""
+    from .rules import rule_by_code
+
+    verb = "files fixed" if write else ""
+    _err(f"{'rule':7} {'findings':>8}  {verb:>11}  name")
+    for code in sorted(per_rule):
+        rule = rule_by_code(code)
+        fixed_n = f"{fixed[code]:>11}" if write else " " * 11
+        _err(f"{code:7} {per_rule[code]:>8}  {fixed_n}  {rule.name if rule else ''}")
+
+
+class _Progress:
+    """A progress bar on standard error for long runs on a terminal; nothing otherwise."""
+
+    def __init__(self, total: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        from rich.console import Console
+
+        self.bar = Progress("[progress.description]checking", BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task("check", total=total)
+        self.bar.start()
+
+    def advance(self) -> None:
+        self.bar.advance(self.task)
+
+    def close(self) -> None:
+        self.bar.stop()
+
+
+def _progress(total: int, quiet: bool) -> _Progress | None:
+    if quiet or total < 500 or not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    return _Progress(total)

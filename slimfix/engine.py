@@ -32,10 +32,12 @@ class FixOutcome:
     file_changes: list[FileChange] = field(default_factory=list)  # to other files, to apply
     passes: int = 0
     history: list[tuple[str, list[Finding]]] = field(default_factory=list)  # text before each pass, fixes applied
+    pending: bool = False  # checked only (not fixed), and a fix would apply
 
     @property
     def changed(self) -> bool:
-        return self.output != self.source or bool(self.file_changes)
+        """Whether the file changes (or, after ``check_document``, would change)."""
+        return self.output != self.source or bool(self.file_changes) or self.pending
 
 
 def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
@@ -52,6 +54,17 @@ def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
 
 def _instruction_at(doc: Dockerfile, offset: int) -> Instruction | None:
     return next((i for i in doc.instructions if i.span.start <= offset < i.span.end), None)
+
+
+def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicability = Applicability.SAFE,
+                   path: Path | None = None, context_dir: Path | None = None) -> FixOutcome:
+    """Findings only, for reports and --check: one parse, one pass of the rules. Whether
+    a change is due is known from the first pass; applying it is ``fix_document``'s job."""
+    threshold = max(threshold, Applicability.UNSAFE)
+    findings = check(parse(text), rules, path, context_dir)
+    outcome = FixOutcome(text, text, findings, findings)
+    outcome.pending = any(f.applicability is not None and f.applicability >= threshold for f in findings)
+    return outcome
 
 
 def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability = Applicability.SAFE,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from .engine import FixError, FixOutcome, fix_document
+from .engine import FixError, FixOutcome, check_document, fix_document
 from .fileio import FileProblem, SourceFile, decode, read_source, replace_file, write_atomic
 from .fixes import Applicability, FileChange
 from .rules import Rule
@@ -19,6 +20,7 @@ class Settings:
     unsafe_fixes: bool = False
     context: Path | None = None
     write: bool = False
+    apply: bool = True  # False: only find out what would change (reports, --check)
 
     @property
     def threshold(self) -> Applicability:
@@ -41,9 +43,10 @@ class FileResult:
 def process_text(name: str, text: str, settings: Settings, path: Path | None = None) -> FileResult:
     result = FileResult(name)
     context = settings.context or (path.parent if path is not None else None)
+    run = fix_document if settings.apply or settings.write else check_document
     try:
-        result.outcome = fix_document(text, list(settings.rules), threshold=settings.threshold,
-                                      path=path, context_dir=context)
+        result.outcome = run(text, list(settings.rules), threshold=settings.threshold,
+                             path=path, context_dir=context)
     except ParseError as exc:
         result.error = f"{name}:{exc.line}:{exc.column}: parse error: {exc.message}"
     except FixError as exc:
@@ -92,17 +95,44 @@ def process_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
 
 
 def _write(result: FileResult, source: SourceFile) -> None:
+    """Write the Dockerfile. Changes to other files are the caller's to apply, once per
+    path, since several Dockerfiles (in several workers) may share a build context."""
     assert result.outcome is not None
     try:
         if result.outcome.output != result.outcome.source:
             write_atomic(source, result.outcome.output)
-        for change in result.outcome.file_changes:
-            problem = apply_file_change(change)
-            if problem:
-                result.error = problem
-                return
         result.written = True
     except FileProblem as exc:
         result.error = f"{result.name}: {exc}"
     except OSError as exc:
         result.error = f"{result.name}: cannot write: {exc.strerror or exc}"
+
+
+_SETTINGS: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _SETTINGS
+    _SETTINGS = settings
+
+
+def _work(name: str) -> FileResult:
+    assert _SETTINGS is not None
+    result = process_file(name, _SETTINGS)
+    if result.outcome is not None:
+        result.outcome.history = []  # not needed by the caller: keep what crosses processes small
+    return result
+
+
+def process_many(names: list[str], settings: Settings, jobs: int) -> Iterator[FileResult]:
+    """Results in the order of ``names``, streamed as they are ready. Small runs and
+    ``jobs == 1`` stay in this process (a pool costs more than it saves there)."""
+    if jobs <= 1 or len(names) < 4 * jobs:
+        for name in names:
+            yield process_file(name, settings)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, min(32, len(names) // (jobs * 8)))
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+        yield from pool.map(_work, names, chunksize=chunk)

@@ -9,16 +9,21 @@ _NON_POSIX = ("powershell", "pwsh", "cmd")
 
 def non_posix_shell(doc: Dockerfile, inst: Instruction) -> bool:
     """Whether a SHELL earlier in the stage switched to powershell or cmd."""
-    shell_is_posix = True
-    for other in doc.instructions:
-        if other.index >= inst.index:
-            break
-        if other.keyword == "FROM":
-            shell_is_posix = True
-        elif other.keyword == "SHELL" and other.is_json and other.command.json_values:
-            prog = other.command.json_values[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
-            shell_is_posix = not prog.removesuffix(".exe").startswith(_NON_POSIX)
-    return not shell_is_posix
+    under = doc.__dict__.get("_non_posix")
+    if under is None:  # computed once per document: rules ask for every RUN
+        under = set()
+        posix = True
+        for other in doc.instructions:
+            if other.keyword == "FROM":
+                posix = True
+            elif other.keyword == "SHELL" and other.is_json and other.command.json_values:
+                prog = other.command.json_values[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+                posix = not prog.removesuffix(".exe").startswith(_NON_POSIX)
+                continue
+            if not posix:
+                under.add(other.index)
+        doc.__dict__["_non_posix"] = under
+    return inst.index in under
 
 
 def cache_mount_targets(inst: Instruction) -> list[str]:
@@ -44,18 +49,28 @@ def env_set(doc: Dockerfile, inst: Instruction, name: str) -> bool:
     (ARG values do not reach the stages built from it)."""
     stage = doc.stage_of(inst)
     chain = []
-    seen = set()
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
+    while stage is not None and stage.index not in chain:
         chain.append(stage.index)
         stage = next((s for s in doc.stages if s.name and s.name == stage.base.lower()), None)
-    for other in doc.instructions[: inst.index]:
-        if other.stage not in chain:
-            continue
-        if other.keyword == "ENV":
-            if name in other.values()[0::3]:
-                return True
-        elif other.keyword == "ARG" and other.stage == inst.stage:
-            if any(v.split("=", 1)[0] == name and "=" in v for v in other.values()):
-                return True
+    for index, other_stage, setter in _setters(doc).get(name, ()):
+        if index < inst.index and (other_stage == inst.stage or (setter == "ENV" and other_stage in chain)):
+            return True
     return False
+
+
+def _setters(doc: Dockerfile) -> dict[str, list[tuple[int, int, str]]]:
+    """For each variable: (instruction index, stage, ENV or ARG) of what sets it."""
+    found = doc.__dict__.get("_setters")
+    if found is None:
+        found = {}
+        for other in doc.instructions:
+            if other.keyword == "ENV":
+                names = other.values()[0::3]
+            elif other.keyword == "ARG":
+                names = [v.split("=", 1)[0] for v in other.values() if "=" in v]
+            else:
+                continue
+            for n in names:
+                found.setdefault(n, []).append((other.index, other.stage, other.keyword))
+        doc.__dict__["_setters"] = found
+    return found

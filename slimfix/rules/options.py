@@ -26,14 +26,15 @@ def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, me
     doc = ctx.doc
     for inst in doc.instructions:
         run = ctx.run(inst)
-        if run is None or non_posix_shell(doc, inst) or exempt(inst):
+        if run is None or non_posix_shell(doc, inst):
             continue
         if run.unsupported:
-            if looks_like is not None and looks_like.search(inst.args) and option not in inst.args:
+            if looks_like is not None and looks_like.search(inst.args) and option not in inst.args \
+                    and not exempt(inst):
                 yield rule.finding(inst, message, note=f"not fixed: the shell could not be read ({run.unsupported})")
             continue
         hits = [(cmd, tok) for cmd in run.commands() if (tok := match(cmd)) is not None]
-        if not hits:
+        if not hits or exempt(inst):  # the exemption is the costlier test: only on a hit
             continue
         try:
             edits: list[Edit] = [insert_after(inst, cmd, tok, f" {option}") for cmd, tok in hits]

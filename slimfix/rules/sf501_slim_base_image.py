@@ -5,7 +5,7 @@ from typing import Iterable
 
 from ..fixes import Applicability, Edit
 from ..shell.packages import apt_subcommand
-from ..syntax import Dockerfile, Stage
+from ..syntax import Stage
 from .base import Finding, Rule, RuleContext
 
 # image -> where "-slim" goes in the tag: "version" (python:3.12-slim-bookworm) or "end"
@@ -84,18 +84,16 @@ class SlimBaseImage(Rule):
         base_start = head.logical.to_file(head.command.args_span.start)
         new_ref = ref.rsplit(":", 1)[0] + ":" + new_tag if tag else f"{ref}:{new_tag}"
         message = f"{ref} is the full image: {image}:{new_tag} is much smaller"
-        if image in _ALPINE and not _uses_apt(doc, stage):
+        if image in _ALPINE and not _uses_apt(ctx, stage):
             version = tag.split("-", 1)[0] if tag and tag != "latest" else ""
             alpine = f"{version}-alpine" if version else "alpine"
             message += f" ({image}:{alpine} is smaller still, but musl-based: many wheels must be built)"
         yield self.finding(head, message, edits=[Edit(base_start, base_start + len(ref), new_ref)])
 
 
-def _uses_apt(doc: Dockerfile, stage: Stage) -> bool:
-    from ..shell import read_run
-
+def _uses_apt(ctx: RuleContext, stage: Stage) -> bool:
     for inst in stage.instructions:
-        run = read_run(inst)
+        run = ctx.run(inst)
         if run is not None and any(apt_subcommand(c) for c in run.commands()):
             return True
     return False

@@ -16,6 +16,7 @@ class RunShell:
     heredoc_scripts: list[tuple[Heredoc, Script]] = field(default_factory=list)
     opaque_heredocs: list[Heredoc] = field(default_factory=list)  # bodies for other programs
     unsupported: str | None = None  # why the shell could not be read
+    _commands: list | None = field(default=None, repr=False)
 
     def scripts(self) -> list[Script]:
         out = [self.line] if self.line else []
@@ -24,7 +25,9 @@ class RunShell:
     def commands(self):
         """Every program the RUN executes that the reader could see (a bare
         ``<<EOF`` redirection is not one)."""
-        return [c for s in self.scripts() for c in s.all_commands() if c.words]
+        if self._commands is None:
+            self._commands = [c for s in self.scripts() for c in s.all_commands() if c.words]
+        return self._commands
 
 
 def read_run(inst: Instruction) -> RunShell | None:

@@ -8,6 +8,7 @@ comments, operators, redirections and here-documents. Anything it cannot follow 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -39,6 +40,11 @@ class Token:
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")", "\n")
 _REDIRECTS = ("<<<", "<<-", "&>>", "<<", ">>", "<&", ">&", "<>", ">|", "&>", "<", ">")
 _META = set(" \t\r\n;&|()<>")
+# Runs of characters with no special meaning, taken in one step.
+_PLAIN = re.compile(r"[^ \t\r\n;&|()<>'\"\\$`]+")
+_BLANKS = re.compile(r"[ \t\r]+")
+_REDIRECT_AT = re.compile(r"(\d*)(<<<|<<-|&>>|<<|>>|<&|>&|<>|>\||&>|<|>)")
+_OPERATOR_AT = re.compile(r"&&|\|\||;;|\|&|[;|&()\n]")
 
 
 class _Reader:
@@ -156,6 +162,11 @@ class _Reader:
         out: list[str] = []
         literal = True
         while self.pos < self.n:
+            plain = _PLAIN.match(self.src, self.pos)
+            if plain:
+                out.append(plain.group())
+                self.pos = plain.end()
+                continue
             ch = self.src[self.pos]
             if ch in _META:
                 break
@@ -203,7 +214,7 @@ def tokenize(src: str, *, external_heredocs: bool = False) -> list[Token]:
     while r.pos < r.n:
         ch = src[r.pos]
         if ch in " \t\r":
-            r.pos += 1
+            r.pos = _BLANKS.match(src, r.pos).end()
             continue
         if ch == "\\" and r.peek(1) == "\n":
             r.pos += 2
@@ -214,12 +225,10 @@ def tokenize(src: str, *, external_heredocs: bool = False) -> list[Token]:
             tokens.append(Token(TokenKind.COMMENT, r.pos, end, src[r.pos : end]))
             r.pos = end
             continue
-        fd_end = r.pos
-        while fd_end < r.n and src[fd_end].isdigit():
-            fd_end += 1
-        redirect = next((op for op in _REDIRECTS if src.startswith(op, fd_end)), None)
-        if redirect and (fd_end == r.pos or src[fd_end] in "<>"):
-            end = fd_end + len(redirect)
+        m = _REDIRECT_AT.match(src, r.pos) if ch in "<>&0123456789" else None
+        redirect = m.group(2) if m and (not m.group(1) or m.group(2)[0] in "<>") else None
+        if redirect:
+            end = m.end()
             tokens.append(Token(TokenKind.REDIRECT, r.pos, end, src[r.pos : end]))
             r.pos = end
             if redirect in ("<<", "<<-"):
@@ -233,7 +242,8 @@ def tokenize(src: str, *, external_heredocs: bool = False) -> list[Token]:
                 if not external_heredocs:
                     pending_heredocs.append((delim, redirect == "<<-"))
             continue
-        op = next((o for o in _OPERATORS if src.startswith(o, r.pos)), None)
+        m = _OPERATOR_AT.match(src, r.pos) if ch in "&|;()\n" else None
+        op = m.group() if m else None
         if op:
             tokens.append(Token(TokenKind.OPERATOR, r.pos, r.pos + len(op), op))
             r.pos += len(op)

@@ -159,9 +159,9 @@ class Instruction:
     stage: int = -1  # index of the stage it belongs to; -1 before the first FROM
     source: str = field(default="", repr=False)
 
-    @property
-    def keyword(self) -> str:
-        return self.command.name
+    def __post_init__(self) -> None:
+        # read for every instruction by every rule: worth keeping instead of recomputing
+        self.keyword = self.command.name
 
     @property
     def effective(self) -> Command:
@@ -190,9 +190,12 @@ class Instruction:
 
     def values(self) -> tuple[str, ...]:
         """What BuildKit's parser hands on as the instruction's value list."""
-        from .arguments import command_values
+        cached = self.__dict__.get("_values")
+        if cached is None:
+            from .arguments import command_values
 
-        return command_values(self.effective, self.escape)
+            cached = self.__dict__["_values"] = command_values(self.effective, self.escape)
+        return cached
 
     def signature(self) -> tuple:
         """Everything BuildKit sees of the instruction: equal signatures build alike."""

@@ -6,6 +6,7 @@ ASCII separators 0x1c-0x1f), so every trim the parser does goes through these he
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Go's unicode.IsSpace: Latin-1 spaces plus the Unicode White_Space property.
@@ -20,18 +21,20 @@ BOM = "\ufeff"
 MAX_LINE_BYTES = 65535
 
 
+_LEADING_SPACE = re.compile("^[" + "".join(sorted(GO_SPACE)) + "]+")
+_TRAILING_SPACE = re.compile("[" + "".join(sorted(GO_SPACE)) + "]+$")
+
+
 def go_lstrip(s: str) -> str:
-    i = 0
-    while i < len(s) and s[i] in GO_SPACE:
-        i += 1
-    return s[i:]
+    m = _LEADING_SPACE.match(s)
+    return s[m.end():] if m else s
 
 
 def go_rstrip(s: str) -> str:
-    j = len(s)
-    while j > 0 and s[j - 1] in GO_SPACE:
-        j -= 1
-    return s[:j]
+    if not s or s[-1] not in GO_SPACE:
+        return s
+    m = _TRAILING_SPACE.search(s)
+    return s[: m.start()] if m else s
 
 
 def go_strip(s: str) -> str:
