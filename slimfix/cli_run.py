@@ -7,11 +7,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from .discovery import discover
+from .discovery import iter_discover
 from .fixes import Applicability
-from .report import format_finding, locate, unified_diff
+from .report import unified_diff
 from .rules import select_rules
-from .runner import FileResult, Settings, apply_file_change, process_bytes, process_many
+from .runner import Settings, apply_file_change, process_bytes, process_many
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -37,75 +37,68 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             return EXIT_ERROR
     # Reports and --check only need the first pass; --diff, --write and `-` apply fixes.
     settings = Settings(tuple(rules), unsafe_fixes, context, write,
-                        apply=diff or write)
-    files = discover(paths, exclude)
-    on_disk = [f for f in files if f != "-"]
+                        apply=diff or write, keep_texts=diff or "-" in paths)
     jobs = jobs or os.cpu_count() or 1
-    streamed = iter(process_many(on_disk, settings, jobs))
+    # Discovery feeds the workers as it walks; standard input is read last.
+    on_disk = (f for f in iter_discover(paths, exclude) if f != "-")
+    names = _with_stdin(process_many(on_disk, settings, jobs), "-" in paths)
     out = sys.stdout
     errors = changed = reported = fixable = 0
-    results: list[FileResult] = []
     shown_changes: set[tuple[str, str]] = set()  # file changes several Dockerfiles share
     written_changes: set[str] = set()
     per_rule: Counter = Counter()
     fixed_by_rule: Counter = Counter()
-    progress = _progress(len(on_disk), quiet)
-    for name in files:
+    progress = _progress(quiet)
+    files = 0
+    for name, result in names:
+        files += 1
         if name == "-":
             result = process_bytes(stdin_filename, sys.stdin.buffer.read(), settings)
-        else:
-            result = next(streamed)
-            if progress:
-                progress.advance()
-        if result.outcome is not None:
-            per_rule.update(f.code for f in result.outcome.findings)
-            fixed_by_rule.update({f.code for f in result.outcome.applied})
-            if write and result.written:
-                for change in result.outcome.file_changes:  # once per path, here, not in workers
-                    problem = None if str(change.path) in written_changes else apply_file_change(change)
-                    written_changes.add(str(change.path))
-                    if problem:
-                        result.error, result.written = problem, False
+        elif progress:
+            progress.advance()
+        per_rule.update(result.codes)
+        fixed_by_rule.update(result.applied_codes)
+        if write and result.written:
+            for change in result.file_changes:  # once per path, here, not in workers
+                problem = None if str(change.path) in written_changes else apply_file_change(change)
+                written_changes.add(str(change.path))
+                if problem:
+                    result.error, result.written = problem, False
         if result.error:
             errors += 1
             _err(result.error)
-            if result.outcome is None:
-                continue
-        outcome = result.outcome
-        assert outcome is not None
+        if result.error and not result.lines and not result.changed:
+            continue
         stdin_write = name == "-" and write
-        if outcome.changed:
+        outcome = result.outcome
+        if result.changed:
             changed += 1
-        if diff and outcome.output != outcome.source:
+        if diff and outcome is not None and outcome.output != outcome.source:
             out.write(unified_diff(result.name, outcome.source, outcome.output))
-        for change in outcome.file_changes:
+        for change in result.file_changes:
             key = (str(change.path), change.after)
             if diff and key not in shown_changes:
                 out.write(unified_diff(str(change.path), change.before, change.after))
             shown_changes.add(key)
-        if stdin_write:
+        if stdin_write and outcome is not None:
             out.write(outcome.output)
-        shown = outcome.remaining if write else outcome.findings
-        text = outcome.output if write else outcome.source
-        reported += len(shown)
-        fixable += sum(1 for f in outcome.findings
-                       if f.applicability is not None and f.applicability >= settings.threshold)
+        reported += result.reported
+        fixable += result.fixable
         if not quiet and not diff:
             sink = _err if stdin_write else (lambda s: out.write(s + "\n"))
-            for f in shown:
-                for line in format_finding(result.name, locate(text, f), settings.threshold):
-                    sink(line)
+            for line in result.lines:
+                sink(line)
         if write and result.written and not quiet:
-            if outcome.output != outcome.source:
-                _err(f"fixed {result.name} ({_plural(len(outcome.applied), 'fix')})")
-            for change in outcome.file_changes:
+            if result.rewritten:
+                _err(f"fixed {result.name}")
+            for change in result.file_changes:
                 _err(f"{'created' if change.before is None else 'updated'} {change.path} (for {result.name})")
     if progress:
         progress.close()
     if statistics:
         _statistics(per_rule, fixed_by_rule, write=write)
     if not quiet:
-        _summary(len(files), reported, fixable, changed, errors, write=write, check=check, diff=diff,
+        _summary(files, reported, fixable, changed, errors, write=write, check=check, diff=diff,
                  unsafe=unsafe_fixes)
     if errors:
         return EXIT_ERROR
@@ -155,14 +148,14 @@ def _statistics(per_rule: Counter, fixed: Counter, *, write: bool) -> None:
 class _Progress:
     """A progress bar on standard error for long runs on a terminal; nothing otherwise."""
 
-    def __init__(self, total: int):
+    def __init__(self):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         from rich.console import Console
 
         self.bar = Progress("[progress.description]checking", BarColumn(), MofNCompleteColumn(),
                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.task = self.bar.add_task("check", total=total)
+        self.task = self.bar.add_task("check", total=None)
         self.bar.start()
 
     def advance(self) -> None:
@@ -172,7 +165,15 @@ class _Progress:
         self.bar.stop()
 
 
-def _progress(total: int, quiet: bool) -> _Progress | None:
-    if quiet or total < 500 or not sys.stderr.isatty() or os.environ.get("CI"):
+def _progress(quiet: bool) -> _Progress | None:
+    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
         return None
-    return _Progress(total)
+    return _Progress()
+
+
+def _with_stdin(results, stdin: bool):
+    """(name, result) pairs; standard input comes last, as ("-", None)."""
+    for result in results:
+        yield result.name, result
+    if stdin:
+        yield "-", None

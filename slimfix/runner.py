@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+import itertools
+from typing import Iterable, Iterator
 
 from .engine import FixError, FixOutcome, check_document, fix_document
 from .fileio import FileProblem, SourceFile, decode, read_source, replace_file, write_atomic
@@ -21,6 +22,7 @@ class Settings:
     context: Path | None = None
     write: bool = False
     apply: bool = True  # False: only find out what would change (reports, --check)
+    keep_texts: bool = True  # the caller needs the texts (diffs, standard input)
 
     @property
     def threshold(self) -> Applicability:
@@ -30,14 +32,42 @@ class Settings:
 @dataclass
 class FileResult:
     name: str  # as shown to the user
-    outcome: FixOutcome | None = None
+    outcome: FixOutcome | None = None  # None when not needed by the caller (see summarize)
     error: str | None = None  # one line, already naming the file
     written: bool = False
-    notes: list[str] = field(default_factory=list)
+    # A summary, so that results crossing processes stay small:
+    changed: bool = False
+    rewritten: bool = False  # the Dockerfile itself changes (not only other files)
+    lines: list[str] = field(default_factory=list)  # the report, one finding per line (+ notes)
+    codes: list[str] = field(default_factory=list)  # codes of the findings on the input
+    applied_codes: list[str] = field(default_factory=list)
+    reported: int = 0  # findings shown: on the input, or left on the output after --write
+    fixable: int = 0
+    file_changes: list[FileChange] = field(default_factory=list)
 
-    @property
-    def changed(self) -> bool:
-        return self.outcome is not None and self.outcome.changed
+
+def summarize(result: FileResult, settings: Settings) -> FileResult:
+    """Fill the summary; drop the full outcome unless the caller needs its texts."""
+    from .report import format_finding, locate
+
+    outcome = result.outcome
+    if outcome is None:
+        return result
+    result.changed = outcome.changed
+    result.rewritten = outcome.output != outcome.source or (outcome.pending and not outcome.file_changes)
+    shown = outcome.remaining if settings.write else outcome.findings
+    text = outcome.output if settings.write else outcome.source
+    result.lines = [line for f in shown for line in format_finding(result.name, locate(text, f), settings.threshold)]
+    result.codes = [f.code for f in outcome.findings]
+    result.applied_codes = sorted({f.code for f in outcome.applied})
+    result.reported = len(shown)
+    result.fixable = sum(1 for f in outcome.findings
+                         if f.applicability is not None and f.applicability >= settings.threshold)
+    result.file_changes = list(outcome.file_changes)
+    outcome.history = []
+    if not settings.keep_texts:
+        result.outcome = None
+    return result
 
 
 def process_text(name: str, text: str, settings: Settings, path: Path | None = None) -> FileResult:
@@ -65,9 +95,9 @@ def process_file(name: str, settings: Settings) -> FileResult:
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
     result = process_text(name, source.text, settings, path)
-    if settings.write and result.changed and result.error is None:
+    if settings.write and result.outcome is not None and result.outcome.changed and result.error is None:
         _write(result, source)
-    return result
+    return summarize(result, settings)
 
 
 def apply_file_change(change: FileChange) -> str | None:
@@ -91,7 +121,7 @@ def process_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
         text = decode(data, name)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
-    return process_text(name, text, settings, None)
+    return summarize(process_text(name, text, settings, None), settings)
 
 
 def _write(result: FileResult, source: SourceFile) -> None:
@@ -118,21 +148,23 @@ def _init_worker(settings: Settings) -> None:
 
 def _work(name: str) -> FileResult:
     assert _SETTINGS is not None
-    result = process_file(name, _SETTINGS)
-    if result.outcome is not None:
-        result.outcome.history = []  # not needed by the caller: keep what crosses processes small
-    return result
+    return process_file(name, _SETTINGS)
 
 
-def process_many(names: list[str], settings: Settings, jobs: int) -> Iterator[FileResult]:
-    """Results in the order of ``names``, streamed as they are ready. Small runs and
-    ``jobs == 1`` stay in this process (a pool costs more than it saves there)."""
-    if jobs <= 1 or len(names) < 4 * jobs:
-        for name in names:
+def process_many(names: Iterable[str], settings: Settings, jobs: int) -> Iterator[FileResult]:
+    """Results in the order of ``names``, streamed as they are ready. Runs of a few files
+    and ``jobs == 1`` stay in this process (a pool costs more than it saves there); the
+    first files are looked at before a pool is started."""
+    names = iter(names)
+    head = list(itertools.islice(names, _POOL_THRESHOLD))
+    if jobs <= 1 or len(head) < _POOL_THRESHOLD:
+        for name in itertools.chain(head, names):
             yield process_file(name, settings)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    chunk = max(1, min(32, len(names) // (jobs * 8)))
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-        yield from pool.map(_work, names, chunksize=chunk)
+        yield from pool.map(_work, itertools.chain(head, names), chunksize=16)
+
+
+_POOL_THRESHOLD = 32

@@ -195,3 +195,21 @@ def test_demo_diff_shows_sf102():
     code, out, _ = slimfix("--diff", demo)
     assert code == 1
     assert out.count("+++ b/") == 3 and out.count("rm -rf /var/lib/apt/lists/*") == 3
+
+
+def test_parallel_output_equals_serial_output(tmp_path):
+    import random
+
+    rng = random.Random(3)
+    variants = [BAD, GOOD, "FROM alpine\nRUN apk add curl\n", "FROM python:3.12\nRUN pip install flask\n",
+                "FROM debian\nRUN <<EOF\n", "\x00binary"]
+    for i in range(60):
+        d = tmp_path / f"svc{i:02d}"
+        d.mkdir()
+        (d / "Dockerfile").write_bytes(rng.choice(variants).encode())
+    serial = slimfix("-j", "1", "--statistics", ".", cwd=tmp_path)
+    parallel = slimfix("-j", "2", "--statistics", ".", cwd=tmp_path)
+    assert serial == parallel
+    assert serial[0] == 2 and serial[1].count("SF102") > 0  # errors and findings both present
+    diff_serial = slimfix("-j", "1", "--diff", ".", cwd=tmp_path)
+    assert diff_serial == slimfix("-j", "2", "--diff", ".", cwd=tmp_path)

@@ -14,6 +14,13 @@ _APT_VALUE_OPTIONS = {"-o", "-c", "-t", "--option", "--config-file", "--target-r
 
 def program_words(cmd: SimpleCommand) -> list[str | None]:
     """argv with leading wrappers (``sudo -E``, ``env A=1``, ``xargs -r``) removed."""
+    cached = cmd.__dict__.get("_program_words")  # every rule asks, for every command
+    if cached is None:
+        cached = cmd.__dict__["_program_words"] = _program_words(cmd)
+    return cached
+
+
+def _program_words(cmd: SimpleCommand) -> list[str | None]:
     argv = cmd.argv
     while argv and argv[0] is not None and argv[0].rsplit("/", 1)[-1] in _WRAPPERS:
         argv = argv[1:]

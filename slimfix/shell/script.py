@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .tokens import ShellSyntaxUnsupported, Token, TokenKind, tokenize
 
@@ -28,7 +29,7 @@ class SimpleCommand:
     compound: bool  # inside if/while/for/{ }/( )
     script: "Script" = field(repr=False, compare=False)
 
-    @property
+    @cached_property
     def argv(self) -> list[str | None]:
         return [w.value for w in self.words]
 

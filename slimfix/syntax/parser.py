@@ -27,7 +27,6 @@ from .nodes import (
 from .text import (
     BOM,
     GO_SPACE,
-    KEYWORD_SPACE,
     MAX_LINE_BYTES,
     Line,
     ParseError,
@@ -40,6 +39,7 @@ _DIRECTIVE = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[
 _KNOWN_DIRECTIVES = ("syntax", "escape", "check")
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)\s*([^<]*)$", re.S)
 _HEREDOC_COMMANDS = ("ADD", "COPY", "RUN")
+_KEYWORD_GAP = re.compile(r"[\t\v\f\r ]+")
 _JSON_COMMANDS = ("RUN", "CMD", "ENTRYPOINT", "SHELL")
 _LIST_COMMANDS = ("ADD", "COPY", "VOLUME")
 
@@ -48,10 +48,6 @@ def _continuation(escape: str) -> re.Pattern[str]:
     e = re.escape(escape)
     # Go's regexp: `([^\\])\\[ \t]*$|^\\[ \t]*$`, `$` meaning end of text.
     return re.compile(rf"([^{e}]){e}[ \t]*\Z|^{e}[ \t]*\Z", re.S)
-
-
-def _is_comment(content: str) -> bool:
-    return go_lstrip(content).startswith("#")
 
 
 class _Directives:
@@ -135,21 +131,21 @@ def _extract_flags(rest: str, escape: str, base: int) -> tuple[int, list[Flag]]:
 def _parse_command(line: str, base: int, escape: str, first_line: int) -> Command:
     """splitCommand plus the JSON-form decision of the dispatcher, on line[base:]."""
     seg = line[base:]
-    lead = len(seg) - len(go_lstrip(seg))
-    trimmed = go_rstrip(go_lstrip(seg))
-    start = base + lead
-    split_at = next((i for i, ch in enumerate(trimmed) if ch in KEYWORD_SPACE), -1)
-    if split_at < 0:
+    lstripped = go_lstrip(seg)
+    start = base + len(seg) - len(lstripped)
+    trimmed = go_rstrip(lstripped)
+    gap = _KEYWORD_GAP.search(trimmed)
+    if gap is None:
         keyword = trimmed
         end = start + len(trimmed)
         return Command(keyword, Span(start, end), (), "", Span(end, end), False, None)
-    keyword = trimmed[:split_at]
-    rest_start = split_at
-    while rest_start < len(trimmed) and trimmed[rest_start] in KEYWORD_SPACE:
-        rest_start += 1
-    rest = trimmed[rest_start:]
-    rest_base = start + rest_start
-    args_at, flags = _extract_flags(rest, escape, rest_base)
+    keyword = trimmed[: gap.start()]
+    rest = trimmed[gap.end() :]
+    rest_base = start + gap.end()
+    if rest.startswith("--") or (rest[:1] in GO_SPACE and "--" in rest):
+        args_at, flags = _extract_flags(rest, escape, rest_base)
+    else:
+        args_at, flags = 0, []
     args_raw = rest[args_at:]
     args_lead = len(args_raw) - len(go_lstrip(args_raw))
     args = go_rstrip(go_lstrip(args_raw))
@@ -241,7 +237,7 @@ def parse(text: str) -> Dockerfile:
                 cont = _continuation(escape)
             i += 1
             continue
-        if _is_comment(content):
+        if token.startswith("#"):
             nodes.append(Trivia(TriviaKind.COMMENT, Span(ln.start, ln.end), ln.number))
             i += 1
             continue
@@ -264,10 +260,11 @@ def parse(text: str) -> Dockerfile:
             ln = lines[i]
             content = text[ln.start : ln.content_end]
             i += 1
-            if _is_comment(content):
+            stripped = go_lstrip(content)
+            if stripped.startswith("#"):
                 phys.append(PhysicalLine(LineKind.COMMENT, ln.number, Span(ln.start, ln.end), ln.content_end))
                 continue
-            if not go_lstrip(content):
+            if not stripped:
                 phys.append(PhysicalLine(LineKind.BLANK, ln.number, Span(ln.start, ln.end), ln.content_end))
                 continue
             m = cont.search(content)
