@@ -66,6 +66,11 @@ def check_command(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", metavar="N",
                                        help="Worker processes (default: the number of CPUs)."),
     statistics: bool = typer.Option(False, "--statistics", help="Print the findings per rule (and files fixed)."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", dir_okay=False,
+                                          help="Settings file (default: slimfix.toml, .slimfix.toml or "
+                                               "[tool.slimfix] in pyproject.toml, from here upward)."),
+    show_contexts: bool = typer.Option(False, "--show-contexts",
+                                       help="Print each Dockerfile's build context and why, then exit."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     """Find and fix what makes Docker images big and builds slow."""
@@ -79,7 +84,7 @@ def check_command(
         paths=paths or ["."], diff=diff, write=write, check=check, select=_split_codes(select),
         ignore=_split_codes(ignore), unsafe_fixes=unsafe_fixes, context=context,
         exclude=exclude or [], stdin_filename=stdin_filename, quiet=quiet, jobs=jobs,
-        statistics=statistics,
+        statistics=statistics, config=config, show_contexts=show_contexts,
     )
     raise typer.Exit(code)
 

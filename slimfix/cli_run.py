@@ -11,7 +11,9 @@ from .discovery import iter_discover
 from .fixes import Applicability
 from .report import unified_diff
 from .rules import select_rules
-from .runner import Settings, apply_file_change, process_bytes, process_many
+from .config import Config, ConfigError, find_config, load_config
+from .contexts import ContextResolver
+from .runner import Job, Settings, apply_file_change, process_bytes, process_many
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -22,10 +24,18 @@ def _err(line: str) -> None:
 
 def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[str],
         ignore: list[str], unsafe_fixes: bool, context: Path | None, exclude: list[str],
-        stdin_filename: str, quiet: bool, jobs: int | None = None, statistics: bool = False) -> int:
+        stdin_filename: str, quiet: bool, jobs: int | None = None, statistics: bool = False,
+        config: Path | None = None, show_contexts: bool = False) -> int:
     try:
+        cfg = load_config(config) if config else _found_config()
+        select = select or cfg.select or []
+        ignore = ignore or cfg.ignore or []
+        unsafe_fixes = unsafe_fixes or bool(cfg.unsafe_fixes)
+        exclude = exclude + cfg.exclude
         rules = select_rules(select or None, ignore or None)
-    except ValueError as exc:
+        for _, codes in cfg.per_file_ignores:
+            select_rules(codes)  # an unknown code is an error here too
+    except (ConfigError, ValueError) as exc:
         _err(f"slimfix: {exc}")
         return EXIT_ERROR
     if context is not None and not context.is_dir():
@@ -39,8 +49,21 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
     settings = Settings(tuple(rules), unsafe_fixes, context, write,
                         apply=diff or write, keep_texts=diff or "-" in paths)
     jobs = jobs or os.cpu_count() or 1
+    resolver = ContextResolver(context, cfg)
+    if show_contexts:
+        for name in iter_discover(paths, exclude):
+            if name != "-":
+                found = resolver.resolve(Path(name))
+                out_line = f"{name}: {found.context} ({found.reason})"
+                sys.stdout.write(out_line + "\n")
+        return EXIT_CLEAN
+
+    def job(name: str) -> Job:
+        found = resolver.resolve(Path(name))
+        return Job(name, found.context, tuple(cfg.ignores_for(Path(name))))
+
     # Discovery feeds the workers as it walks; standard input is read last.
-    on_disk = (f for f in iter_discover(paths, exclude) if f != "-")
+    on_disk = (job(f) for f in iter_discover(paths, exclude) if f != "-")
     names = _with_stdin(process_many(on_disk, settings, jobs), "-" in paths)
     out = sys.stdout
     errors = changed = reported = fixable = 0
@@ -131,6 +154,11 @@ def _plural(n: int, noun: str) -> str:
     if n == 1:
         return f"{n} {noun}"
     return f"{n} {noun}es" if noun.endswith(("x", "s")) else f"{n} {noun}s"
+
+
+def _found_config() -> Config:
+    path = find_config(Path.cwd())
+    return load_config(path) if path else Config()
 
 
 def _statistics(per_rule: Counter, fixed: Counter, *, write: bool) -> None:

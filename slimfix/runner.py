@@ -70,13 +70,17 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
     return result
 
 
-def process_text(name: str, text: str, settings: Settings, path: Path | None = None) -> FileResult:
+def process_text(name: str, text: str, settings: Settings, path: Path | None = None,
+                 context: Path | None = None, ignore: tuple[str, ...] = ()) -> FileResult:
+    """``context`` defaults to ``--context`` or the file's directory; ``ignore`` holds the
+    rule codes (or prefixes) turned off for this file."""
     result = FileResult(name)
-    context = settings.context or (path.parent if path is not None else None)
+    if context is None:
+        context = settings.context or (path.parent if path is not None else None)
+    rules = [r for r in settings.rules if not any(r.code.startswith(c) for c in ignore)]
     run = fix_document if settings.apply or settings.write else check_document
     try:
-        result.outcome = run(text, list(settings.rules), threshold=settings.threshold,
-                             path=path, context_dir=context)
+        result.outcome = run(text, rules, threshold=settings.threshold, path=path, context_dir=context)
     except ParseError as exc:
         result.error = f"{name}:{exc.line}:{exc.column}: parse error: {exc.message}"
     except FixError as exc:
@@ -88,13 +92,24 @@ def process_text(name: str, text: str, settings: Settings, path: Path | None = N
     return result
 
 
-def process_file(name: str, settings: Settings) -> FileResult:
+@dataclass(frozen=True)
+class Job:
+    """One file to process, with what was resolved for it in the main process."""
+
+    name: str
+    context: Path | None = None
+    ignore: tuple[str, ...] = ()
+
+
+def process_file(name: str | Job, settings: Settings) -> FileResult:
+    job = name if isinstance(name, Job) else Job(name)
+    name = job.name
     path = Path(name)
     try:
         source = read_source(path)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
-    result = process_text(name, source.text, settings, path)
+    result = process_text(name, source.text, settings, path, job.context, job.ignore)
     if settings.write and result.outcome is not None and result.outcome.changed and result.error is None:
         _write(result, source)
     return summarize(result, settings)
@@ -146,12 +161,12 @@ def _init_worker(settings: Settings) -> None:
     _SETTINGS = settings
 
 
-def _work(name: str) -> FileResult:
+def _work(job: Job) -> FileResult:
     assert _SETTINGS is not None
-    return process_file(name, _SETTINGS)
+    return process_file(job, _SETTINGS)
 
 
-def process_many(names: Iterable[str], settings: Settings, jobs: int) -> Iterator[FileResult]:
+def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> Iterator[FileResult]:
     """Results in the order of ``names``, streamed as they are ready. Runs of a few files
     and ``jobs == 1`` stay in this process (a pool costs more than it saves there); the
     first files are looked at before a pool is started."""

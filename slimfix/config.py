@@ -1,0 +1,132 @@
+"""Settings from ``[tool.slimfix]`` in pyproject.toml, ``slimfix.toml`` or ``.slimfix.toml``.
+
+The file is found from the working directory upward (the first directory holding one of
+them wins; a pyproject.toml counts only with a ``[tool.slimfix]`` table), or named with
+``--config``. Options on the command line override the file. Paths and globs in the file
+are relative to the directory it is in.
+
+```toml
+[tool.slimfix]                 # in slimfix.toml: the same keys at the top level
+select = ["SF1", "SF2"]
+ignore = ["SF501"]
+unsafe-fixes = false
+exclude = ["vendor", "**/testdata"]
+contexts = { "services/*/Dockerfile" = ".", "web/Dockerfile" = "web/app" }
+per-file-ignores = { "legacy/**" = ["SF201"] }
+```
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+NAMES = ("slimfix.toml", ".slimfix.toml", "pyproject.toml")
+KEYS = {"select": list, "ignore": list, "unsafe-fixes": bool, "exclude": list, "contexts": dict,
+        "per-file-ignores": dict}
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    unsafe_fixes: bool | None = None
+    exclude: list[str] = field(default_factory=list)
+    contexts: list[tuple[pathspec.PathSpec, str, Path]] = field(default_factory=list)  # spec, glob, dir
+    per_file_ignores: list[tuple[pathspec.PathSpec, list[str]]] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def _relative(self, dockerfile: Path) -> str | None:
+        try:
+            return dockerfile.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return None
+
+    def context_for(self, dockerfile: Path) -> tuple[Path, str] | None:
+        rel = self._relative(dockerfile)
+        if rel is None:
+            return None
+        for spec, glob, directory in self.contexts:
+            if spec.match_file(rel):
+                return directory, glob
+        return None
+
+    def ignores_for(self, dockerfile: Path) -> list[str]:
+        rel = self._relative(dockerfile)
+        if rel is None:
+            return []
+        return [c for spec, codes in self.per_file_ignores if spec.match_file(rel) for c in codes]
+
+
+def find_config(start: Path) -> Path | None:
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        for name in NAMES:
+            f = directory / name
+            if f.is_file() and (name != "pyproject.toml" or _has_table(f)):
+                return f
+    return None
+
+
+def _has_table(pyproject: Path) -> bool:
+    try:
+        return "slimfix" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, ValueError):
+        return False
+
+
+def load_config(path: Path) -> Config:
+    """Raises ConfigError naming the file and the offending key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    where = "[tool.slimfix]" if path.name == "pyproject.toml" else "the top level"
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("slimfix", {})
+    cfg = Config(path=path)
+    for key, value in data.items():
+        kind = KEYS.get(key)
+        if kind is None:
+            raise ConfigError(f"{path}: unknown key '{key}' in {where} (known: {', '.join(KEYS)})")
+        if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
+            raise ConfigError(f"{path}: '{key}' must be {_describe(kind)}")
+    cfg.select = data.get("select")
+    cfg.ignore = data.get("ignore")
+    cfg.unsafe_fixes = data.get("unsafe-fixes")
+    cfg.exclude = list(data.get("exclude", []))
+    for glob, directory in data.get("contexts", {}).items():
+        if not isinstance(directory, str):
+            raise ConfigError(f"{path}: contexts.'{glob}' must be a directory (a string)")
+        cfg.contexts.append((_spec(glob), glob, (path.parent / directory)))
+    for glob, codes in data.get("per-file-ignores", {}).items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{path}: per-file-ignores.'{glob}' must be a list of rule codes")
+        cfg.per_file_ignores.append((_spec(glob), [c.upper() for c in codes]))
+    return cfg
+
+
+def _spec(glob: str) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", [glob])
+
+
+def _describe(kind: type) -> str:
+    return {list: "a list of strings", bool: "true or false", dict: "a table"}[kind]

@@ -1,0 +1,112 @@
+"""Which build context each Dockerfile is built with.
+
+In order: ``--context``; the config's ``contexts`` table; a compose file (compose.yaml,
+docker-compose.yml and their variants) in the Dockerfile's directory or a parent, whose
+service builds it (``build.context`` and ``build.dockerfile``); a simple docker-bake.hcl
+doing the same; and finally the Dockerfile's own directory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+_COMPOSE_VARIANT = re.compile(r"^(docker-)?compose(\.[\w-]+)*\.ya?ml$")
+_BAKE_TARGET = re.compile(r'target\s+"[^"]*"\s*\{(.*?)\n\s*\}', re.S)
+_HCL_STRING = re.compile(r'^\s*(context|dockerfile)\s*=\s*"([^"$]*)"\s*$', re.M)
+_MAX_PARENTS = 12
+
+
+@dataclass(frozen=True)
+class Resolved:
+    context: Path
+    reason: str
+
+
+@dataclass
+class ContextResolver:
+    cli_context: Path | None
+    config: Config
+    _maps: dict[Path, dict[Path, Path]] = field(default_factory=dict)  # per directory: dockerfile -> context
+
+    def resolve(self, dockerfile: Path) -> Resolved:
+        if self.cli_context is not None:
+            return Resolved(self.cli_context, "--context")
+        configured = self.config.context_for(dockerfile)
+        if configured is not None:
+            directory, glob = configured
+            return Resolved(directory, f"config {self.config.path} (contexts '{glob}')")
+        target = dockerfile.resolve()
+        directory = target.parent
+        for _ in range(_MAX_PARENTS):
+            mapping = self._declared_in(directory)
+            if target in mapping:
+                context, source = mapping[target]
+                return Resolved(context, f"{source}")
+            if directory.parent == directory:
+                break
+            directory = directory.parent
+        return Resolved(dockerfile.parent, "the Dockerfile's directory")
+
+    def _declared_in(self, directory: Path) -> dict[Path, tuple[Path, str]]:
+        if directory not in self._maps:
+            found: dict[Path, tuple[Path, str]] = {}
+            try:
+                names = sorted(p.name for p in directory.iterdir() if p.is_file())
+            except OSError:
+                names = []
+            for name in names:
+                if _COMPOSE_VARIANT.match(name):
+                    for dockerfile, context in _compose(directory / name):
+                        found.setdefault(dockerfile, (context, f"{directory / name}"))
+                elif name == "docker-bake.hcl":
+                    for dockerfile, context in _bake(directory / name):
+                        found.setdefault(dockerfile, (context, f"{directory / name}"))
+            self._maps[directory] = found
+        return self._maps[directory]
+
+
+def _compose(path: Path) -> list[tuple[Path, Path]]:
+    """(Dockerfile, context) pairs a compose file builds; a file that does not parse
+    counts for nothing."""
+    try:
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except Exception:
+        return []
+    services = data.get("services") if isinstance(data, dict) else None
+    out = []
+    for service in (services or {}).values():
+        build = service.get("build") if isinstance(service, dict) else None
+        if isinstance(build, str):
+            build = {"context": build}
+        if not isinstance(build, dict):
+            continue
+        context = build.get("context", ".")
+        if not isinstance(context, str) or "://" in context or context.startswith("git@") or "$" in context:
+            continue
+        ctx = (path.parent / context).resolve()
+        dockerfile = build.get("dockerfile", "Dockerfile")
+        if not isinstance(dockerfile, str) or "$" in dockerfile:
+            continue
+        out.append(((ctx / dockerfile).resolve(), ctx))
+    return out
+
+
+def _bake(path: Path) -> list[tuple[Path, Path]]:
+    """Targets of a docker-bake.hcl with literal ``context`` and ``dockerfile``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    out = []
+    for body in _BAKE_TARGET.findall(text):
+        fields = dict(_HCL_STRING.findall(body))
+        ctx = (path.parent / fields.get("context", ".")).resolve()
+        out.append(((ctx / fields.get("dockerfile", "Dockerfile")).resolve(), ctx))
+    return out
