@@ -125,7 +125,7 @@ def load_config(path: Path) -> Config:
 
 
 def _spec(glob: str) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", [glob])
+    return pathspec.GitIgnoreSpec.from_lines([glob])
 
 
 def _describe(kind: type) -> str:
