@@ -213,3 +213,16 @@ def test_parallel_output_equals_serial_output(tmp_path):
     assert serial[0] == 2 and serial[1].count("SF102") > 0  # errors and findings both present
     diff_serial = slimfix("-j", "1", "--diff", ".", cwd=tmp_path)
     assert diff_serial == slimfix("-j", "2", "--diff", ".", cwd=tmp_path)
+
+
+def test_nested_gitignore_files_apply_below_their_directory(tmp_path):
+    for name in ["a/Dockerfile", "a/private/Dockerfile", "a/keep/Dockerfile", "b/private/Dockerfile",
+                 "a/gen.Dockerfile"]:
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(BAD)
+    (tmp_path / "a" / ".gitignore").write_text("private/\n*.Dockerfile\n")
+    (tmp_path / "a" / "keep" / ".gitignore").write_text("!*.Dockerfile\n")
+    _, out, _ = slimfix(".", cwd=tmp_path)
+    found = sorted({line.split(":")[0] for line in out.splitlines()})
+    assert found == ["a/Dockerfile", "a/keep/Dockerfile", "b/private/Dockerfile"]
