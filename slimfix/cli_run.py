@@ -62,8 +62,8 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
         return EXIT_CLEAN
 
     def job(name: str) -> Job:
-        found = resolver.resolve(Path(name))
-        return Job(name, found.context, tuple(cfg.ignores_for(Path(name))))
+        path = Path(name)
+        return Job(name, str(resolver.resolve(path).context), tuple(cfg.ignores_for(path)))
 
     # Discovery feeds the workers as it walks; standard input is read last.
     on_disk = (job(f) for f in iter_discover(paths, exclude) if f != "-")
@@ -101,11 +101,11 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             changed += 1
         if diff and outcome is not None and outcome.output != outcome.source:
             out.write(unified_diff(result.name, outcome.source, outcome.output))
-        for change in result.file_changes:
+        for change in result.file_changes if diff else ():
             key = (str(change.path), change.after)
-            if diff and key not in shown_changes:
+            if key not in shown_changes:
                 out.write(unified_diff(str(change.path), change.before, change.after))
-            shown_changes.add(key)
+                shown_changes.add(key)
         if stdin_write and outcome is not None:
             out.write(outcome.output)
         reported += result.reported

@@ -59,6 +59,8 @@ class Config:
             return None
 
     def context_for(self, dockerfile: Path) -> tuple[Path, str] | None:
+        if not self.contexts:
+            return None
         rel = self._relative(dockerfile)
         if rel is None:
             return None
@@ -68,6 +70,8 @@ class Config:
         return None
 
     def ignores_for(self, dockerfile: Path) -> list[str]:
+        if not self.per_file_ignores:
+            return []
         rel = self._relative(dockerfile)
         if rel is None:
             return []

@@ -8,6 +8,7 @@ doing the same; and finally the Dockerfile's own directory.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ class Resolved:
 class ContextResolver:
     cli_context: Path | None
     config: Config
-    _maps: dict[Path, dict[Path, Path]] = field(default_factory=dict)  # per directory: dockerfile -> context
+    _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
 
     def resolve(self, dockerfile: Path) -> Resolved:
         if self.cli_context is not None:
@@ -40,34 +41,37 @@ class ContextResolver:
         if configured is not None:
             directory, glob = configured
             return Resolved(directory, f"config {self.config.path} (contexts '{glob}')")
-        target = dockerfile.resolve()
-        directory = target.parent
+        # Plain strings and one directory listing per directory: this runs in the main
+        # process for every Dockerfile of a monorepo.
+        target = os.path.abspath(dockerfile)
+        directory = os.path.dirname(target)
         for _ in range(_MAX_PARENTS):
             mapping = self._declared_in(directory)
-            if target in mapping:
+            if mapping and target in mapping:
                 context, source = mapping[target]
-                return Resolved(context, f"{source}")
-            if directory.parent == directory:
+                return Resolved(Path(context), source)
+            parent = os.path.dirname(directory)
+            if parent == directory:
                 break
-            directory = directory.parent
+            directory = parent
         return Resolved(dockerfile.parent, "the Dockerfile's directory")
 
-    def _declared_in(self, directory: Path) -> dict[Path, tuple[Path, str]]:
-        if directory not in self._maps:
-            found: dict[Path, tuple[Path, str]] = {}
+    def _declared_in(self, directory: str) -> dict[str, tuple[str, str]]:
+        found = self._maps.get(directory)
+        if found is None:
+            found = {}
             try:
-                names = sorted(p.name for p in directory.iterdir() if p.is_file())
+                names = sorted(e.name for e in os.scandir(directory)
+                               if _COMPOSE_VARIANT.match(e.name) or e.name == "docker-bake.hcl")
             except OSError:
                 names = []
             for name in names:
-                if _COMPOSE_VARIANT.match(name):
-                    for dockerfile, context in _compose(directory / name):
-                        found.setdefault(dockerfile, (context, f"{directory / name}"))
-                elif name == "docker-bake.hcl":
-                    for dockerfile, context in _bake(directory / name):
-                        found.setdefault(dockerfile, (context, f"{directory / name}"))
+                path = Path(directory, name)
+                pairs = _bake(path) if name == "docker-bake.hcl" else _compose(path)
+                for dockerfile, context in pairs:
+                    found.setdefault(os.path.abspath(os.path.realpath(dockerfile)), (str(context), str(path)))
             self._maps[directory] = found
-        return self._maps[directory]
+        return found
 
 
 def _compose(path: Path) -> list[tuple[Path, Path]]:

@@ -46,17 +46,18 @@ def walk(root: Path, excludes: list[str]) -> Iterator[Path]:
     name; honouring nested .gitignore files; symlinked directories are not followed, so
     the walk never leaves the tree. Plain strings and ``os.scandir``: a monorepo has
     thousands of directories and this runs before any work can start."""
-    yield from (Path(p) for p in _walk(str(root), "", [], excludes))
+    yield from (root / rel for rel in _walk(str(root), "", [], excludes))
 
 
 def _walk(top: str, rel_dir: str, specs: list, excludes: list[str]) -> Iterator[str]:
-    spec = _gitignore(Path(top))
-    if spec is not None:
-        specs = specs + [(rel_dir, spec)]
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
     except OSError:
         return
+    if any(e.name == ".gitignore" for e in entries):
+        spec = _gitignore(Path(top))
+        if spec is not None:
+            specs = specs + [(rel_dir, spec)]
     dirs = []
     for entry in entries:
         rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
@@ -71,7 +72,7 @@ def _walk(top: str, rel_dir: str, specs: list, excludes: list[str]) -> Iterator[
         elif is_dockerfile_name(entry.name):
             if _ignored(specs, rel, False) or (excludes and _excluded(rel, excludes)):
                 continue
-            yield entry.path
+            yield rel
     for path, rel in dirs:
         yield from _walk(path, rel, specs, excludes)
 
@@ -94,8 +95,9 @@ def iter_discover(paths: Iterable[str], excludes: list[str] | None = None) -> It
     for p in paths:
         if p == "-":
             found: Iterable[str] = ["-"]
-        elif Path(p).is_dir():
-            found = (str(f) for f in walk(Path(p), excludes))
+        elif os.path.isdir(p):
+            prefix = str(Path(p))  # as Path writes it: no trailing slash, no "./"
+            found = (rel if prefix == "." else f"{prefix}/{rel}" for rel in _walk(p, "", [], excludes))
         else:
             found = [p]
         for f in found:

@@ -105,7 +105,7 @@ class Job:
     """One file to process, with what was resolved for it in the main process."""
 
     name: str
-    context: Path | None = None
+    context: str | None = None  # a string: jobs cross processes by the thousand
     ignore: tuple[str, ...] = ()
 
 
@@ -117,7 +117,8 @@ def process_file(name: str | Job, settings: Settings) -> FileResult:
         source = read_source(path)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
-    result = process_text(name, source.text, settings, path, job.context, job.ignore)
+    context = Path(job.context) if job.context is not None else None
+    result = process_text(name, source.text, settings, path, context, job.ignore)
     if settings.write and result.outcome is not None and result.outcome.changed and result.error is None:
         _write(result, source)
     return summarize(result, settings)
@@ -169,9 +170,9 @@ def _init_worker(settings: Settings) -> None:
     _SETTINGS = settings
 
 
-def _work(job: Job) -> FileResult:
+def _work(jobs: list[Job]) -> list[FileResult]:
     assert _SETTINGS is not None
-    return process_file(job, _SETTINGS)
+    return [process_file(job, _SETTINGS) for job in jobs]
 
 
 def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> Iterator[FileResult]:
@@ -184,10 +185,31 @@ def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> I
         for name in itertools.chain(head, names):
             yield process_file(name, settings)
         return
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
+    # A bounded window of chunks in flight: memory stays flat however many files there
+    # are, and discovery goes on feeding the workers while they run.
+    pending: deque = deque()
+    chunks = _chunks(itertools.chain(head, names), _CHUNK)
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-        yield from pool.map(_work, itertools.chain(head, names), chunksize=16)
+        for chunk in itertools.islice(chunks, jobs * 4):
+            pending.append(pool.submit(_work, chunk))
+        while pending:
+            done = pending.popleft().result()
+            nxt = next(chunks, None)
+            if nxt is not None:
+                pending.append(pool.submit(_work, nxt))
+            yield from done
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    while True:
+        chunk = list(itertools.islice(items, size))
+        if not chunk:
+            return
+        yield chunk
 
 
 _POOL_THRESHOLD = 32
+_CHUNK = 16

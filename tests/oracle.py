@@ -20,7 +20,7 @@ import dockerfile
 from slimfix.syntax import Dockerfile, parse
 from slimfix.syntax.arguments import split_healthcheck
 
-_SPACED_HEREDOC = re.compile(r"<<-?[ \t]")
+_SPACED_HEREDOC = re.compile(r"<<-?([ \t]|[\\`][ \t]*\r?\n)")  # also a space made by a continuation
 
 
 def _nul(v: str) -> str:

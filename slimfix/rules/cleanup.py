@@ -9,7 +9,7 @@ from ..runedit import CannotEdit, append_command
 from ..shell import SimpleCommand
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .guards import non_posix_shell
+from .guards import shell_runs
 
 # Given a command: the cleanup it calls for, or None.
 Needs = Callable[[SimpleCommand], "str | None"]
@@ -22,10 +22,7 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
     shell cannot be read is still reported, without a fix, for each cleanup whose
     ``looks_like`` pattern matches it."""
     doc = ctx.doc
-    for inst in doc.instructions:
-        run = ctx.run(inst)
-        if run is None or non_posix_shell(doc, inst):
-            continue
+    for inst, run in shell_runs(ctx):
         if run.unsupported:
             guessed = [c for c, pat in (looks_like or {}).items() if pat.search(inst.args) and not cleaned(inst, c)]
             if guessed:

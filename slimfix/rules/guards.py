@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
+from ..shell import RunShell
 from ..syntax import Dockerfile, Instruction
 
 _NON_POSIX = ("powershell", "pwsh", "cmd")
@@ -74,3 +77,13 @@ def _setters(doc: Dockerfile) -> dict[str, list[tuple[int, int, str]]]:
                 found.setdefault(n, []).append((other.index, other.stage, other.keyword))
         doc.__dict__["_setters"] = found
     return found
+
+
+def shell_runs(ctx) -> Iterator[tuple[Instruction, RunShell]]:
+    """Every shell-form RUN (ONBUILD's too) with its shell view, outside stages whose
+    SHELL is not a POSIX shell. ``run.unsupported`` says when the shell could not be read."""
+    doc = ctx.doc
+    for inst in doc.instructions:
+        run = ctx.run(inst)
+        if run is not None and not non_posix_shell(doc, inst):
+            yield inst, run

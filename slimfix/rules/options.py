@@ -10,7 +10,7 @@ from ..runedit import CannotEdit, insert_after
 from ..shell import SimpleCommand, Token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .guards import non_posix_shell
+from .guards import shell_runs
 
 # Given a command: the token to insert the option after, or None when the command is
 # not one this rule is about (or already has the option).
@@ -23,11 +23,7 @@ def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, me
     """One finding per RUN whose commands lack ``option``, fixed by inserting it after
     the token ``match`` returns, in every such command of the RUN. A RUN whose shell
     cannot be read is still reported, without a fix, when ``looks_like`` matches it."""
-    doc = ctx.doc
-    for inst in doc.instructions:
-        run = ctx.run(inst)
-        if run is None or non_posix_shell(doc, inst):
-            continue
+    for inst, run in shell_runs(ctx):
         if run.unsupported:
             if looks_like is not None and looks_like.search(inst.args) and option not in inst.args \
                     and not exempt(inst):

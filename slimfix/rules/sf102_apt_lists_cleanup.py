@@ -6,7 +6,7 @@ from ..runedit import CannotEdit, append_command
 from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .guards import mounted, non_posix_shell
+from .guards import mounted, shell_runs
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 
@@ -55,9 +55,8 @@ class AptListsCleanup(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
-        for inst in doc.instructions:
-            run = ctx.run(inst)
-            if run is None or non_posix_shell(doc, inst) or mounted(inst, "/var/lib/apt/lists"):
+        for inst, run in shell_runs(ctx):
+            if mounted(inst, "/var/lib/apt/lists"):
                 continue
             if _mentions_lists(inst):
                 continue
