@@ -21,6 +21,7 @@ Examples:
   slimfix --write - < Dockerfile fix standard input to standard output
   slimfix rules                  list the rules
   slimfix explain SF102          show a rule's documentation
+  slimfix verify app/Dockerfile  build before and after, compare size and rebuild time
 
 \b
 Exit status: 0 nothing to change; 1 changes found (or made, with --write) or,
@@ -35,7 +36,7 @@ _SETTINGS = dict(add_completion=False, rich_markup_mode=None, pretty_exceptions_
 check_app = typer.Typer(**_SETTINGS)
 tools_app = typer.Typer(**_SETTINGS)
 
-SUBCOMMANDS = ("rules", "explain")
+SUBCOMMANDS = ("rules", "explain", "verify")
 
 
 def _split_codes(values: Optional[List[str]]) -> list[str]:
@@ -120,6 +121,46 @@ def explain_command(code: str = typer.Argument(..., metavar="CODE", help="A rule
         typer.echo(f"slimfix: unknown rule: {code} (see `slimfix rules`)", err=True)
         raise typer.Exit(2)
     typer.echo(f"# {rule.code} {rule.name}\n\n{rule.summary}.\n\n{rule.documentation()}")
+
+
+@tools_app.command("verify")
+def verify_command(
+    path: Path = typer.Argument(..., metavar="DOCKERFILE", exists=True, dir_okay=False,
+                                help="The Dockerfile to build before and after slimfix's fixes."),
+    context: Optional[Path] = typer.Option(None, "--context", metavar="DIR", file_okay=False,
+                                           help="Build context (default: as for `slimfix`, from the config, "
+                                                "compose files, or the Dockerfile's directory)."),
+    builder: str = typer.Option("auto", "--builder", metavar="NAME", help="auto, docker, podman or buildah."),
+    edit: Optional[str] = typer.Option(None, "--edit", metavar="FILE",
+                                       help="File (in the context) to edit before the rebuilds "
+                                            "(default: a source file only the whole-context COPY brings in)."),
+    keep: bool = typer.Option(False, "--keep", help="Keep the images the run builds."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe."),
+    output_format: str = typer.Option("text", "--output-format", metavar="FORMAT", help="text or json."),
+) -> None:
+    """Build the Dockerfile as it is and as slimfix rewrites it, and compare image size,
+    layers, build time and what a source edit makes rebuild. The build context is copied:
+    your files are never touched."""
+    import json as _json
+
+    from .builders import BuilderError, find_builder
+    from .config import Config
+    from .contexts import ContextResolver
+    from .verify import render_text, verify
+
+    try:
+        chosen = find_builder(builder)
+    except BuilderError as exc:
+        typer.echo(f"slimfix verify: {exc}", err=True)
+        raise typer.Exit(2)
+    ctx = context or ContextResolver(None, Config()).resolve(path).context
+    result = verify(path, Path(ctx), chosen, edit=edit, keep=keep, unsafe_fixes=unsafe_fixes)
+    if output_format == "json":
+        typer.echo(_json.dumps(result.to_json(), indent=2))
+    else:
+        typer.echo(render_text(result), nl=False)
+    failed = any(s.cold is not None and not s.cold.ok for s in (result.before, result.after))
+    raise typer.Exit(2 if failed or result.slimfix_bug else 0)
 
 
 def main(argv: list[str] | None = None) -> None:

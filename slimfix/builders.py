@@ -1,0 +1,214 @@
+"""Image builders for `slimfix verify`: docker (BuildKit), podman and buildah.
+
+Each adapter builds a Dockerfile, says which steps ran and which came from the cache,
+measures the image (uncompressed size, compressed size where the builder can tell,
+layer count) and removes what it created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class BuildRun:
+    ok: bool
+    seconds: float
+    steps: list[str] = field(default_factory=list)  # every step, as the builder names it
+    ran: list[str] = field(default_factory=list)  # the steps that were not taken from the cache
+    log_tail: str = ""
+
+
+@dataclass
+class ImageInfo:
+    size: int  # bytes, uncompressed
+    compressed: int | None  # bytes, as a registry would store it, where known
+    layers: int
+
+
+class BuilderError(Exception):
+    pass
+
+
+def _run(cmd: list[str], env: dict | None = None, timeout: float = 3600) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+class Buildah:
+    """buildah (also the engine under podman): `STEP n/m: ...` then `--> Using cache`."""
+
+    name = "buildah"
+    exe = "buildah"
+
+    def __init__(self, env: dict | None = None):
+        self.env = dict(os.environ if env is None else env)
+        if self.exe == "buildah":
+            # Without a daemon or user namespaces, chroot isolation is what works everywhere.
+            self.env.setdefault("BUILDAH_ISOLATION", "chroot")
+
+    @classmethod
+    def available(cls) -> bool:
+        return shutil.which(cls.exe) is not None
+
+    def _cmd(self, *args: str) -> list[str]:
+        return [self.exe, *args]
+
+    def build(self, dockerfile: Path, context: Path, tag: str) -> BuildRun:
+        t0 = time.perf_counter()
+        proc = _run(self._cmd("bud" if self.exe == "buildah" else "build", "--layers", "-f", str(dockerfile),
+                              "-t", tag, str(context)), self.env)
+        seconds = time.perf_counter() - t0
+        steps, ran = parse_step_log(proc.stdout + "\n" + proc.stderr)
+        return BuildRun(proc.returncode == 0, seconds, steps, ran, _tail(proc.stdout + "\n" + proc.stderr))
+
+    def image_ids(self) -> set[str]:
+        proc = _run(self._cmd("images", "-a", "-q", "--no-trunc"), self.env)
+        return set(proc.stdout.split())
+
+    def info(self, tag: str) -> ImageInfo:
+        proc = _run(self._cmd("inspect", "--type", "image", tag), self.env)
+        if proc.returncode != 0:
+            raise BuilderError(_tail(proc.stderr))
+        data = json.loads(proc.stdout)
+        diff_ids = data.get("OCIv1", {}).get("rootfs", {}).get("diff_ids", [])
+        sizes = self._layer_sizes()
+        size = sum(sizes.get(d, 0) for d in diff_ids)
+        return ImageInfo(size, self._compressed(tag), len(diff_ids))
+
+    def _layer_sizes(self) -> dict[str, int]:
+        """Uncompressed layer sizes from containers-storage's own records."""
+        proc = _run(self._cmd("info"), self.env)
+        try:
+            store = json.loads(proc.stdout)["store"]
+            root, driver = store["GraphRoot"], store["GraphDriverName"]
+            with open(os.path.join(root, f"{driver}-layers", "layers.json")) as fh:
+                layers = json.load(fh)
+        except (ValueError, KeyError, OSError):
+            return {}
+        return {layer.get("diff-digest"): layer.get("diff-size", 0) for layer in layers}
+
+    def _compressed(self, tag: str) -> int | None:
+        """The gzip-compressed layer bytes a push would store."""
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = _run(self._cmd("push", "-q", tag, f"oci:{tmp}:image"), self.env)
+            if proc.returncode != 0:
+                return None
+            try:
+                index = json.loads(Path(tmp, "index.json").read_text())
+                digest = index["manifests"][0]["digest"].split(":", 1)[1]
+                manifest = json.loads(Path(tmp, "blobs", "sha256", digest).read_text())
+                return sum(layer["size"] for layer in manifest["layers"])
+            except (ValueError, KeyError, OSError, IndexError):
+                return None
+
+    def remove(self, image_ids: set[str]) -> None:
+        if image_ids:
+            _run(self._cmd("rmi", "-f", *sorted(image_ids)), self.env)
+
+
+class Podman(Buildah):
+    name = "podman"
+    exe = "podman"
+
+
+class Docker:
+    """docker with BuildKit: `#n [i/m] STEP` lines, then `#n CACHED` or `#n DONE`."""
+
+    name = "docker"
+    exe = "docker"
+
+    def __init__(self, env: dict | None = None):
+        self.env = dict(os.environ if env is None else env)
+        self.env.setdefault("DOCKER_BUILDKIT", "1")
+
+    @classmethod
+    def available(cls) -> bool:
+        return shutil.which("docker") is not None and _run(["docker", "info"]).returncode == 0
+
+    def build(self, dockerfile: Path, context: Path, tag: str) -> BuildRun:
+        t0 = time.perf_counter()
+        proc = _run(["docker", "build", "--progress=plain", "-f", str(dockerfile), "-t", tag, str(context)], self.env)
+        seconds = time.perf_counter() - t0
+        steps, ran = parse_buildkit_log(proc.stderr + "\n" + proc.stdout)
+        return BuildRun(proc.returncode == 0, seconds, steps, ran, _tail(proc.stderr + "\n" + proc.stdout))
+
+    def image_ids(self) -> set[str]:
+        return set(_run(["docker", "images", "-a", "-q", "--no-trunc"], self.env).stdout.split())
+
+    def info(self, tag: str) -> ImageInfo:
+        proc = _run(["docker", "image", "inspect", tag], self.env)
+        if proc.returncode != 0:
+            raise BuilderError(_tail(proc.stderr))
+        data = json.loads(proc.stdout)[0]
+        return ImageInfo(int(data.get("Size", 0)), None, len(data.get("RootFS", {}).get("Layers", [])))
+
+    def remove(self, image_ids: set[str]) -> None:
+        if image_ids:
+            _run(["docker", "rmi", "-f", *sorted(image_ids)], self.env)
+
+
+BUILDERS = {"docker": Docker, "podman": Podman, "buildah": Buildah}
+
+
+def find_builder(choice: str = "auto", env: dict | None = None):
+    """The builder asked for, or the first available of docker, podman, buildah."""
+    if choice != "auto":
+        cls = BUILDERS.get(choice)
+        if cls is None:
+            raise BuilderError(f"unknown builder {choice!r} (docker, podman or buildah)")
+        if not cls.available():
+            raise BuilderError(f"{choice} is not available here")
+        return cls(env)
+    for cls in (Docker, Podman, Buildah):
+        if cls.available():
+            return cls(env)
+    raise BuilderError("no image builder found: install docker (with BuildKit), podman or buildah")
+
+
+_STEP = re.compile(r"^STEP (\d+)(?:/\d+)?: (.*)$")
+
+
+def parse_step_log(log: str) -> tuple[list[str], list[str]]:
+    """buildah/podman output: every step, and those that ran (no `--> Using cache`)."""
+    steps: list[str] = []
+    cached: set[int] = set()
+    for line in log.splitlines():
+        m = _STEP.match(line.strip())
+        if m:
+            steps.append(m.group(2))
+        elif line.strip().startswith("--> Using cache") and steps:
+            cached.add(len(steps) - 1)
+    ran = [s for i, s in enumerate(steps) if i not in cached and not s.upper().startswith("FROM ")]
+    return steps, ran
+
+
+_BK_STEP = re.compile(r"^#(\d+) \[(?:[\w.-]+ )?\d+/\d+\] (.*)$")
+_BK_CACHED = re.compile(r"^#(\d+) CACHED$")
+
+
+def parse_buildkit_log(log: str) -> tuple[list[str], list[str]]:
+    """docker BuildKit `--progress=plain` output: steps, and those not CACHED."""
+    steps: dict[str, str] = {}
+    cached: set[str] = set()
+    for line in log.splitlines():
+        line = line.strip()
+        m = _BK_STEP.match(line)
+        if m:
+            steps.setdefault(m.group(1), m.group(2))
+        elif (c := _BK_CACHED.match(line)):
+            cached.add(c.group(1))
+    ordered = list(steps.items())
+    ran = [s for n, s in ordered if n not in cached and not s.upper().startswith("FROM ")]
+    return [s for _, s in ordered], ran

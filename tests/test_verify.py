@@ -1,0 +1,141 @@
+"""`slimfix verify`: builder log parsing, and a hermetic build with buildah.
+
+The integration test builds a tiny base image (FROM scratch with Debian's static
+busybox, and fakes of apt-get and pip that write known byte counts) in a private
+container storage, then verifies fixtures/verify/project: the saving must be exactly the
+5 MiB of apt lists plus the 2 MiB of pip cache, and after editing app.sh the rewritten
+image must not run pip again. It needs root, buildah and busybox-static (.ci/run installs
+them); elsewhere it is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from slimfix.builders import Buildah, parse_buildkit_log, parse_step_log
+from slimfix.verify import pick_edit_file, verify
+
+MiB = 1 << 20
+
+
+def test_buildah_log():
+    log = ("STEP 1/4: FROM localhost/base\nSTEP 2/4: WORKDIR /app\n--> Using cache 1a2b\n--> 1a2b\n"
+           "STEP 3/4: COPY . .\n--> 3c4d\nSTEP 4/4: RUN pip install -r requirements.txt\n--> Using cache 5e6f\n")
+    steps, ran = parse_step_log(log)
+    assert steps == ["FROM localhost/base", "WORKDIR /app", "COPY . .", "RUN pip install -r requirements.txt"]
+    assert ran == ["COPY . ."]
+
+
+def test_buildkit_log():
+    log = ("#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n"
+           "#5 [1/3] FROM docker.io/library/python:3.12-slim@sha256:abc\n#5 DONE 0.1s\n"
+           "#6 [2/3] COPY requirements.txt ./\n#6 CACHED\n"
+           "#7 [3/3] RUN pip install -r requirements.txt\n#7 0.512 Collecting flask\n#7 DONE 3.2s\n")
+    steps, ran = parse_buildkit_log(log)
+    assert steps[1:] == ["COPY requirements.txt ./", "RUN pip install -r requirements.txt"]
+    assert ran == ["RUN pip install -r requirements.txt"]
+
+
+def test_edit_file_is_a_source_only_the_context_copy_brings_in(tmp_path):
+    (tmp_path / "requirements.txt").write_text("x\n")
+    (tmp_path / "conf.ini").write_text("x\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("x\n")
+    (tmp_path / "secret.py").write_text("x\n")
+    (tmp_path / ".dockerignore").write_text("secret.py\n")
+    text = "FROM python\nCOPY conf.ini /etc/\nCOPY . /app\n"
+    assert pick_edit_file(text, tmp_path, tmp_path / "Dockerfile") == "src/main.py"
+    assert pick_edit_file("FROM python\nCOPY src /app\n", tmp_path, tmp_path / "Dockerfile") is None
+
+
+def _why_not() -> str | None:
+    if os.name != "posix" or os.geteuid() != 0:
+        return "needs root (buildah builds with chroot isolation)"
+    if shutil.which("buildah") is None:
+        return "buildah is not installed (.ci/run installs it with apt-get)"
+    if not _static_elf(Path("/bin/busybox")):
+        return "a static busybox is not installed (apt-get install busybox-static)"
+    return None
+
+
+def _static_elf(path: Path) -> bool:
+    """A 64-bit little-endian ELF file without an interpreter (PT_INTERP): static."""
+    import struct
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return False
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return all(struct.unpack_from("<I", data, phoff + i * phentsize)[0] != 3 for i in range(phnum))
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    why = _why_not()
+    if why:
+        pytest.skip(why)
+    root = tmp_path_factory.mktemp("lab")
+    (root / "conf").mkdir()
+    (root / "conf" / "storage.conf").write_text(
+        f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n')
+    (root / "conf" / "registries.conf").write_text('unqualified-search-registries = []\nshort-name-mode = "permissive"\n')
+    (root / "tmp").mkdir()
+    env = {**os.environ, "CONTAINERS_STORAGE_CONF": f"{root}/conf/storage.conf",
+           "CONTAINERS_REGISTRIES_CONF": f"{root}/conf/registries.conf", "BUILDAH_ISOLATION": "chroot",
+           "TMPDIR": f"{root}/tmp"}
+    base = root / "tinybase"
+    shutil.copytree(FIXTURES / "verify" / "tinybase", base)
+    shutil.copy2("/bin/busybox", base / "busybox")
+    proc = subprocess.run(["buildah", "bud", "--layers", "-t", "localhost/slimfix-tinybase:test", str(base)],
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    yield env
+    subprocess.run(["buildah", "rmi", "-a", "-f"], env=env, capture_output=True)
+
+
+def test_verify_measures_the_exact_saving(lab, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "verify" / "project", project)
+    before_text = (project / "Dockerfile").read_text()
+    builder = Buildah(lab)
+    images_before = builder.image_ids()
+    result = verify(project / "Dockerfile", project, builder)
+    assert result.problem is None, result.problem
+    assert {"SF101", "SF102", "SF201", "SF301"} <= set(result.fixes)
+    saved = result.before.image.size - result.after.image.size
+    # 5 MiB of apt lists and 2 MiB of pip cache, give or take tar headers
+    assert abs(saved - 7 * MiB) < 64 * 1024, saved
+    assert result.edited == "app.sh"
+    assert any("pip install" in s for s in result.before.rebuild.ran)
+    assert not any("pip install" in s for s in result.after.rebuild.ran)
+    assert (project / "Dockerfile").read_text() == before_text  # the user's files are untouched
+    assert builder.image_ids() == images_before  # everything built was removed
+
+
+def test_verify_reports_a_rewrite_that_breaks_the_build(lab, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "verify" / "project", project)
+    import slimfix.verify as v
+
+    real = v.fix_document
+
+    def broken(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out.output = out.output.replace("requirements.txt ./", "missing.txt ./")
+        return out
+
+    monkeypatch.setattr(v, "fix_document", broken)
+    result = verify(project / "Dockerfile", project, Buildah(lab))
+    assert result.slimfix_bug and "failed to build where the original built" in result.problem
+    assert v.render_text(result).startswith(f"{project / 'Dockerfile'}: built with buildah")
+    assert "SLIMFIX BUG" in v.render_text(result)
