@@ -107,8 +107,8 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
                 if name == "after" and result.before.cold and result.before.cold.ok:
                     result.slimfix_bug = True
                     result.problem = "the rewritten Dockerfile failed to build where the original built"
-                else:
-                    result.problem = f"the {name} build failed"
+                elif result.problem is None:
+                    result.problem = f"the {name} build failed: {_last_error(side.cold.log_tail)}"
                 continue
             side.image = builder.info(f"{tag}-{name}")
         if result.problem is None and edit is not None:
@@ -127,6 +127,12 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             builder.remove(builder.image_ids() - before_ids)
         shutil.rmtree(tmp, ignore_errors=True)
     return result
+
+
+def _last_error(log: str) -> str:
+    lines = [line for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    return (errors or lines or ["no output"])[-1].strip()[:200]
 
 
 def render_text(v: Verification) -> str:

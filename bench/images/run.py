@@ -1,0 +1,128 @@
+"""Measure slimfix on the demo projects with real builds; write docs/images.md and .svg.
+
+    . ../shared/tools/image-lab/env.sh     # or any machine with docker, podman or buildah
+    python bench/images/run.py [--base python:3.12=python:3.11-slim ...] [--builder auto]
+
+For each project in fixtures/demo/, runs `slimfix verify` (the project is copied first;
+`--base OLD=NEW` swaps base images for ones the builder has, as the image lab's stand-ins)
+and writes the results table to docs/images.md and a bar chart of image size and rebuild
+time to docs/images.svg. A project whose base image cannot be had is listed as skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from slimfix.builders import find_builder  # noqa: E402
+from slimfix.verify import verify  # noqa: E402
+
+
+def run(args) -> list[dict]:
+    builder = find_builder(args.builder)
+    swaps = dict(s.split("=", 1) for s in args.base)
+    rows = []
+    for project in sorted(p for p in (ROOT / "fixtures" / "demo").iterdir() if (p / "Dockerfile").is_file()):
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / project.name
+            shutil.copytree(project, copy)
+            text = (copy / "Dockerfile").read_text()
+            for old, new in swaps.items():
+                text = re.sub(rf"(?m)^(FROM\s+(?:--\S+\s+)*){re.escape(old)}(\s|$)", rf"\g<1>{new}\g<2>", text)
+            (copy / "Dockerfile").write_text(text)
+            print(f"verifying {project.name} ...", file=sys.stderr)
+            v = verify(copy / "Dockerfile", copy, builder)
+        row = {"project": project.name, "fixes": ", ".join(v.fixes), "problem": v.problem}
+        if v.before.image and v.after.image:
+            row.update(size_before=v.before.image.size, size_after=v.after.image.size,
+                       gz_before=v.before.image.compressed, gz_after=v.after.image.compressed,
+                       layers_before=v.before.image.layers, layers_after=v.after.image.layers,
+                       edited=v.edited)
+        if v.before.rebuild and v.after.rebuild:
+            row.update(rebuild_before=v.before.rebuild.seconds, rebuild_after=v.after.rebuild.seconds,
+                       ran_before=len(v.before.rebuild.ran), ran_after=len(v.after.rebuild.ran))
+        rows.append(row)
+    return rows
+
+
+def _mb(n) -> str:
+    return f"{n / 1e6:.1f} MB" if isinstance(n, int) else "-"
+
+
+def table(rows: list[dict], command: str, builder: str) -> str:
+    out = ["# slimfix on the demo projects: real builds\n",
+           f"Measured with `{command}` ({builder}). Each project is built as it is and as",
+           "`slimfix --write` leaves it; then a source file is edited and both are rebuilt.\n",
+           "| project | fixes | image size before → after | compressed | layers | rebuild after a source edit (steps re-run) |",
+           "|---|---|---|---|---|---|"]
+    for r in rows:
+        if "size_before" not in r:
+            out.append(f"| {r['project']} | {r['fixes'] or '-'} | skipped: {r['problem']} | | | |")
+            continue
+        rebuild = f"not measured: {r['problem']}" if r.get("problem") else "-"
+        if "rebuild_before" in r:
+            rebuild = (f"{r['rebuild_before']:.1f} s ({r['ran_before']}) → {r['rebuild_after']:.1f} s "
+                       f"({r['ran_after']}), editing `{r['edited']}`")
+        out.append(f"| {r['project']} | {r['fixes']} | {_mb(r['size_before'])} → {_mb(r['size_after'])} | "
+                   f"{_mb(r['gz_before'])} → {_mb(r['gz_after'])} | {r['layers_before']} → {r['layers_after']} | "
+                   f"{rebuild} |")
+    out.append("\n![image size and rebuild time, before and after](images.svg)\n")
+    return "\n".join(out)
+
+
+def chart(rows: list[dict]) -> str:
+    """Two panels of grouped bars: image size (MB) and rebuild time (s)."""
+    done = [r for r in rows if "size_before" in r and "rebuild_before" in r]
+    panel_w, bar_w, gap, height = 320, 28, 40, 220
+    width = 2 * panel_w + 60
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 90}" '
+             'font-family="sans-serif" font-size="12">',
+             '<rect width="100%" height="100%" fill="white"/>']
+    for p, (key, unit, title) in enumerate((("size", "MB", "image size (MB)"),
+                                            ("rebuild", "s", "rebuild after a source edit (s)"))):
+        x0 = 30 + p * (panel_w + 30)
+        values = [(r[f"{key}_before"] / (1e6 if key == "size" else 1), r[f"{key}_after"] / (1e6 if key == "size" else 1))
+                  for r in done]
+        top = max([v for pair in values for v in pair] + [1])
+        parts.append(f'<text x="{x0}" y="18" font-weight="bold">{title}</text>')
+        parts.append(f'<line x1="{x0}" y1="{height + 30}" x2="{x0 + panel_w}" y2="{height + 30}" stroke="#444"/>')
+        for i, (r, (before, after)) in enumerate(zip(done, values)):
+            gx = x0 + 10 + i * (2 * bar_w + gap)
+            for j, (v, colour) in enumerate(((before, "#c0504d"), (after, "#4f81bd"))):
+                h = v / top * height
+                x = gx + j * bar_w
+                parts.append(f'<rect x="{x}" y="{height + 30 - h:.1f}" width="{bar_w - 4}" height="{h:.1f}" fill="{colour}"/>')
+                parts.append(f'<text x="{x + (bar_w - 4) / 2}" y="{height + 26 - h:.1f}" text-anchor="middle" '
+                             f'font-size="10">{v:.1f}</text>')
+            parts.append(f'<text x="{gx + bar_w}" y="{height + 46}" text-anchor="middle">{r["project"]}</text>')
+    parts.append(f'<rect x="30" y="{height + 62}" width="12" height="12" fill="#c0504d"/>'
+                 f'<text x="48" y="{height + 72}">before</text>'
+                 f'<rect x="110" y="{height + 62}" width="12" height="12" fill="#4f81bd"/>'
+                 f'<text x="128" y="{height + 72}">after slimfix --write</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", action="append", default=[], metavar="OLD=NEW")
+    ap.add_argument("--builder", default="auto")
+    args = ap.parse_args()
+    rows = run(args)
+    command = "python bench/images/run.py " + " ".join(f"--base {b}" for b in args.base)
+    builder = find_builder(args.builder).name
+    (ROOT / "docs" / "images.md").write_text(table(rows, command.strip(), builder))
+    (ROOT / "docs" / "images.svg").write_text(chart(rows))
+    print((ROOT / "docs" / "images.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
