@@ -89,6 +89,11 @@ class _Reader:
             self.pos += 1
         raise ShellSyntaxUnsupported(f"unterminated {close!r}")
 
+    def backticks(self) -> None:
+        """Move past a `...` command substitution starting at the current position."""
+        self.pos += 1
+        self.skip_balanced("`")
+
     def single_quote(self) -> str:
         end = self.src.find("'", self.pos + 1)
         if end < 0:
@@ -125,8 +130,7 @@ class _Reader:
                 continue
             if ch == "`":
                 literal = False
-                self.pos += 1
-                self.skip_balanced("`")
+                self.backticks()
                 continue
             out.append(ch)
             self.pos += 1
@@ -191,8 +195,7 @@ class _Reader:
                 continue
             if ch == "`":
                 literal = False
-                self.pos += 1
-                self.skip_balanced("`")
+                self.backticks()
                 continue
             if ch == "$" and self.peek(1) and (self.peek(1).isalnum() or self.peek(1) in "{('_@*#?-$!"):
                 literal = False
