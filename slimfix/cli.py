@@ -144,17 +144,22 @@ def verify_command(
     import json as _json
 
     from .builders import BuilderError, find_builder
-    from .config import Config
+    from .config import Config, ConfigError, find_config, load_config
     from .contexts import ContextResolver
+    from .rules import select_rules
     from .verify import render_text, verify
 
     try:
+        found = find_config(Path.cwd())
+        cfg = load_config(found) if found else Config()
+        rules = select_rules(cfg.select, cfg.ignore)
         chosen = find_builder(builder)
-    except BuilderError as exc:
+    except (BuilderError, ConfigError, ValueError) as exc:
         typer.echo(f"slimfix verify: {exc}", err=True)
         raise typer.Exit(2)
-    ctx = context or ContextResolver(None, Config()).resolve(path).context
-    result = verify(path, Path(ctx), chosen, edit=edit, keep=keep, unsafe_fixes=unsafe_fixes)
+    ctx = context or ContextResolver(None, cfg).resolve(path).context
+    result = verify(path, Path(ctx), chosen, edit=edit, keep=keep, rules=rules,
+                    unsafe_fixes=unsafe_fixes or bool(cfg.unsafe_fixes))
     if output_format == "json":
         typer.echo(_json.dumps(result.to_json(), indent=2))
     else:

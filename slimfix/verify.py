@@ -76,10 +76,12 @@ def pick_edit_file(dockerfile_text: str, context: Path, dockerfile: Path) -> str
 
 
 def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None, keep: bool = False,
-           unsafe_fixes: bool = False) -> Verification:
+           unsafe_fixes: bool = False, rules: list | None = None) -> Verification:
+    """``rules``: the rules whose fixes make the rewritten side (default: all)."""
     text = dockerfile.read_bytes().decode("utf-8")
     threshold = Applicability.UNSAFE if unsafe_fixes else Applicability.SAFE
-    outcome = fix_document(text, list(all_rules()), threshold=threshold, path=dockerfile, context_dir=context)
+    outcome = fix_document(text, list(rules or all_rules()), threshold=threshold, path=dockerfile,
+                           context_dir=context)
     result = Verification(str(dockerfile), builder.name, None, sorted({f.code for f in outcome.applied}))
     if not outcome.changed:
         result.problem = "slimfix changes nothing in this Dockerfile: nothing to compare"

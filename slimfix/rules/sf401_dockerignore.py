@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import Iterable
 
 from ..context import BuildContext, is_ignored
@@ -104,18 +105,29 @@ class Dockerignore(Rule):
                       FileChange(build.ignore_file, before, text))
 
 
-def _present(build: BuildContext) -> set[str]:
+def _present(build: BuildContext) -> frozenset[str]:
     """Names of the candidates found in the context (top level, or anywhere below)."""
+    try:
+        stamp = os.stat(build.root).st_mtime_ns
+    except OSError:
+        return frozenset()
+    return _present_in(str(build.root), stamp)
+
+
+@lru_cache(maxsize=256)
+def _present_in(root: str, stamp: int) -> frozenset[str]:
+    """Walked once per context (and top-level change) in a process: in a monorepo many
+    Dockerfiles share one context."""
     found: set[str] = set()
     top = {name for _, name, where in CANDIDATES if where == "top"}
     try:
-        for entry in os.scandir(build.root):
+        for entry in os.scandir(root):
             if entry.name in top:
                 found.add(entry.name)
     except OSError:
-        return found
+        return frozenset(found)
     seen = 0
-    for dirpath, dirnames, filenames in os.walk(build.root):
+    for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in (".git", ".hg", ".svn", "node_modules", ".venv", "venv")]
         if "__pycache__" in dirnames:
             found.add("__pycache__")
@@ -129,7 +141,7 @@ def _present(build: BuildContext) -> set[str]:
         seen += len(dirnames) + len(filenames)
         if seen > _WALK_LIMIT:
             break
-    return found
+    return frozenset(found)
 
 
 def _copied_sources(doc: Dockerfile) -> list[str]:
