@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -74,7 +75,9 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
     written_changes: set[str] = set()
     per_rule: Counter = Counter()
     fixed_by_rule: Counter = Counter()
-    progress = _progress(quiet)
+    show_progress = _wants_progress(quiet)
+    progress = None
+    started = time.monotonic()
     files = 0
     for name, result in names:
         files += 1
@@ -82,6 +85,8 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             result = process_bytes(stdin_filename, sys.stdin.buffer.read(), settings)
         elif progress:
             progress.advance()
+        elif show_progress and time.monotonic() - started > _PROGRESS_AFTER:
+            progress = _Progress(done=files)  # only once the run turns out to be long
         per_rule.update(result.codes)
         fixed_by_rule.update(result.applied_codes)
         if write and result.written:
@@ -188,14 +193,14 @@ def _statistics(per_rule: Counter, fixed: Counter, *, write: bool) -> None:
 class _Progress:
     """A progress bar on standard error for long runs on a terminal; nothing otherwise."""
 
-    def __init__(self):
+    def __init__(self, done: int = 0):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         from rich.console import Console
 
         self.bar = Progress("[progress.description]checking", BarColumn(), MofNCompleteColumn(),
                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.task = self.bar.add_task("check", total=None)
+        self.task = self.bar.add_task("check", total=None, completed=done)
         self.bar.start()
 
     def advance(self) -> None:
@@ -205,10 +210,15 @@ class _Progress:
         self.bar.stop()
 
 
-def _progress(quiet: bool) -> _Progress | None:
-    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
-        return None
-    return _Progress()
+_PROGRESS_AFTER = 1.0  # seconds
+
+
+def _wants_progress(quiet: bool) -> bool:
+    """A bar only for a person watching a terminal (never in pipes or CI logs), and only
+    while the report goes elsewhere: findings streaming to the terminal are progress
+    enough, and a bar would tear through them."""
+    return (not quiet and sys.stderr.isatty() and not sys.stdout.isatty()
+            and not os.environ.get("CI"))
 
 
 def _with_stdin(results, stdin: bool):
