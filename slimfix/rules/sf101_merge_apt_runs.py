@@ -19,9 +19,9 @@ LEAKY = {"cd", "pushd", "popd", "set", "export", "unset", "umask", "source", "."
 class MergeAptRuns(Rule):
     r"""
     ## What it does
-    Finds a RUN that runs `apt-get update` followed by RUNs that install with apt (only
-    blank lines and comments between them, in the same stage), and joins them into one
-    RUN with `&&`.
+    Finds a RUN that runs `apt-get update` followed by RUNs that install with apt without
+    their own update (only blank lines and comments between them, in the same stage), and
+    joins them into one RUN with `&&`.
 
     ## Why is this bad?
     A RUN is cached by its text. `RUN apt-get update` on its own line never changes, so
@@ -82,9 +82,12 @@ class MergeAptRuns(Rule):
         group = [first]
         for nxt in _following_runs(ctx, first):
             nrun = ctx.run(nxt)
-            if nrun is None and nxt.is_json:
-                break
             if nrun is None or nrun.unsupported or not any(apt_subcommand(c) for c in nrun.commands()):
+                break
+            # A RUN with its own update does not rely on the one before: nothing to join,
+            # unless the one before only updates (it is then redundant and goes).
+            if any(is_apt_update(c) for c in nrun.commands()) and not (
+                    len(group) == 1 and _only_updates(ctx, first)):
                 break
             group.append(nxt)
         return group

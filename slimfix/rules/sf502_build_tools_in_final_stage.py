@@ -14,6 +14,16 @@ _INSTALL = {"apt-get": {"install"}, "apt": {"install"}, "apk": {"add"}, "yum": {
 _REMOVE = {"purge", "remove", "autoremove", "del"}
 
 
+def _virtual_group(argv: list) -> str | None:
+    """NAME of ``apk add --virtual NAME`` (or ``-t NAME``)."""
+    for i, a in enumerate(argv):
+        if a in ("--virtual", "-t") and i + 1 < len(argv):
+            return argv[i + 1]
+        if a and a.startswith("--virtual="):
+            return a.split("=", 1)[1]
+    return None
+
+
 class BuildToolsInFinalStage(Rule):
     """
     ## What it does
@@ -50,8 +60,9 @@ class BuildToolsInFinalStage(Rule):
     ## Fix safety
     Display-only: splitting a build into stages needs knowledge of what the program needs
     at run time (here `libpq5` instead of `libpq-dev`), which slimfix does not guess.
-    Packages that the stage removes again (`apt-get purge`, `apk del`, ...) are not
-    reported.
+    Packages that the stage removes again are not reported: `apt-get purge`, `apk del`
+    (also of an `apk add --virtual` group), and the `apt-mark auto '.*'` then
+    `apt-get purge --auto-remove` idiom of the official images.
     """
 
     code = "SF502"
@@ -69,21 +80,36 @@ class BuildToolsInFinalStage(Rule):
             run = ctx.run(inst)
             if run is None:
                 continue
+            this_run: set[str] = set()
+            groups: dict[str, list[str]] = {}  # apk add --virtual NAME: the packages under NAME
+            auto_marked = False
             for cmd in run.commands():
                 argv = program_words(cmd)
                 if not argv or argv[0] is None:
                     continue
                 prog = argv[0].rsplit("/", 1)[-1]
                 words = [w for w in argv[1:] if w is not None and not w.startswith("-")]
+                if prog == "apt-mark" and "auto" in words:
+                    auto_marked = True  # the docker-library idiom: mark all, purge what is unneeded
+                    continue
                 if not words or prog not in _INSTALL:
                     continue
                 if words[0] in _INSTALL[prog]:
-                    for pkg in words[1:]:
-                        name = re.split(r"[=:]", pkg, maxsplit=1)[0]
+                    pkgs = [re.split(r"[=:]", p, maxsplit=1)[0] for p in words[1:]]
+                    group = _virtual_group(argv)
+                    if group:
+                        pkgs = [p for p in pkgs if p != group]
+                        groups[group] = pkgs
+                    for name in pkgs:
                         if _TOOLS.match(name):
                             installed.setdefault(name, inst)
+                            this_run.add(name)
                 elif words[0] in _REMOVE:
-                    removed.update(re.split(r"[=:]", p, maxsplit=1)[0] for p in words[1:])
+                    names = [re.split(r"[=:]", p, maxsplit=1)[0] for p in words[1:]]
+                    for name in names:
+                        removed.update(groups.get(name, [name]))
+                    if auto_marked and ("--auto-remove" in argv or words[0] == "autoremove"):
+                        removed.update(this_run)
         left = [p for p in installed if p not in removed]
         if left:
             first = installed[left[0]]
