@@ -62,7 +62,9 @@ class HoistDependencyManifests(Rule):
     every other command of the install RUN reads no source file; the manifests land at
     the same absolute path as the whole copy gave them (WORKDIR is resolved); and the
     instructions between the copy and the install never read the copied files. The
-    context COPY's flags (`--chown`, `--chmod`, `--link`) are carried over. Without a
+    context COPY's flags (`--chown`, `--chmod`, `--link`) are carried over; a manifest the
+    install RUN bind-mounts (`--mount=type=bind,source=requirements.txt,...`) or that an
+    earlier COPY already copies is not copied again. Without a
     readable build context (standard input) the fix is unsafe: nothing was checked.
     """
 
@@ -137,7 +139,9 @@ class HoistDependencyManifests(Rule):
                     found.files.append(f)
             found.dirs += [d for d in part.dirs if d not in found.dirs]
         already = _already_copied(doc, inst)
-        files = [f for f in found.files if f not in already]
+        mounted = _bind_mounted(plan.run, cwd)
+        files = [f for f in found.files
+                 if f not in already and posixpath.normpath(posixpath.join(dest, f)) not in mounted]
         lines = _copy_lines(inst, copy, files, found.dirs)
         # The context COPY (with the comment lines above it) moves below the install;
         # the manifests are copied right above the install, so that the instructions in
@@ -182,6 +186,17 @@ def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:
         elif install is None and not companion(cmd):
             plan.problem = f"the RUN also runs `{cmd.text()}`, which may need the source tree"
     return plan
+
+
+def _bind_mounted(run: Instruction, cwd: str) -> set[str]:
+    """Image paths the install RUN gets from ``--mount=type=bind``: no copy needed."""
+    out = set()
+    for flag in run.effective.flag("mount"):
+        kinds = flag.option("type")
+        if kinds and kinds[0].lower() == "bind":
+            for target in flag.option("target") + flag.option("dst") + flag.option("destination"):
+                out.add(posixpath.normpath(posixpath.join(cwd, target)))
+    return out
 
 
 def _already_copied(doc, inst: Instruction) -> set[str]:
