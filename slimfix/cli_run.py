@@ -82,7 +82,10 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
     for name, result in names:
         files += 1
         if name == "-":
-            result = process_bytes(stdin_filename, sys.stdin.buffer.read(), settings)
+            named = Path(stdin_filename)
+            stdin_context = resolver.resolve(named).context if stdin_filename != "-" and named.parent.is_dir() \
+                else settings.context
+            result = process_bytes(stdin_filename, sys.stdin.buffer.read(), settings, stdin_context)
         elif progress:
             progress.advance()
         elif show_progress and time.monotonic() - started > _PROGRESS_AFTER:
@@ -137,6 +140,8 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
         out.write(render_sarif(records))
     if statistics:
         _statistics(per_rule, fixed_by_rule, write=write)
+    if files == 0 and not quiet:
+        _err("slimfix: no Dockerfile found (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)")
     if not quiet:
         _summary(files, reported, fixable, changed, errors, write=write, check=check, diff=diff,
                  unsafe=unsafe_fixes)

@@ -139,13 +139,15 @@ def apply_file_change(change: FileChange) -> str | None:
     return None
 
 
-def process_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
-    """Standard input: nothing is written, the caller prints the output."""
+def process_bytes(name: str, data: bytes, settings: Settings, context: Path | None = None) -> FileResult:
+    """Standard input: nothing is written, the caller prints the output. With a
+    ``context`` (from --stdin-filename) the rules can read the build context."""
     try:
         text = decode(data, name)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
-    return summarize(process_text(name, text, settings, None), settings)
+    path = Path(name) if context is not None else None
+    return summarize(process_text(name, text, settings, path, context), settings)
 
 
 def _write(result: FileResult, source: SourceFile) -> None:

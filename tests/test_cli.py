@@ -226,3 +226,17 @@ def test_nested_gitignore_files_apply_below_their_directory(tmp_path):
     _, out, _ = slimfix(".", cwd=tmp_path)
     found = sorted({line.split(":")[0] for line in out.splitlines()})
     assert found == ["a/Dockerfile", "a/keep/Dockerfile", "b/private/Dockerfile"]
+
+
+def test_stdin_filename_gives_the_build_context(tmp_path):
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    text = b"FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n"
+    _, out, _ = slimfix("--select", "SF201", "--stdin-filename", "Dockerfile", "-", cwd=tmp_path, stdin=text)
+    assert out.splitlines()[0].endswith("[*]")  # safe: the context was read
+    _, out, _ = slimfix("--select", "SF201", "-", cwd=tmp_path, stdin=text)
+    assert out.splitlines()[0].endswith("[unsafe fix]")  # no name, no context: nothing was checked
+
+
+def test_nothing_found_says_so(tmp_path):
+    code, _, err = slimfix(".", cwd=tmp_path)
+    assert code == 0 and "no Dockerfile found" in err

@@ -100,7 +100,8 @@ class HoistDependencyManifests(Rule):
             edits, applicability, what = self._edits(ctx, copy, plan)
         except CannotEdit as exc:
             return Finding(self.code, message, inst.span.start, end, None, f"not fixed: {exc}")
-        f = self.finding(inst, f"{message}; copy {what} first", edits=edits, applicability=applicability)
+        advice = f"copy {what} first" if what else "move it below the install"
+        f = self.finding(inst, f"{message}; {advice}", edits=edits, applicability=applicability)
         note = None if applicability is Applicability.SAFE else \
             "unsafe: the build context could not be read, so the manifests were not checked"
         return Finding(f.code, f.message, inst.span.start, end, f.fix, note)
@@ -158,7 +159,7 @@ class HoistDependencyManifests(Rule):
         else:
             edits.append(Edit.insert(plan.run.span.end, doc.newline + moved.rstrip("\r\n")))
         applicability = Applicability.SAFE if build is not None else Applicability.UNSAFE
-        what = ", ".join(files + found.dirs) or "nothing more"
+        what = ", ".join(files + found.dirs)
         return edits, applicability, what
 
 
