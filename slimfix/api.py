@@ -8,7 +8,7 @@ from pathlib import Path
 from .engine import fix_document
 from .fixes import Applicability
 from .rules import Finding, select_rules
-from .syntax import Dockerfile, parse
+from .syntax import parse
 
 __all__ = ["FixResult", "fix", "parse"]
 

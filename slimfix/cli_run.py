@@ -9,7 +9,6 @@ from collections import Counter
 from pathlib import Path
 
 from .discovery import iter_discover
-from .fixes import Applicability
 from .report import unified_diff
 from .rules import select_rules
 from .config import Config, ConfigError, find_config, load_config

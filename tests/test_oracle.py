@@ -23,7 +23,7 @@ def test_both_reject_the_same_files(path):
     text = read(path)
     with pytest.raises(ParseError):
         parse(text)
-    with pytest.raises(Exception):
+    with pytest.raises(oracle.dockerfile.GoParseError):
         oracle.buildkit_view(text)
 
 

@@ -85,8 +85,7 @@ def chart(rows: list[dict]) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 90}" '
              'font-family="sans-serif" font-size="12">',
              '<rect width="100%" height="100%" fill="white"/>']
-    for p, (key, unit, title) in enumerate((("size", "MB", "image size (MB)"),
-                                            ("rebuild", "s", "rebuild after a source edit (s)"))):
+    for p, (key, title) in enumerate((("size", "image size (MB)"), ("rebuild", "rebuild after a source edit (s)"))):
         x0 = 30 + p * (panel_w + 30)
         values = [(r[f"{key}_before"] / (1e6 if key == "size" else 1), r[f"{key}_after"] / (1e6 if key == "size" else 1))
                   for r in done]

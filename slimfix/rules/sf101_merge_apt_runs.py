@@ -93,7 +93,6 @@ class MergeAptRuns(Rule):
         return group
 
     def _finding(self, ctx: RuleContext, group: list[Instruction]) -> Finding:
-        doc = ctx.doc
         first = group[0]
         message = (f"apt-get update in its own layer: merge the {len(group)} apt RUNs "
                    f"(lines {first.start_line}-{group[-1].start_line})")

@@ -127,7 +127,7 @@ def _present_in(root: str, stamp: int) -> frozenset[str]:
     except OSError:
         return frozenset(found)
     seen = 0
-    for dirpath, dirnames, filenames in os.walk(root):
+    for _, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in (".git", ".hg", ".svn", "node_modules", ".venv", "venv")]
         if "__pycache__" in dirnames:
             found.add("__pycache__")

@@ -28,7 +28,6 @@ from .text import (
     BOM,
     GO_SPACE,
     MAX_LINE_BYTES,
-    Line,
     ParseError,
     go_lstrip,
     go_rstrip,
