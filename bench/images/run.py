@@ -78,33 +78,34 @@ def table(rows: list[dict], command: str, builder: str) -> str:
 
 
 def chart(rows: list[dict]) -> str:
-    """Two panels of grouped bars: image size (MB) and rebuild time (s)."""
-    done = [r for r in rows if "size_before" in r and "rebuild_before" in r]
-    panel_w, bar_w, gap, height = 320, 28, 40, 220
+    """Two panels of grouped bars: image size (MB) and rebuild time (s); a project without
+    a measure in a panel is left out of that panel only."""
+    panel_w, bar_w, gap, height, top_pad = 320, 28, 40, 200, 40
+    base_y = top_pad + height
     width = 2 * panel_w + 60
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 90}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{base_y + 60}" '
              'font-family="sans-serif" font-size="12">',
              '<rect width="100%" height="100%" fill="white"/>']
-    for p, (key, title) in enumerate((("size", "image size (MB)"), ("rebuild", "rebuild after a source edit (s)"))):
+    panels = (("size", 1e6, "image size (MB)"), ("rebuild", 1, "rebuild after a source edit (s)"))
+    for p, (key, scale, title) in enumerate(panels):
         x0 = 30 + p * (panel_w + 30)
-        values = [(r[f"{key}_before"] / (1e6 if key == "size" else 1), r[f"{key}_after"] / (1e6 if key == "size" else 1))
-                  for r in done]
-        top = max([v for pair in values for v in pair] + [1])
+        shown = [(r, r[f"{key}_before"] / scale, r[f"{key}_after"] / scale) for r in rows if f"{key}_before" in r]
+        peak = max([v for _, a, b in shown for v in (a, b)] + [1])
         parts.append(f'<text x="{x0}" y="18" font-weight="bold">{title}</text>')
-        parts.append(f'<line x1="{x0}" y1="{height + 30}" x2="{x0 + panel_w}" y2="{height + 30}" stroke="#444"/>')
-        for i, (r, (before, after)) in enumerate(zip(done, values)):
+        parts.append(f'<line x1="{x0}" y1="{base_y}" x2="{x0 + panel_w}" y2="{base_y}" stroke="#444"/>')
+        for i, (r, before, after) in enumerate(shown):
             gx = x0 + 10 + i * (2 * bar_w + gap)
             for j, (v, colour) in enumerate(((before, "#c0504d"), (after, "#4f81bd"))):
-                h = v / top * height
+                h = v / peak * height
                 x = gx + j * bar_w
-                parts.append(f'<rect x="{x}" y="{height + 30 - h:.1f}" width="{bar_w - 4}" height="{h:.1f}" fill="{colour}"/>')
-                parts.append(f'<text x="{x + (bar_w - 4) / 2}" y="{height + 26 - h:.1f}" text-anchor="middle" '
+                parts.append(f'<rect x="{x}" y="{base_y - h:.1f}" width="{bar_w - 4}" height="{h:.1f}" fill="{colour}"/>')
+                parts.append(f'<text x="{x + (bar_w - 4) / 2}" y="{base_y - h - 4:.1f}" text-anchor="middle" '
                              f'font-size="10">{v:.1f}</text>')
-            parts.append(f'<text x="{gx + bar_w}" y="{height + 46}" text-anchor="middle">{r["project"]}</text>')
-    parts.append(f'<rect x="30" y="{height + 62}" width="12" height="12" fill="#c0504d"/>'
-                 f'<text x="48" y="{height + 72}">before</text>'
-                 f'<rect x="110" y="{height + 62}" width="12" height="12" fill="#4f81bd"/>'
-                 f'<text x="128" y="{height + 72}">after slimfix --write</text>')
+            parts.append(f'<text x="{gx + bar_w}" y="{base_y + 16}" text-anchor="middle">{r["project"]}</text>')
+    parts.append(f'<rect x="30" y="{base_y + 32}" width="12" height="12" fill="#c0504d"/>'
+                 f'<text x="48" y="{base_y + 42}">before</text>'
+                 f'<rect x="110" y="{base_y + 32}" width="12" height="12" fill="#4f81bd"/>'
+                 f'<text x="128" y="{base_y + 42}">after slimfix --write</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
