@@ -95,14 +95,17 @@ class Rule:
         return {k: v.strip() for k, v in out.items()}
 
     def finding(self, inst: Instruction, message: str, *, edits: Iterable[Edit] = (),
-                applicability: Applicability | None = None, note: str | None = None) -> Finding:
-        """A finding on ``inst``; with edits, a fix of the rule's own safety unless
-        ``applicability`` says otherwise."""
+                applicability: Applicability | None = None, note: str | None = None,
+                end: int | None = None, file_change: FileChange | None = None) -> Finding:
+        """A finding from the start of ``inst`` to ``end`` (default: the end of its first
+        line); with edits, a fix of the rule's own safety unless ``applicability`` says
+        otherwise; or a change to another file."""
         edits = tuple(edits)
         fix = None
         if edits:
             fix = Fix(edits, applicability if applicability is not None else self.fix_safety, message)
-        return Finding(self.code, message, inst.span.start, _first_line_end(inst), fix, note)
+        return Finding(self.code, message, inst.span.start, _first_line_end(inst) if end is None else end,
+                       fix, note, file_change)
 
 
 def _first_line_end(inst: Instruction) -> int:

@@ -100,9 +100,8 @@ class MergeAptRuns(Rule):
         try:
             edits = [self._join(ctx, a, b) for a, b in zip(group, group[1:])]
         except CannotEdit as exc:
-            return Finding(self.code, message, first.span.start, span_end, None, f"not fixed: {exc}")
-        f = self.finding(first, message, edits=edits)
-        return Finding(f.code, f.message, first.span.start, span_end, f.fix, f.note)
+            return self.finding(first, message, end=span_end, note=f"not fixed: {exc}")
+        return self.finding(first, message, edits=edits, end=span_end)
 
     def _join(self, ctx: RuleContext, a: Instruction, b: Instruction) -> Edit:
         doc = ctx.doc

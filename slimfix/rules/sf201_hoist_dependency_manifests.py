@@ -99,12 +99,12 @@ class HoistDependencyManifests(Rule):
         try:
             edits, applicability, what = self._edits(ctx, copy, plan)
         except CannotEdit as exc:
-            return Finding(self.code, message, inst.span.start, end, None, f"not fixed: {exc}")
+            return self.finding(inst, message, end=end, note=f"not fixed: {exc}")
         advice = f"copy {what} first" if what else "move it below the install"
-        f = self.finding(inst, f"{message}; {advice}", edits=edits, applicability=applicability)
         note = None if applicability is Applicability.SAFE else \
             "unsafe: the build context could not be read, so the manifests were not checked"
-        return Finding(f.code, f.message, inst.span.start, end, f.fix, note)
+        return self.finding(inst, f"{message}; {advice}", edits=edits, applicability=applicability,
+                            end=end, note=note)
 
     def _edits(self, ctx: RuleContext, copy: ContextCopy, plan: _Plan):
         doc = ctx.doc

@@ -92,8 +92,7 @@ class SinkContextCopy(Rule):
             edits = [Edit.delete(move_from, end_with_blank_collapsed(doc, move_from, inst)), insert]
             message = (f"COPY of the whole context invalidates {len(crossed)} instruction(s) "
                        f"after it; move it below line {last.start_line}")
-            f = self.finding(inst, message, edits=edits)
-            yield Finding(f.code, f.message, f.start, last.lines[0].content_end, f.fix, f.note)
+            yield self.finding(inst, message, edits=edits, end=last.lines[0].content_end)
 
 
 def _system_dest(dest: str | None) -> bool:

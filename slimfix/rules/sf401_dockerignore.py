@@ -99,10 +99,9 @@ class Dockerignore(Rule):
         text += newline.join([HEADER, *missing]) + newline
         rel = os.path.relpath(build.ignore_file, ctx.path.parent if ctx.path else build.root)
         inst = copies[0].inst
-        f = self.finding(inst, f"{rel} does not exclude {', '.join(missing)}, which `COPY .` "
-                               "sends to the builder and into the image")
-        yield Finding(f.code, f.message, f.start, f.end, None, None,
-                      FileChange(build.ignore_file, before, text))
+        yield self.finding(inst, f"{rel} does not exclude {', '.join(missing)}, which `COPY .` "
+                                 "sends to the builder and into the image",
+                           file_change=FileChange(build.ignore_file, before, text))
 
 
 def _present(build: BuildContext) -> frozenset[str]:
