@@ -41,15 +41,11 @@ def _excluded(rel: str, excludes: list[str]) -> bool:
     )
 
 
-def walk(root: Path, excludes: list[str]) -> Iterator[Path]:
-    """Dockerfiles below ``root``: each directory's files, then its subdirectories, by
-    name; honouring nested .gitignore files; symlinked directories are not followed, so
-    the walk never leaves the tree. Plain strings and ``os.scandir``: a monorepo has
-    thousands of directories and this runs before any work can start."""
-    yield from (root / rel for rel in _walk(str(root), "", [], excludes))
-
-
 def _walk(top: str, rel_dir: str, specs: list, excludes: list[str]) -> Iterator[str]:
+    """Dockerfiles below ``top``, relative to it: each directory's files, then its
+    subdirectories, by name; honouring nested .gitignore files; symlinked directories are
+    not followed, so the walk never leaves the tree. Plain strings and ``os.scandir``: a
+    monorepo has thousands of directories and this runs before any work can start."""
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
     except OSError:

@@ -25,7 +25,7 @@ class SourceFile:
     text: str
 
 
-def decode(data: bytes, name: str) -> str:
+def decode(data: bytes) -> str:
     if b"\x00" in data:
         raise FileProblem("binary file (contains NUL bytes)")
     try:
@@ -42,7 +42,7 @@ def read_source(path: Path) -> SourceFile:
         raise FileProblem("is a directory") from None
     except OSError as exc:
         raise FileProblem(exc.strerror or str(exc)) from None
-    return SourceFile(path, data, decode(data, str(path)))
+    return SourceFile(path, data, decode(data))
 
 
 def write_atomic(source: SourceFile, new_text: str) -> None:

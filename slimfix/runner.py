@@ -143,7 +143,7 @@ def process_bytes(name: str, data: bytes, settings: Settings, context: Path | No
     """Standard input: nothing is written, the caller prints the output. With a
     ``context`` (from --stdin-filename) the rules can read the build context."""
     try:
-        text = decode(data, name)
+        text = decode(data)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
     path = Path(name) if context is not None else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .packages import HARMLESS, program_words, system_setup_command
+from .packages import program_words, system_setup_command
 from .script import SimpleCommand
 
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
@@ -149,8 +149,6 @@ def companion(cmd: SimpleCommand) -> bool:
     if not argv or any(a is None for a in argv):
         return False
     prog = argv[0].rsplit("/", 1)[-1]
-    if prog in HARMLESS:
-        return True
     if prog == "rm":
         return all(a.startswith("-") or a.startswith(("/root/.cache", "~/.cache", "/tmp/", "/var/cache/",
                                                        "/root/.npm", "~/.npm"))

@@ -27,9 +27,6 @@ class Span:
     def __len__(self) -> int:
         return self.end - self.start
 
-    def contains(self, offset: int) -> bool:
-        return self.start <= offset < self.end
-
 
 class TriviaKind(Enum):
     BOM = "bom"
@@ -86,12 +83,6 @@ class LogicalText:
         if offset == 0:
             return self.to_file(0)
         return self.to_file(offset - 1) + 1
-
-    def same_piece(self, start: int, end: int) -> bool:
-        """Whether logical ``start..end`` maps to one contiguous file range."""
-        if end <= start:
-            return True
-        return self.end_to_file(end) - self.to_file(start) == end - start
 
 
 @dataclass(frozen=True, slots=True)
