@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .buildcontext import ContextResolver
 from .engine import fix_document
 from .fixes import Applicability
 from .rules import Finding, select_rules
@@ -32,9 +33,10 @@ def fix(text: str, *, select: list[str] | None = None, ignore: list[str] | None 
     """Apply slimfix's fixes to ``text``. Raises ``ParseError`` for input BuildKit
     would reject and ``FixError`` if a fix failed verification."""
     p = Path(path) if path is not None else None
-    ctx = Path(context) if context is not None else (p.parent if p is not None else None)
+    explicit = Path(context) if context is not None else None
+    context_dir = ContextResolver(explicit, declared=False).resolve(p).context
     outcome = fix_document(
         text, select_rules(select, ignore),
         threshold=Applicability.UNSAFE if unsafe_fixes else Applicability.SAFE,
-        path=p, context_dir=ctx)
+        path=p, context_dir=context_dir)
     return FixResult(outcome.output, outcome.findings, outcome.remaining, text)

@@ -145,7 +145,7 @@ def verify_command(
 
     from .builders import BuilderError, find_builder
     from .config import Config, ConfigError, find_config, load_config
-    from .contexts import ContextResolver
+    from .buildcontext import ContextResolver
     from .rules import select_rules
     from .verify import render_text, verify
 
@@ -157,8 +157,8 @@ def verify_command(
     except (BuilderError, ConfigError, ValueError) as exc:
         typer.echo(f"slimfix verify: {exc}", err=True)
         raise typer.Exit(2)
-    ctx = context or ContextResolver(None, cfg).resolve(path).context
-    result = verify(path, Path(ctx), chosen, edit=edit, keep=keep, rules=rules,
+    build_context = ContextResolver(context, cfg).resolve(path).context
+    result = verify(path, build_context, chosen, edit=edit, keep=keep, rules=rules,
                     unsafe_fixes=unsafe_fixes or bool(cfg.unsafe_fixes))
     if output_format == "json":
         typer.echo(_json.dumps(result.to_json(), indent=2))

@@ -12,7 +12,7 @@ from .discovery import iter_discover
 from .report import unified_diff
 from .rules import select_rules
 from .config import Config, ConfigError, find_config, load_config
-from .contexts import ContextResolver
+from .buildcontext import ContextResolver
 from .formats import github_line, render_json, render_sarif
 from .runner import Job, Settings, apply_file_change, process_bytes, process_many
 
@@ -81,9 +81,7 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
     for name, result in names:
         files += 1
         if name == "-":
-            named = Path(stdin_filename)
-            stdin_context = resolver.resolve(named).context if stdin_filename != "-" and named.parent.is_dir() \
-                else settings.context
+            stdin_context = resolver.resolve(Path(stdin_filename) if stdin_filename != "-" else None).context
             result = process_bytes(stdin_filename, sys.stdin.buffer.read(), settings, stdin_context)
         elif progress:
             progress.advance()

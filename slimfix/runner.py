@@ -8,6 +8,7 @@ from pathlib import Path
 import itertools
 from typing import Iterable, Iterator
 
+from .buildcontext import ContextResolver
 from .engine import FixError, FixOutcome, check_document, fix_document
 from .fileio import FileProblem, SourceFile, decode, read_source, replace_file, write_atomic
 from .fixes import Applicability, FileChange
@@ -80,11 +81,9 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
 
 def process_text(name: str, text: str, settings: Settings, path: Path | None = None,
                  context: Path | None = None, ignore: tuple[str, ...] = ()) -> FileResult:
-    """``context`` defaults to ``--context`` or the file's directory; ``ignore`` holds the
-    rule codes (or prefixes) turned off for this file."""
+    """``context`` is the build context resolved for the file (None: none to read);
+    ``ignore`` holds the rule codes (or prefixes) turned off for this file."""
     result = FileResult(name)
-    if context is None:
-        context = settings.context or (path.parent if path is not None else None)
     rules = [r for r in settings.rules if not any(r.code.startswith(c) for c in ignore)]
     run = fix_document if settings.apply or settings.write else check_document
     try:
@@ -110,7 +109,13 @@ class Job:
 
 
 def process_file(name: str | Job, settings: Settings) -> FileResult:
-    job = name if isinstance(name, Job) else Job(name)
+    """A bare name gets the default context (``--context`` or the file's directory); a
+    ``Job`` carries the one the caller resolved."""
+    if isinstance(name, Job):
+        job = name
+    else:
+        resolved = ContextResolver(settings.context, declared=False).resolve(Path(name)).context
+        job = Job(name, str(resolved) if resolved is not None else None)
     name = job.name
     path = Path(name)
     try:

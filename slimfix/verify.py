@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .builders import BuildRun, BuilderError, ImageInfo
-from .context import BuildContext
+from .buildcontext import BuildContext
 from .engine import fix_document
 from .fixes import Applicability
 from .rules import all_rules
@@ -94,17 +94,17 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
     try:
         sides = {}
         for name, content in (("before", text), ("after", outcome.output)):
-            ctx = tmp / name / "context"
-            shutil.copytree(context, ctx, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+            copy_dir = tmp / name / "context"
+            shutil.copytree(context, copy_dir, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             df = tmp / name / "Dockerfile"
             df.write_bytes(content.encode("utf-8"))
-            sides[name] = (ctx, df)
+            sides[name] = (copy_dir, df)
         for change in outcome.file_changes:  # .dockerignore, in the rewritten copy only
             rel = os.path.relpath(change.path, context)
             (sides["after"][0] / rel).write_bytes(change.after.encode("utf-8"))
         for name, side in (("before", result.before), ("after", result.after)):
-            ctx, df = sides[name]
-            side.cold = builder.build(df, ctx, f"{tag}-{name}")
+            copy_dir, df = sides[name]
+            side.cold = builder.build(df, copy_dir, f"{tag}-{name}")
             if not side.cold.ok:
                 if name == "after" and result.before.cold and result.before.cold.ok:
                     result.slimfix_bug = True
@@ -115,11 +115,11 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             side.image = builder.info(f"{tag}-{name}")
         if result.problem is None and edit is not None:
             for name, side in (("before", result.before), ("after", result.after)):
-                ctx, df = sides[name]
-                target = ctx / edit
+                copy_dir, df = sides[name]
+                target = copy_dir / edit
                 with open(target, "ab") as fh:
                     fh.write(b"\n")
-                side.rebuild = builder.build(df, ctx, f"{tag}-{name}")
+                side.rebuild = builder.build(df, copy_dir, f"{tag}-{name}")
         elif edit is None and result.problem is None:
             result.problem = "no whole-context COPY: a source edit invalidates nothing to compare"
     except (OSError, BuilderError) as exc:

@@ -8,7 +8,7 @@ import pytest
 from test_cli import BAD, slimfix
 
 from slimfix.config import ConfigError, find_config, load_config
-from slimfix.contexts import ContextResolver
+from slimfix.buildcontext import ContextResolver
 from slimfix.config import Config
 
 PIP = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n"

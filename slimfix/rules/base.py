@@ -47,7 +47,7 @@ class RuleContext:
     @property
     def build_context(self):
         """The build context, or None when there is none to read (standard input)."""
-        from ..context import BuildContext
+        from ..buildcontext import BuildContext
 
         if self.context_dir is None or not self.context_dir.is_dir():
             return None

@@ -8,7 +8,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..context import BuildContext
+from ..buildcontext import BuildContext
 from ..shell.installers import Install
 
 _REQ_INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(\s*=?\s*)(\S+)")
@@ -23,13 +23,13 @@ class Manifests:
     problem: str | None = None
 
 
-def collect(install: Install, cwd_rel: str, ctx: BuildContext | None) -> Manifests:
+def collect(install: Install, cwd_rel: str, context: BuildContext | None) -> Manifests:
     """The manifests of ``install``, whose working directory is ``cwd_rel`` in the
     context. Without a readable context only the named files are listed, unchecked."""
     found = Manifests()
     reader = {"pip": _pip, "uv": _pip, "npm": _js, "yarn": _js, "pnpm": _js, "go": _go,
               "bundler": _bundler, "composer": _composer}[install.ecosystem]
-    reader(install, cwd_rel, ctx, found)
+    reader(install, cwd_rel, context, found)
     return found
 
 
@@ -42,19 +42,19 @@ def _add(found: Manifests, rel: str) -> None:
         found.files.append(rel)
 
 
-def _pip(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
+def _pip(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
     todo = [_join(cwd, m) for m in install.manifests]
     while todo and found.problem is None:
         rel = todo.pop(0)
         if rel in found.files:
             continue
         _add(found, rel)
-        if ctx is None:
+        if context is None:
             continue
-        if not ctx.included(rel):
+        if not context.included(rel):
             found.problem = _missing(rel)
             return
-        for n, line in enumerate((ctx.read(rel) or "").splitlines(), 1):
+        for n, line in enumerate((context.read(rel) or "").splitlines(), 1):
             line = re.sub(r"(^|\s)#.*$", "", line).strip()
             if not line:
                 continue
@@ -67,16 +67,16 @@ def _pip(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests)
                 return
 
 
-def _js(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
+def _js(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
     pkg = _join(cwd, "package.json")
     _add(found, pkg)
-    if ctx is None:
+    if context is None:
         return
-    if not ctx.included(pkg):
+    if not context.included(pkg):
         found.problem = _missing(pkg)
         return
     try:
-        data = json.loads(ctx.read(pkg) or "")
+        data = json.loads(context.read(pkg) or "")
     except ValueError:
         found.problem = f"{pkg} is not valid JSON"
         return
@@ -94,13 +94,13 @@ def _js(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) 
     extra = {"npm": ["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
              "yarn": ["yarn.lock", ".yarnrc", ".yarnrc.yml", ".npmrc"],
              "pnpm": ["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"]}[install.ecosystem]
-    if install.ecosystem == "pnpm" and ctx.included(_join(cwd, "pnpm-workspace.yaml")):
+    if install.ecosystem == "pnpm" and context.included(_join(cwd, "pnpm-workspace.yaml")):
         found.problem = "pnpm-workspace.yaml declares a workspace, which lives in the source tree"
         return
     for name in extra:
-        if ctx.included(_join(cwd, name)):
+        if context.included(_join(cwd, name)):
             _add(found, _join(cwd, name))
-    if install.ecosystem == "yarn" and ctx.exists_dir(_join(cwd, ".yarn")):
+    if install.ecosystem == "yarn" and context.exists_dir(_join(cwd, ".yarn")):
         found.dirs.append(_join(cwd, ".yarn"))
 
 
@@ -108,20 +108,20 @@ def _missing(path: str) -> str:
     return f"{path} is not in the build context (or .dockerignore leaves it out)"
 
 
-def _manifest_and_lock(cwd: str, ctx: BuildContext | None, found: Manifests, manifest: str,
+def _manifest_and_lock(cwd: str, context: BuildContext | None, found: Manifests, manifest: str,
                        lock: str, problem_in) -> None:
     """A manifest that must exist and pass ``problem_in(path, text)``, and its lockfile
     when present. Without a context both are listed, unchecked."""
     path, lock_path = _join(cwd, manifest), _join(cwd, lock)
     _add(found, path)
-    if ctx is None:
+    if context is None:
         _add(found, lock_path)
         return
-    if not ctx.included(path):
+    if not context.included(path):
         found.problem = _missing(path)
         return
-    found.problem = problem_in(path, ctx.read(path) or "")
-    if found.problem is None and ctx.included(lock_path):
+    found.problem = problem_in(path, context.read(path) or "")
+    if found.problem is None and context.included(lock_path):
         _add(found, lock_path)
 
 
@@ -150,13 +150,13 @@ def _composer_problem(path: str, text: str) -> str | None:
     return None
 
 
-def _go(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
-    _manifest_and_lock(cwd, ctx, found, "go.mod", "go.sum", _go_problem)
+def _go(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    _manifest_and_lock(cwd, context, found, "go.mod", "go.sum", _go_problem)
 
 
-def _bundler(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
-    _manifest_and_lock(cwd, ctx, found, "Gemfile", "Gemfile.lock", _gemfile_problem)
+def _bundler(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    _manifest_and_lock(cwd, context, found, "Gemfile", "Gemfile.lock", _gemfile_problem)
 
 
-def _composer(install: Install, cwd: str, ctx: BuildContext | None, found: Manifests) -> None:
-    _manifest_and_lock(cwd, ctx, found, "composer.json", "composer.lock", _composer_problem)
+def _composer(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    _manifest_and_lock(cwd, context, found, "composer.json", "composer.lock", _composer_problem)

@@ -4,7 +4,7 @@ import os
 from functools import lru_cache
 from typing import Iterable
 
-from ..context import BuildContext, is_ignored
+from ..buildcontext import BuildContext, is_ignored
 from ..fixes import FileChange
 from ..shell.installers import classify
 from ..syntax import Dockerfile

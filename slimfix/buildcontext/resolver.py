@@ -3,7 +3,8 @@
 In order: ``--context``; the config's ``contexts`` table; a compose file (compose.yaml,
 docker-compose.yml and their variants) in the Dockerfile's directory or a parent, whose
 service builds it (``build.context`` and ``build.dockerfile``); a simple docker-bake.hcl
-doing the same; and finally the Dockerfile's own directory.
+doing the same; and finally the Dockerfile's own directory. Standard input with no file
+name has no context unless ``--context`` gives one.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config
+from ..config import Config
 
-COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _COMPOSE_VARIANT = re.compile(r"^(docker-)?compose(\.[\w-]+)*\.ya?ml$")
 _BAKE_TARGET = re.compile(r'target\s+"[^"]*"\s*\{(.*?)\n\s*\}', re.S)
 _HCL_STRING = re.compile(r'^\s*(context|dockerfile)\s*=\s*"([^"$]*)"\s*$', re.M)
@@ -24,19 +24,26 @@ _MAX_PARENTS = 12
 
 @dataclass(frozen=True)
 class Resolved:
-    context: Path
+    context: Path | None  # None: nothing to read (standard input without a file name)
     reason: str
 
 
 @dataclass
 class ContextResolver:
     cli_context: Path | None
-    config: Config
+    config: Config = field(default_factory=Config)
+    declared: bool = True  # look for the config's table and compose and bake files
     _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
 
-    def resolve(self, dockerfile: Path) -> Resolved:
+    def resolve(self, dockerfile: Path | None) -> Resolved:
+        """``dockerfile`` None is standard input without a name; a name whose directory
+        does not exist (``--stdin-filename``) gets no context either."""
         if self.cli_context is not None:
             return Resolved(self.cli_context, "--context")
+        if dockerfile is None or not dockerfile.parent.is_dir():
+            return Resolved(None, "standard input")
+        if not self.declared:
+            return Resolved(dockerfile.parent, "the Dockerfile's directory")
         configured = self.config.context_for(dockerfile)
         if configured is not None:
             directory, glob = configured
@@ -94,11 +101,11 @@ def _compose(path: Path) -> list[tuple[Path, Path]]:
         context = build.get("context", ".")
         if not isinstance(context, str) or "://" in context or context.startswith("git@") or "$" in context:
             continue
-        ctx = (path.parent / context).resolve()
+        root = (path.parent / context).resolve()
         dockerfile = build.get("dockerfile", "Dockerfile")
         if not isinstance(dockerfile, str) or "$" in dockerfile:
             continue
-        out.append(((ctx / dockerfile).resolve(), ctx))
+        out.append(((root / dockerfile).resolve(), root))
     return out
 
 
@@ -111,6 +118,6 @@ def _bake(path: Path) -> list[tuple[Path, Path]]:
     out = []
     for body in _BAKE_TARGET.findall(text):
         fields = dict(_HCL_STRING.findall(body))
-        ctx = (path.parent / fields.get("context", ".")).resolve()
-        out.append(((ctx / fields.get("dockerfile", "Dockerfile")).resolve(), ctx))
+        root = (path.parent / fields.get("context", ".")).resolve()
+        out.append(((root / fields.get("dockerfile", "Dockerfile")).resolve(), root))
     return out
