@@ -8,7 +8,7 @@ from conftest import dockerfile_fixtures, fixture_id, read
 from slimfix.engine import fix_document
 from slimfix.fixes import Applicability, apply_edits
 from slimfix.rules import all_rules
-from slimfix.rules.context_copy import leading_comments_start
+from slimfix.edits import leading_comments_start
 from slimfix.syntax import parse
 
 RULES = list(all_rules())

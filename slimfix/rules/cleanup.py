@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
-from ..runedit import CannotEdit, append_command
+from ..edits import CannotEdit, append_command
 from ..shell import SimpleCommand
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext

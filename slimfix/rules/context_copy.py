@@ -1,4 +1,5 @@
-"""The whole-context COPY and moving instructions around, shared by SF201 and SF202."""
+"""The whole-context COPY: finding it, where it lands, and what it may move past
+(shared by SF201 and SF202; the moves themselves are built by ``slimfix.edits.blocks``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..shell.packages import system_setup_command
-from ..syntax import Dockerfile, Instruction, Trivia, TriviaKind
+from ..syntax import Dockerfile, Instruction
 from .base import RuleContext
 
 _CONTEXT_SOURCES = {".", "./"}
@@ -41,24 +42,6 @@ def _context_copy(inst: Instruction) -> ContextCopy | None:
 
 def referenced_names(text: str) -> set[str]:
     return set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text))
-
-
-def leading_comments_start(doc: Dockerfile, inst: Instruction) -> int:
-    """Start of the comment lines directly above ``inst`` (no blank line between):
-    they describe it and move with it."""
-    start = inst.span.start
-    nodes = doc.nodes
-    i = nodes.index(inst) - 1
-    while i >= 0 and isinstance(nodes[i], Trivia) and nodes[i].kind is TriviaKind.COMMENT:
-        start = nodes[i].span.start
-        i -= 1
-    return start
-
-
-def block_text(doc: Dockerfile, start: int, inst: Instruction) -> str:
-    """The text from ``start`` to the end of ``inst``, ending with a line break."""
-    text = doc.text[start : inst.span.end]
-    return text if text.endswith("\n") else text + doc.newline
 
 
 def workdir_at(doc: Dockerfile, inst: Instruction) -> str | None:
@@ -105,16 +88,3 @@ def commutes_with_context_copy(ctx: RuleContext, inst: Instruction, names: set[s
         commands = run.commands()
         return bool(commands) and all(system_setup_command(c) for c in commands)
     return False
-
-
-def end_with_blank_collapsed(doc: Dockerfile, start: int, inst: Instruction) -> int:
-    """Where the deletion of the moved block ends: past one blank line too when the block
-    sat between two, so that no double blank line is left behind."""
-    nodes = doc.nodes
-    i = nodes.index(inst)
-    before = next((n for n in reversed(nodes[:i]) if n.span.end <= start), None)
-    after = nodes[i + 1] if i + 1 < len(nodes) else None
-    if (isinstance(before, Trivia) and before.kind is TriviaKind.BLANK
-            and isinstance(after, Trivia) and after.kind is TriviaKind.BLANK):
-        return after.span.end
-    return inst.span.end

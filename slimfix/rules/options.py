@@ -6,7 +6,7 @@ import re
 from typing import Callable, Iterable
 
 from ..fixes import Edit
-from ..runedit import CannotEdit, insert_after
+from ..edits import CannotEdit, insert_after
 from ..shell import SimpleCommand, Token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext

@@ -3,12 +3,11 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..fixes import Edit
-from ..runedit import CannotEdit, continuation_style, line_ending_at
+from ..edits import CannotEdit, end_with_blank_collapsed, join_runs
 from ..shell import RunShell
 from ..shell.packages import apt_subcommand, is_apt_update
-from ..syntax import Instruction, Trivia, TriviaKind
+from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .context_copy import end_with_blank_collapsed
 from .guards import non_posix_shell
 
 # Commands whose effect on the shell would reach the next RUN once the two are joined.
@@ -126,32 +125,9 @@ class MergeAptRuns(Rule):
         leak = _leaky(run_a)
         if leak:
             raise CannotEdit(f"`{leak}` on line {a.start_line} would change the shell of the next RUN")
-        last = script.last_token
-        if last is None:
+        if script.last_token is None:
             raise CannotEdit(f"line {a.start_line} runs nothing")
-        at = a.logical.end_to_file(script.base + last.end)
-        last_code = a.code_lines[-1]
-        comment_lines: list[str] = []
-        newline = line_ending_at(doc, last_code)
-        leading, indent = continuation_style(doc, a, script) if len(a.code_lines) > 1 else \
-            continuation_style(doc, b, ctx.run(b).line) if len(b.code_lines) > 1 else (False, "    ")
-        for tok in script.comments:
-            start = a.logical.to_file(script.base + tok.start)
-            if not last_code.span.start <= start < last_code.content_end:
-                raise CannotEdit(f"the shell comment on line {a.start_line} spans continued lines")
-            comment_lines.append(indent + doc.text[start : last_code.content_end].rstrip() + newline)
-        # What lies between the two RUNs: comments are kept, blank lines dropped.
-        for node in doc.nodes:
-            if isinstance(node, Trivia) and a.span.end <= node.span.start < b.span.start:
-                if node.kind is TriviaKind.COMMENT:
-                    comment_lines.append(indent + doc.text[node.span.start : node.span.end].lstrip(" \t"))
-        esc = a.escape
-        b_args = b.logical.to_file(b.command.args_span.start)
-        if leading:
-            joiner = f" {esc}{newline}{''.join(comment_lines)}{indent}&& "
-        else:
-            joiner = f" && {esc}{newline}{''.join(comment_lines)}{indent}"
-        return Edit(at, b_args, joiner)
+        return join_runs(doc, a, script, b, ctx.run(b).line)
 
 
 def _following_runs(ctx: RuleContext, inst: Instruction) -> Iterable[Instruction]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..runedit import CannotEdit, append_command
+from ..edits import CannotEdit, append_command
 from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext

@@ -5,12 +5,11 @@ from dataclasses import dataclass, replace
 from typing import Iterable
 
 from ..fixes import Applicability, Edit
-from ..runedit import CannotEdit
+from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start
 from ..shell.installers import Install, classify, companion
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .context_copy import (ContextCopy, absolute_dest, block_text, commutes_with_context_copy,
-                           context_copy, end_with_blank_collapsed, leading_comments_start,
+from .context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
                            referenced_names, workdir_at)
 from .manifests import Manifests, collect
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from .fixes import Edit
-from .shell import RunShell, Script, SimpleCommand, Token
-from .syntax import Dockerfile, Instruction, PhysicalLine
+from ..fixes import Edit
+from ..shell import RunShell, Script, SimpleCommand, Token
+from ..syntax import Dockerfile, Instruction, PhysicalLine
 
 _SET_ERREXIT = re.compile(r"(^|\n)\s*set\s+(-[a-zA-Z]*e[a-zA-Z]*\b|-o\s+errexit\b)")
 _SHEBANG_ERREXIT = re.compile(r"^#![^\n]*\s-[a-zA-Z]*e")

@@ -1,0 +1,37 @@
+"""Moving whole instructions: the block an instruction takes with it (its comment lines)
+and where its deletion ends, so that a move leaves the file's spacing as it was."""
+
+from __future__ import annotations
+
+from ..syntax import Dockerfile, Instruction, Trivia, TriviaKind
+
+
+def leading_comments_start(doc: Dockerfile, inst: Instruction) -> int:
+    """Start of the comment lines directly above ``inst`` (no blank line between):
+    they describe it and move with it."""
+    start = inst.span.start
+    nodes = doc.nodes
+    i = nodes.index(inst) - 1
+    while i >= 0 and isinstance(nodes[i], Trivia) and nodes[i].kind is TriviaKind.COMMENT:
+        start = nodes[i].span.start
+        i -= 1
+    return start
+
+
+def block_text(doc: Dockerfile, start: int, inst: Instruction) -> str:
+    """The text from ``start`` to the end of ``inst``, ending with a line break."""
+    text = doc.text[start : inst.span.end]
+    return text if text.endswith("\n") else text + doc.newline
+
+
+def end_with_blank_collapsed(doc: Dockerfile, start: int, inst: Instruction) -> int:
+    """Where the deletion of the moved block ends: past one blank line too when the block
+    sat between two, so that no double blank line is left behind."""
+    nodes = doc.nodes
+    i = nodes.index(inst)
+    before = next((n for n in reversed(nodes[:i]) if n.span.end <= start), None)
+    after = nodes[i + 1] if i + 1 < len(nodes) else None
+    if (isinstance(before, Trivia) and before.kind is TriviaKind.BLANK
+            and isinstance(after, Trivia) and after.kind is TriviaKind.BLANK):
+        return after.span.end
+    return inst.span.end
