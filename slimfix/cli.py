@@ -143,11 +143,11 @@ def verify_command(
     your files are never touched."""
     import json as _json
 
-    from .builders import BuilderError, find_builder
+    from .imagelab.builders import BuilderError, find_builder
     from .config import Config, ConfigError, find_config, load_config
     from .buildcontext import ContextResolver
     from .rules import select_rules
-    from .verify import render_text, verify
+    from .imagelab.verify import render_text, verify
 
     try:
         found = find_config(Path.cwd())

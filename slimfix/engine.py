@@ -1,6 +1,6 @@
-"""The fix loop: check, apply non-overlapping fixes, re-parse, verify, repeat.
+"""The fix loop: check, apply non-overlapping fixes, re-parse, check the pass, repeat.
 
-Every pass is verified before the next one starts: the new text must parse, parser
+Every pass is checked before the next one starts: the new text must parse, parser
 directives must be unchanged, and every instruction that no edit touched must be the
 same instruction (same raw text, same meaning to BuildKit) in the same order.
 """
@@ -101,7 +101,7 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
             new_doc = parse(applied.text)
         except ParseError as exc:
             raise FixError(f"fix by {codes} produced a file that does not parse ({exc})") from None
-        problem = verify(doc, new_doc, applied.targets, applied.regions)
+        problem = check_pass(doc, new_doc, applied.targets, applied.regions)
         if problem:
             raise FixError(f"fix by {codes} failed verification: {problem}")
         outcome.applied += [f for f, _ in chosen]
@@ -126,7 +126,7 @@ def _touched(inst: Instruction, regions: list[tuple[int, int]]) -> bool:
     return False
 
 
-def verify(old: Dockerfile, new: Dockerfile, targets: list[tuple[int, int]],
+def check_pass(old: Dockerfile, new: Dockerfile, targets: list[tuple[int, int]],
            regions: list[tuple[int, int]]) -> str | None:
     """None when ``new`` differs from ``old`` only in the instructions edits touched."""
     def directives(doc: Dockerfile) -> list[str]:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from slimfix.builders import Buildah, parse_buildkit_log, parse_step_log
-from slimfix.verify import pick_edit_file, verify
+from slimfix.imagelab.builders import Buildah, parse_buildkit_log, parse_step_log
+from slimfix.imagelab.verify import pick_edit_file, verify
 
 MiB = 1 << 20
 
@@ -125,7 +125,7 @@ def test_verify_measures_the_exact_saving(lab, tmp_path):
 def test_verify_reports_a_rewrite_that_breaks_the_build(lab, tmp_path, monkeypatch):
     project = tmp_path / "project"
     shutil.copytree(FIXTURES / "verify" / "project", project)
-    import slimfix.verify as v
+    import slimfix.imagelab.verify as v
 
     real = v.fix_document
 

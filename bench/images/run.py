@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from slimfix.builders import find_builder  # noqa: E402
-from slimfix.verify import verify  # noqa: E402
+from slimfix.imagelab.builders import find_builder  # noqa: E402
+from slimfix.imagelab.verify import verify  # noqa: E402
 
 
 def run(args) -> list[dict]:

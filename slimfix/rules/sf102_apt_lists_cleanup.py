@@ -6,7 +6,7 @@ from ..edits import CannotEdit, append_command
 from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .guards import mounted, shell_runs
+from .common.guards import mounted, shell_runs
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 

@@ -8,7 +8,7 @@ from ..shell import SimpleCommand, Token
 from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .options import has_word, missing_option
+from .common.options import has_word, missing_option
 
 OPTION = "--no-install-recommends"
 

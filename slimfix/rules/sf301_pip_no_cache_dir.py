@@ -7,8 +7,8 @@ from ..shell import SimpleCommand, Token
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .guards import cache_mount_targets, env_set
-from .options import has_word, missing_option
+from .common.guards import cache_mount_targets, env_set
+from .common.options import has_word, missing_option
 
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")

@@ -7,8 +7,8 @@ from ..shell import SimpleCommand, Token
 from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .guards import mounted
-from .options import has_word, missing_option
+from .common.guards import mounted
+from .common.options import has_word, missing_option
 
 
 class ApkNoCache(Rule):

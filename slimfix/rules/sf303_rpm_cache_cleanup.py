@@ -7,8 +7,8 @@ from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .cleanup import missing_cleanup, run_text
-from .guards import mounted
+from .common.cleanup import missing_cleanup, run_text
+from .common.guards import mounted
 
 _INSTALLS = {"install", "groupinstall", "reinstall", "update", "upgrade", "localinstall", "in", "up"}
 _CLEANUP = {"yum": "yum clean all", "dnf": "dnf clean all", "microdnf": "microdnf clean all",

@@ -7,8 +7,8 @@ from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .cleanup import missing_cleanup, run_text
-from .guards import cache_mount_targets
+from .common.cleanup import missing_cleanup, run_text
+from .common.guards import cache_mount_targets
 
 _NPM = "npm cache clean --force"
 _YARN = "yarn cache clean"

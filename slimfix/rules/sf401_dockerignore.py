@@ -9,7 +9,7 @@ from ..fixes import FileChange
 from ..shell.installers import classify
 from ..syntax import Dockerfile
 from .base import Finding, Rule, RuleContext
-from .context_copy import context_copy
+from .common.context_copy import context_copy
 
 HEADER = "# Never needed in the image (added by slimfix, SF401)"
 # (entry written to .dockerignore, name to look for, where: "top" or "anywhere")

@@ -8,8 +8,8 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..buildcontext import BuildContext
-from ..shell.installers import Install
+from ...buildcontext import BuildContext
+from ...shell.installers import Install
 
 _REQ_INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(\s*=?\s*)(\S+)")
 _REQ_LOCAL = re.compile(r"^(-e|--editable|\.|/|file:|-f\s*\.|--find-links\s*=?\s*\.|[\w.-]+/)|\s@\s*file:")

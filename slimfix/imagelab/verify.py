@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .builders import BuildRun, BuilderError, ImageInfo
-from .buildcontext import BuildContext
-from .engine import fix_document
-from .fixes import Applicability
-from .rules import all_rules
-from .rules.context_copy import context_copy
+from ..buildcontext import BuildContext
+from ..engine import fix_document
+from ..fixes import Applicability
+from ..rules import all_rules
+from ..rules.common.context_copy import context_copy
 
 _MANIFESTS = {"requirements.txt", "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
               "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock",
@@ -53,7 +53,7 @@ class Verification:
 def pick_edit_file(dockerfile_text: str, context: Path, dockerfile: Path) -> str | None:
     """A source file that only the whole-context COPY brings in: not a manifest, not named by
     another COPY, not left out by .dockerignore; source code preferred."""
-    from .syntax import parse
+    from ..syntax import parse
 
     doc = parse(dockerfile_text)
     if not any(context_copy(i) for i in doc.instructions):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
-from ..fixes import Edit
-from ..edits import CannotEdit, insert_after
-from ..shell import SimpleCommand, Token
-from ..syntax import Instruction
-from .base import Finding, Rule, RuleContext
+from ...fixes import Edit
+from ...edits import CannotEdit, insert_after
+from ...shell import SimpleCommand, Token
+from ...syntax import Instruction
+from ..base import Finding, Rule, RuleContext
 from .guards import shell_runs
 
 # Given a command: the token to insert the option after, or None when the command is

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..shell import RunShell
-from ..syntax import Dockerfile, Instruction
+from ...shell import RunShell
+from ...syntax import Dockerfile, Instruction
 
 _NON_POSIX = ("powershell", "pwsh", "cmd")
 

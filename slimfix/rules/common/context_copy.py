@@ -7,9 +7,9 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from ..shell.packages import system_setup_command
-from ..syntax import Dockerfile, Instruction
-from .base import RuleContext
+from ...shell.packages import system_setup_command
+from ...syntax import Dockerfile, Instruction
+from ..base import RuleContext
 
 _CONTEXT_SOURCES = {".", "./"}
 # Instructions a whole-context COPY may move below: they never read the copied files.

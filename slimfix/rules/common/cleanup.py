@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
-from ..edits import CannotEdit, append_command
-from ..shell import SimpleCommand
-from ..syntax import Instruction
-from .base import Finding, Rule, RuleContext
+from ...edits import CannotEdit, append_command
+from ...shell import SimpleCommand
+from ...syntax import Instruction
+from ..base import Finding, Rule, RuleContext
 from .guards import shell_runs
 
 # Given a command: the cleanup it calls for, or None.
