@@ -19,7 +19,7 @@ def rules_reference() -> str:
     out = [HEADER, "# Rules\n\n", "| Code | Name | Fix | hadolint | Summary |\n", "|---|---|---|---|---|\n"]
     rules = all_rules()
     for r in rules:
-        fix = str(r.fix_safety) if r.fix_safety is not None else "none"
+        fix = r.fix_label()
         out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {fix} | "
                    f"{', '.join(r.hadolint)} | {r.summary} |\n")
     for r in rules:

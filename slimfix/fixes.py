@@ -1,9 +1,10 @@
-"""Edits, fixes and their applicability; applying a set of fixes to a text."""
+"""What a rule reports (``Finding``) and what it offers to change (``Fix``: edits with an
+applicability); applying a set of edits to a text."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import Enum, IntEnum
 from pathlib import Path
 
 
@@ -105,3 +106,46 @@ class FileChange:
     before: str | None  # None: the file does not exist yet
     after: str
     applicability: Applicability = Applicability.SAFE
+
+
+class FixAvailability(Enum):
+    """Whether a rule offers fixes: always, only where its guards hold, or never."""
+
+    NONE = "none"
+    SOMETIMES = "sometimes"
+    ALWAYS = "always"
+
+
+class Kind(Enum):
+    """A problem to fix, or advice that needs a person (never fails a run on its own)."""
+
+    PROBLEM = "problem"
+    ADVICE = "advice"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    start: int  # file offsets of what the finding is about
+    end: int
+    fix: Fix | None = None
+    file_change: FileChange | None = None  # a change to another file, instead of ``fix``
+    not_fixed: str | None = None  # why the rule offers no fix here (its guards did not hold)
+    kind: Kind = Kind.PROBLEM
+    detail: str | None = None  # more to say: the advice itself, or why the fix is unsafe
+
+    @property
+    def applicability(self) -> Applicability | None:
+        if self.fix is not None:
+            return self.fix.applicability
+        return self.file_change.applicability if self.file_change is not None else None
+
+    @property
+    def note(self) -> str | None:
+        """The line shown under the finding."""
+        if self.not_fixed is not None:
+            return f"not fixed: {self.not_fixed}"
+        if self.kind is Kind.ADVICE and self.detail:
+            return f"advice: {self.detail}"
+        return self.detail

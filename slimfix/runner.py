@@ -36,12 +36,13 @@ class FileResult:
     name: str  # as shown to the user
     outcome: FixOutcome | None = None  # None when not needed by the caller (see summarize)
     error: str | None = None  # one line, already naming the file
+    error_at: tuple[int, int] | None = None  # (line, column) of a parse error
     written: bool = False
     # A summary, so that results crossing processes stay small:
     changed: bool = False
     rewritten: bool = False  # the Dockerfile itself changes (not only other files)
     lines: list[str] = field(default_factory=list)  # the report, one finding per line (+ notes)
-    records: list[dict] = field(default_factory=list)  # the same, structured (see formats.record)
+    records: list[dict] = field(default_factory=list)  # the same, structured (see report.records)
     codes: list[str] = field(default_factory=list)  # codes of the findings on the input
     applied_codes: list[str] = field(default_factory=list)
     reported: int = 0  # findings shown: on the input, or left on the output after --write
@@ -51,7 +52,7 @@ class FileResult:
 
 def summarize(result: FileResult, settings: Settings) -> FileResult:
     """Fill the summary; drop the full outcome unless the caller needs its texts."""
-    from .report import format_finding, locate
+    from .report.text import format_finding, locate
 
     outcome = result.outcome
     if outcome is None:
@@ -61,7 +62,7 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
     shown = outcome.remaining if settings.write else outcome.findings
     text = outcome.output if settings.write else outcome.source
     if settings.records:
-        from .formats import record
+        from .report.records import record
 
         result.records = [record(result.name, text, f) for f in shown]
     else:
@@ -90,6 +91,7 @@ def process_text(name: str, text: str, settings: Settings, path: Path | None = N
         result.outcome = run(text, rules, threshold=settings.threshold, path=path, context_dir=context)
     except ParseError as exc:
         result.error = f"{name}:{exc.line}:{exc.column}: parse error: {exc.message}"
+        result.error_at = (exc.line, exc.column)
     except FixError as exc:
         result.error = f"{name}: internal error, file left unchanged: {exc}"
     except RecursionError:

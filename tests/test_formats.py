@@ -7,7 +7,7 @@ import json
 import pytest
 from test_cli import BAD, slimfix
 
-from slimfix.formats import github_line
+from slimfix.report.github import github_line
 
 
 @pytest.fixture
@@ -75,3 +75,48 @@ def test_github_escaping():
 
 def test_unknown_format_is_a_usage_error(project):
     assert slimfix("--output-format", "xml", ".", cwd=project)[0] == 2
+
+
+@pytest.fixture
+def broken(project):
+    (project / "bad").mkdir()
+    (project / "bad" / "Dockerfile").write_text("FROM debian\nENV ONLYKEY\n")
+    return project
+
+
+def test_json_reports_a_file_that_does_not_parse(broken):
+    code, out, err = slimfix("--output-format", "json", ".", cwd=broken)
+    assert code == 2 and "bad/Dockerfile:2" in err
+    [error] = [r for r in json.loads(out) if r["kind"] == "error"]
+    assert (error["file"], error["line"], error["code"]) == ("bad/Dockerfile", 2, None)
+    assert error["message"].startswith("parse error:")
+    assert any(r["code"] == "SF102" for r in json.loads(out))  # the other files are still reported
+
+
+def test_sarif_reports_a_file_that_does_not_parse(broken):
+    code, out, _ = slimfix("--output-format", "sarif", ".", cwd=broken)
+    [invocation] = json.loads(out)["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    [note] = invocation["toolExecutionNotifications"]
+    assert note["level"] == "error" and note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
+        "bad/Dockerfile"
+
+
+def test_github_reports_a_file_that_does_not_parse(broken):
+    code, out, _ = slimfix("--output-format", "github", ".", cwd=broken)
+    assert "::error file=bad/Dockerfile,line=2," in out
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_streamed_output_is_what_one_dump_of_the_whole_log_gives(broken, fmt):
+    _, out, _ = slimfix("--output-format", fmt, ".", cwd=broken)
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+    _, empty, _ = slimfix("--output-format", fmt, "--select", "SF503", "Dockerfile", cwd=broken)
+    assert empty == json.dumps(json.loads(empty), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_every_format_is_in_the_registry_the_cli_validates_against():
+    from slimfix.report import EMITTERS
+
+    assert set(EMITTERS) == {"text", "json", "sarif", "github"}
+    assert all(name == e.name for name, e in EMITTERS.items())

@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar, Iterable
 
-from ..fixes import Applicability, Edit, FileChange, Fix
+from ..fixes import Applicability, Edit, FileChange, Finding, Fix, FixAvailability, Kind
 from ..shell import RunShell, read_run
 from ..syntax import Dockerfile, Instruction
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    message: str
-    start: int  # file offsets of what the finding is about
-    end: int
-    fix: Fix | None = None
-    note: str | None = None  # why the fix was withheld, or advice
-    file_change: FileChange | None = None  # a change to another file, instead of ``fix``
-
-    @property
-    def applicability(self) -> Applicability | None:
-        if self.fix is not None:
-            return self.fix.applicability
-        return self.file_change.applicability if self.file_change is not None else None
-
-    @property
-    def fixable(self) -> bool:
-        return self.applicability is not None and self.applicability > Applicability.DISPLAY_ONLY
 
 
 @dataclass
@@ -69,10 +48,21 @@ class Rule:
     name: ClassVar[str]
     summary: ClassVar[str]
     hadolint: ClassVar[tuple[str, ...]] = ()
-    fix_safety: ClassVar[Applicability | None] = Applicability.SAFE
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
+    # The applicabilities its fixes may have; the first is the default.
+    fix_safety: ClassVar[tuple[Applicability, ...]] = (Applicability.SAFE,)
+    kind: ClassVar[Kind] = Kind.PROBLEM
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError
+
+    @classmethod
+    def fix_label(cls) -> str:
+        """What the rules table says of its fixes: ``safe``, ``unsafe``, ``safe or unsafe``,
+        ``display-only`` (advice, never applied)."""
+        if cls.fix_availability is FixAvailability.NONE or not cls.fix_safety:
+            return "display-only"
+        return " or ".join(str(a) for a in cls.fix_safety)
 
     @classmethod
     def documentation(cls) -> str:
@@ -95,7 +85,7 @@ class Rule:
         return {k: v.strip() for k, v in out.items()}
 
     def finding(self, inst: Instruction, message: str, *, edits: Iterable[Edit] = (),
-                applicability: Applicability | None = None, note: str | None = None,
+                applicability: Applicability | None = None, detail: str | None = None,
                 end: int | None = None, file_change: FileChange | None = None) -> Finding:
         """A finding from the start of ``inst`` to ``end`` (default: the end of its first
         line); with edits, a fix of the rule's own safety unless ``applicability`` says
@@ -103,9 +93,18 @@ class Rule:
         edits = tuple(edits)
         fix = None
         if edits:
-            fix = Fix(edits, applicability if applicability is not None else self.fix_safety, message)
+            fix = Fix(edits, applicability if applicability is not None else self.fix_safety[0], message)
         return Finding(self.code, message, inst.span.start, _first_line_end(inst) if end is None else end,
-                       fix, note, file_change)
+                       fix, file_change, kind=self.kind, detail=detail)
+
+    def not_fixed(self, inst: Instruction, message: str, reason: object, *, end: int | None = None) -> Finding:
+        """A finding without a fix, saying why: ``reason`` is the guard that did not hold
+        (a ``CannotEdit`` or a sentence)."""
+        found = self.finding(inst, message, end=end)
+        return replace(found, not_fixed=str(reason))
+
+    def shell_not_read(self, inst: Instruction, message: str, run: RunShell) -> Finding:
+        return self.not_fixed(inst, message, f"the shell could not be read ({run.unsupported})")
 
 
 def _first_line_end(inst: Instruction) -> int:

@@ -99,7 +99,7 @@ class MergeAptRuns(Rule):
         try:
             edits = [self._join(ctx, a, b) for a, b in zip(group, group[1:])]
         except CannotEdit as exc:
-            return self.finding(first, message, end=span_end, note=f"not fixed: {exc}")
+            return self.not_fixed(first, message, exc, end=span_end)
         return self.finding(first, message, edits=edits, end=span_end)
 
     def _join(self, ctx: RuleContext, a: Instruction, b: Instruction) -> Edit:

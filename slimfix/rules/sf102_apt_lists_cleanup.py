@@ -62,8 +62,7 @@ class AptListsCleanup(Rule):
                 continue
             if run.unsupported:
                 if "apt-get update" in inst.args or "apt update" in inst.args:
-                    yield self.finding(inst, "apt lists are left in the layer",
-                                       note=f"not fixed: the shell could not be read ({run.unsupported})")
+                    yield self.shell_not_read(inst, "apt lists are left in the layer", run)
                 continue
             commands = run.commands()
             updates = [c for c in commands if is_apt_update(c)]
@@ -76,13 +75,13 @@ class AptListsCleanup(Rule):
             message = "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"
             later = _later_apt_without_update(ctx, inst)
             if later is not None:
-                yield self.finding(inst, message, note=f"not fixed: line {later.start_line} installs "
+                yield self.not_fixed(inst, message, f"line {later.start_line} installs "
                                    "with apt without its own update and needs these lists")
                 continue
             try:
                 edit = append_command(doc, inst, run, CLEANUP)
             except CannotEdit as exc:
-                yield self.finding(inst, message, note=f"not fixed: {exc}")
+                yield self.not_fixed(inst, message, exc)
                 continue
             yield self.finding(inst, message, edits=[edit])
 

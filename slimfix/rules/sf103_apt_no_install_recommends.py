@@ -45,7 +45,7 @@ class AptNoInstallRecommends(Rule):
     name = "apt-no-install-recommends"
     summary = "Install apt packages without their recommended packages"
     hadolint = ("DL3015",)
-    fix_safety = Applicability.UNSAFE
+    fix_safety = (Applicability.UNSAFE,)
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         return missing_option(self, ctx, _match, OPTION,

@@ -70,6 +70,7 @@ class HoistDependencyManifests(Rule):
     code = "SF201"
     name = "hoist-dependency-manifests"
     summary = "Copy dependency manifests before the install step, the rest of the source after"
+    fix_safety = (Applicability.SAFE, Applicability.UNSAFE)  # unsafe without a context to read
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
@@ -98,12 +99,12 @@ class HoistDependencyManifests(Rule):
         try:
             edits, applicability, what = self._edits(ctx, copy, plan)
         except CannotEdit as exc:
-            return self.finding(inst, message, end=end, note=f"not fixed: {exc}")
+            return self.not_fixed(inst, message, exc, end=end)
         advice = f"copy {what} first" if what else "move it below the install"
-        note = None if applicability is Applicability.SAFE else \
+        detail = None if applicability is Applicability.SAFE else \
             "unsafe: the build context could not be read, so the manifests were not checked"
         return self.finding(inst, f"{message}; {advice}", edits=edits, applicability=applicability,
-                            end=end, note=note)
+                            end=end, detail=detail)
 
     def _edits(self, ctx: RuleContext, copy: ContextCopy, plan: _Plan):
         doc = ctx.doc

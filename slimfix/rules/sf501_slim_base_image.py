@@ -65,7 +65,7 @@ class SlimBaseImage(Rule):
     code = "SF501"
     name = "slim-base-image"
     summary = "Use the -slim variant of the final stage's base image"
-    fix_safety = Applicability.UNSAFE
+    fix_safety = (Applicability.UNSAFE,)
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc

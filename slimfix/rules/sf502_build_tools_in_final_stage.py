@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ..fixes import Applicability
+from ..fixes import FixAvailability, Kind
 from ..shell.packages import program_words
 from .base import Finding, Rule, RuleContext
 
@@ -68,7 +68,9 @@ class BuildToolsInFinalStage(Rule):
     code = "SF502"
     name = "build-tools-in-final-stage"
     summary = "Build tools in the final stage: use a multi-stage build"
-    fix_safety = Applicability.DISPLAY_ONLY
+    fix_availability = FixAvailability.NONE
+    fix_safety = ()
+    kind = Kind.ADVICE
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
@@ -115,4 +117,4 @@ class BuildToolsInFinalStage(Rule):
             first = installed[left[0]]
             yield self.finding(first, f"the final stage installs build tools ({', '.join(left)}): "
                                       "build in an earlier stage and copy only the result",
-                               note="advice: see `slimfix explain SF502` for a multi-stage layout")
+                               detail="see `slimfix explain SF502` for a multi-stage layout")

@@ -26,8 +26,7 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
         if run.unsupported:
             guessed = [c for c, pat in (looks_like or {}).items() if pat.search(inst.args) and not cleaned(inst, c)]
             if guessed:
-                yield rule.finding(inst, message.format(cleanup=" && ".join(guessed)),
-                                   note=f"not fixed: the shell could not be read ({run.unsupported})")
+                yield rule.shell_not_read(inst, message.format(cleanup=" && ".join(guessed)), run)
             continue
         wanted: list[str] = []
         for cmd in run.commands():
@@ -40,7 +39,7 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
         try:
             edit = append_command(doc, inst, run, " && ".join(wanted))
         except CannotEdit as exc:
-            yield rule.finding(inst, text, note=f"not fixed: {exc}")
+            yield rule.not_fixed(inst, text, exc)
             continue
         yield rule.finding(inst, text, edits=[edit])
 

@@ -27,7 +27,7 @@ def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, me
         if run.unsupported:
             if looks_like is not None and looks_like.search(inst.args) and option not in inst.args \
                     and not exempt(inst):
-                yield rule.finding(inst, message, note=f"not fixed: the shell could not be read ({run.unsupported})")
+                yield rule.shell_not_read(inst, message, run)
             continue
         hits = [(cmd, tok) for cmd in run.commands() if (tok := match(cmd)) is not None]
         if not hits or exempt(inst):  # the exemption is the costlier test: only on a hit
@@ -35,7 +35,7 @@ def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, me
         try:
             edits: list[Edit] = [insert_after(inst, cmd, tok, f" {option}") for cmd, tok in hits]
         except CannotEdit as exc:
-            yield rule.finding(inst, message, note=f"not fixed: {exc}")
+            yield rule.not_fixed(inst, message, exc)
             continue
         yield rule.finding(inst, message, edits=edits)
 

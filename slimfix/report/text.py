@@ -1,13 +1,17 @@
-"""Turning results into text: findings, unified diffs and the summary line."""
+"""The text report: one line per finding (``path:line:col: CODE message``), a note line
+under it, and the fix mark (``[*]`` applied by this run's mode, ``[unsafe fix]``)."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
-from .fixes import Applicability
-from .rules import Finding
-from .syntax.text import line_col
+from ..fixes import Applicability, Finding
+from ..syntax.text import line_col
+from .base import Emitter
+
+if TYPE_CHECKING:
+    from ..runner import FileResult
 
 
 @dataclass(frozen=True)
@@ -42,14 +46,17 @@ def format_finding(name: str, loc: Located, threshold: Applicability) -> list[st
     return lines
 
 
-def unified_diff(name: str, before: str | None, after: str) -> str:
-    """A unified diff; ``before`` None means the file is new."""
-    a = (before or "").splitlines(keepends=True)
-    b = after.splitlines(keepends=True)
-    out = []
-    source = "/dev/null" if before is None else f"a/{name}"
-    for line in difflib.unified_diff(a, b, fromfile=source, tofile=f"b/{name}"):
-        if not line.endswith("\n"):
-            line += "\n\\ No newline at end of file\n"
-        out.append(line)
-    return "".join(out)
+class TextEmitter(Emitter):
+    """Workers format the lines; this prints them. Errors are on standard error already
+    (every format prints them there), so the text report adds nothing for them."""
+
+    name = "text"
+    structured = False
+
+    def __init__(self, out: Callable[[str], None]):
+        self.out = out
+
+    def file(self, result: "FileResult", sink: Callable[[str], None] | None = None) -> None:
+        write = sink or self.out
+        for line in result.lines:
+            write(line + "\n")

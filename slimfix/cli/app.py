@@ -1,4 +1,5 @@
-"""The slimfix command line."""
+"""The slimfix command line: its options and subcommands. What each command does is in
+the module beside this one that bears its name."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__
+from .. import __version__
 
 # "\b" keeps click from rewrapping the block that follows it.
 EPILOG = """\
@@ -77,50 +78,40 @@ def check_command(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     """Find and fix what makes Docker images big and builds slow."""
-    from .cli_run import run
+    from ..report import format_names
+    from .check import CheckOptions, run
 
     if write and check:
         raise typer.BadParameter("--write and --check cannot be used together")
     if jobs is not None and jobs < 1:
         raise typer.BadParameter("--jobs must be at least 1")
-    if output_format not in ("text", "json", "sarif", "github"):
-        raise typer.BadParameter(f"--output-format must be text, json, sarif or github, not {output_format!r}")
-    code = run(
+    names = format_names()
+    if output_format not in names:
+        raise typer.BadParameter(f"--output-format must be {', '.join(names[:-1])} or {names[-1]}, "
+                                 f"not {output_format!r}")
+    code = run(CheckOptions(
         paths=paths or ["."], diff=diff, write=write, check=check, select=_split_codes(select),
         ignore=_split_codes(ignore), unsafe_fixes=unsafe_fixes, context=context,
         exclude=exclude or [], stdin_filename=stdin_filename, quiet=quiet, jobs=jobs,
         statistics=statistics, config=config, show_contexts=show_contexts, output_format=output_format,
-    )
+    ))
     raise typer.Exit(code)
 
 
 @tools_app.command("rules")
 def rules_command() -> None:
     """List the rules: code, name, fix safety, matching hadolint codes, summary."""
-    from rich.console import Console
-    from rich.table import Table
+    from .rules import show_rules
 
-    from .rules import all_rules
-
-    table = Table(show_edge=False, header_style="bold")
-    for col in ("Code", "Name", "Fix", "hadolint", "Summary"):
-        table.add_column(col)
-    for rule in all_rules():
-        fix = str(rule.fix_safety) if rule.fix_safety is not None else "none"
-        table.add_row(rule.code, rule.name, fix, ", ".join(rule.hadolint), rule.summary)
-    Console(highlight=False).print(table)
+    show_rules()
 
 
 @tools_app.command("explain")
 def explain_command(code: str = typer.Argument(..., metavar="CODE", help="A rule code (SF102) or name (apt-lists-cleanup).")) -> None:
     """Show a rule's documentation."""
-    from .rules import rule_by_code
+    from .rules import explain
 
-    rule = rule_by_code(code)
-    if rule is None:
-        typer.echo(f"slimfix: unknown rule: {code} (see `slimfix rules`)", err=True)
-        raise typer.Exit(2)
-    typer.echo(f"# {rule.code} {rule.name}\n\n{rule.summary}.\n\n{rule.documentation()}")
+    raise typer.Exit(explain(code))
 
 
 @tools_app.command("verify")
@@ -141,31 +132,10 @@ def verify_command(
     """Build the Dockerfile as it is and as slimfix rewrites it, and compare image size,
     layers, build time and what a source edit makes rebuild. The build context is copied:
     your files are never touched."""
-    import json as _json
+    from .verify import run
 
-    from .imagelab.builders import BuilderError, find_builder
-    from .config import Config, ConfigError, find_config, load_config
-    from .buildcontext import ContextResolver
-    from .rules import select_rules
-    from .imagelab.verify import render_text, verify
-
-    try:
-        found = find_config(Path.cwd())
-        cfg = load_config(found) if found else Config()
-        rules = select_rules(cfg.select, cfg.ignore)
-        chosen = find_builder(builder)
-    except (BuilderError, ConfigError, ValueError) as exc:
-        typer.echo(f"slimfix verify: {exc}", err=True)
-        raise typer.Exit(2)
-    build_context = ContextResolver(context, cfg).resolve(path).context
-    result = verify(path, build_context, chosen, edit=edit, keep=keep, rules=rules,
-                    unsafe_fixes=unsafe_fixes or bool(cfg.unsafe_fixes))
-    if output_format == "json":
-        typer.echo(_json.dumps(result.to_json(), indent=2))
-    else:
-        typer.echo(render_text(result), nl=False)
-    failed = any(s.cold is not None and not s.cold.ok for s in (result.before, result.after))
-    raise typer.Exit(2 if failed or result.slimfix_bug else 0)
+    raise typer.Exit(run(path, context=context, builder=builder, edit=edit, keep=keep,
+                         unsafe_fixes=unsafe_fixes, output_format=output_format))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,34 @@
+"""``slimfix verify``: build before and after the fixes and compare (slimfix.imagelab)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def run(path: Path, *, context: Path | None, builder: str, edit: str | None, keep: bool,
+        unsafe_fixes: bool, output_format: str) -> int:
+    from ..buildcontext import ContextResolver
+    from ..config import Config, ConfigError, find_config, load_config
+    from ..imagelab.builders import BuilderError, find_builder
+    from ..imagelab.verify import render_text, verify
+    from ..rules import select_rules
+
+    try:
+        found = find_config(Path.cwd())
+        cfg = load_config(found) if found else Config()
+        rules = select_rules(cfg.select, cfg.ignore)
+        chosen = find_builder(builder)
+    except (BuilderError, ConfigError, ValueError) as exc:
+        sys.stderr.write(f"slimfix verify: {exc}\n")
+        return 2
+    build_context = ContextResolver(context, cfg).resolve(path).context
+    result = verify(path, build_context, chosen, edit=edit, keep=keep, rules=rules,
+                    unsafe_fixes=unsafe_fixes or bool(cfg.unsafe_fixes))
+    if output_format == "json":
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(result))
+    failed = any(s.cold is not None and not s.cold.ok for s in (result.before, result.after))
+    return 2 if failed or result.slimfix_bug else 0
