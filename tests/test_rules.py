@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, read
+from fixture_findings import cases, expected_file, render, run_case
 
 from slimfix.engine import fix_document
 from slimfix.fixes import Applicability, FixAvailability
@@ -50,6 +51,44 @@ def _run(path: Path, text: str, rules, context: Path | None = None):
     threshold = Applicability.UNSAFE if path.name.startswith("unsafe-") else Applicability.SAFE
     return fix_document(text, rules, threshold=threshold, context_dir=context,
                         path=context / "Dockerfile" if context else None)
+
+
+@pytest.mark.parametrize("path", cases(), ids=_id)
+def test_findings_are_the_recorded_ones(path, tmp_path):
+    """Code, position, applicability, kind, message and note of every finding, as recorded
+    in ``<case>.findings`` (regenerate with ``python tests/fixture_findings.py``)."""
+    text = read(path)
+    context = None
+    if _context(path).is_dir():
+        context = tmp_path / "context"
+        shutil.copytree(_context(path), context)
+    expected = expected_file(path)
+    assert expected.exists(), f"no {expected.name}: run python tests/fixture_findings.py"
+    assert render(text, run_case(path, text, context).findings, context) == read(expected)
+
+
+_EMITTED = {}
+
+
+def _emitted(rule):
+    """Every finding the rule makes on all fixtures of every rule."""
+    if rule not in _EMITTED:
+        _EMITTED[rule] = [f for case in cases() for f in _run(case, read(case), [rule]).findings]
+    return _EMITTED[rule]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_declared_fix_availability_matches_what_the_rule_emits(rule):
+    findings = _emitted(rule)
+    assert findings, "the rule finds nothing in any fixture"
+    offered = {f.applicability for f in findings if f.applicability is not None}
+    if rule.fix_availability is FixAvailability.NONE:
+        assert not offered, "a rule declared without fixes offers one"
+    else:
+        assert offered == set(rule.fix_safety), "declared fix safety differs from the fixes emitted"
+    if rule.fix_availability is FixAvailability.ALWAYS:
+        assert not [f for f in findings if f.not_fixed], "a rule that always fixes left a finding unfixed"
+    assert {f.kind for f in findings} == {rule.kind}
 
 
 @pytest.mark.parametrize("path", _pairs(), ids=_id)
