@@ -5,39 +5,50 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from ..fixes import Applicability, Edit, FileChange, Finding, Fix, FixAvailability, Kind
 from ..shell import RunShell, read_run
 from ..syntax import Dockerfile, Instruction
+
+if TYPE_CHECKING:
+    from ..buildcontext import BuildContext
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
 @dataclass
 class RuleContext:
-    """One file as the rules see it. Shell views are read once and shared."""
+    """One file as the rules see it. What several rules derive from it (shell views, the
+    build context, facts about the document) is computed once, here."""
 
     doc: Dockerfile
     path: Path | None = None
     context_dir: Path | None = None
     _runs: dict[int, RunShell | None] = field(default_factory=dict)
+    _build_context: "BuildContext | None | bool" = False  # False: not looked at yet
+    _memo: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def build_context(self):
+    def build_context(self) -> "BuildContext | None":
         """The build context, or None when there is none to read (standard input)."""
-        from ..buildcontext import BuildContext
+        if self._build_context is False:
+            from ..buildcontext import BuildContext
 
-        if self.context_dir is None or not self.context_dir.is_dir():
-            return None
-        if not hasattr(self, "_build_context"):
-            self._build_context = BuildContext(self.context_dir, self.path)
+            readable = self.context_dir is not None and self.context_dir.is_dir()
+            self._build_context = BuildContext(self.context_dir, self.path) if readable else None
         return self._build_context
 
     def run(self, inst: Instruction) -> RunShell | None:
         if inst.index not in self._runs:
             self._runs[inst.index] = read_run(inst)
         return self._runs[inst.index]
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A fact about the whole document, computed on first use (rules ask per RUN)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 class Rule:

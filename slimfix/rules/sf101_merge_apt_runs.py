@@ -108,7 +108,7 @@ class MergeAptRuns(Rule):
                 and _same_flags(a, b):
             # `RUN apt-get update` right before a RUN that updates itself adds nothing
             return Edit.delete(a.span.start, end_with_blank_collapsed(doc, a.span.start, a))
-        if non_posix_shell(doc, a):
+        if non_posix_shell(ctx, a):
             raise CannotEdit("the stage's SHELL is not a POSIX shell")
         if a.heredocs or b.heredocs:
             raise CannotEdit(f"line {(a if a.heredocs else b).start_line} uses a heredoc")

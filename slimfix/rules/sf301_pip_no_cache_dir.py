@@ -101,7 +101,7 @@ def _uv_install(cmd: SimpleCommand) -> Token | None:
 
 
 def _exempt(ctx: RuleContext, inst: Instruction, env: str, cache: str, tool: str) -> bool:
-    if env_set(ctx.doc, inst, env):
+    if env_set(ctx, inst, env):
         return True
     if any(cache in t for t in cache_mount_targets(inst)):
         return True

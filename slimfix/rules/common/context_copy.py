@@ -25,12 +25,6 @@ class ContextCopy:
 
 def context_copy(inst: Instruction) -> ContextCopy | None:
     """``COPY . dest`` / ``ADD ./ dest`` (not ``--from``, not a heredoc), else None."""
-    if "_context_copy" not in inst.__dict__:
-        inst.__dict__["_context_copy"] = _context_copy(inst)
-    return inst.__dict__["_context_copy"]
-
-
-def _context_copy(inst: Instruction) -> ContextCopy | None:
     cmd = inst.command
     if cmd.name not in ("COPY", "ADD") or inst.heredocs or cmd.flag("from"):
         return None

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ...shell import RunShell
 from ...syntax import Dockerfile, Instruction
 
+if TYPE_CHECKING:
+    from ..base import RuleContext
+
 _NON_POSIX = ("powershell", "pwsh", "cmd")
 
 
-def non_posix_shell(doc: Dockerfile, inst: Instruction) -> bool:
+def non_posix_shell(ctx: "RuleContext", inst: Instruction) -> bool:
     """Whether a SHELL earlier in the stage switched to powershell or cmd."""
-    under = doc.__dict__.get("_non_posix")
-    if under is None:  # computed once per document: rules ask for every RUN
-        under = set()
-        posix = True
-        for other in doc.instructions:
-            if other.keyword == "FROM":
-                posix = True
-            elif other.keyword == "SHELL" and other.is_json and other.command.json_values:
-                prog = other.command.json_values[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
-                posix = not prog.removesuffix(".exe").startswith(_NON_POSIX)
-                continue
-            if not posix:
-                under.add(other.index)
-        doc.__dict__["_non_posix"] = under
-    return inst.index in under
+    return inst.index in ctx.memo("non-posix", lambda: _under_non_posix_shell(ctx.doc))
+
+
+def _under_non_posix_shell(doc: Dockerfile) -> set[int]:
+    under = set()
+    posix = True
+    for other in doc.instructions:
+        if other.keyword == "FROM":
+            posix = True
+        elif other.keyword == "SHELL" and other.is_json and other.command.json_values:
+            prog = other.command.json_values[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+            posix = not prog.removesuffix(".exe").startswith(_NON_POSIX)
+            continue
+        if not posix:
+            under.add(other.index)
+    return under
 
 
 def cache_mount_targets(inst: Instruction) -> list[str]:
@@ -46,16 +50,17 @@ def mounted(inst: Instruction, *paths: str) -> bool:
     return any(p == t or p.startswith(t + "/") for p in paths for t in targets)
 
 
-def env_set(doc: Dockerfile, inst: Instruction, name: str) -> bool:
+def env_set(ctx: "RuleContext", inst: Instruction, name: str) -> bool:
     """Whether ``name`` is set before ``inst``: by ENV in its stage or in the stages it is
     built FROM (ENV is part of the image), or by an ARG with a default in its own stage
     (ARG values do not reach the stages built from it)."""
+    doc = ctx.doc
     stage = doc.stage_of(inst)
     chain = []
     while stage is not None and stage.index not in chain:
         chain.append(stage.index)
         stage = next((s for s in doc.stages if s.name and s.name == stage.base.lower()), None)
-    for index, other_stage, setter in _setters(doc).get(name, ()):
+    for index, other_stage, setter in ctx.memo("setters", lambda: _setters(doc)).get(name, ()):
         if index < inst.index and (other_stage == inst.stage or (setter == "ENV" and other_stage in chain)):
             return True
     return False
@@ -63,19 +68,16 @@ def env_set(doc: Dockerfile, inst: Instruction, name: str) -> bool:
 
 def _setters(doc: Dockerfile) -> dict[str, list[tuple[int, int, str]]]:
     """For each variable: (instruction index, stage, ENV or ARG) of what sets it."""
-    found = doc.__dict__.get("_setters")
-    if found is None:
-        found = {}
-        for other in doc.instructions:
-            if other.keyword == "ENV":
-                names = other.values()[0::3]
-            elif other.keyword == "ARG":
-                names = [v.split("=", 1)[0] for v in other.values() if "=" in v]
-            else:
-                continue
-            for n in names:
-                found.setdefault(n, []).append((other.index, other.stage, other.keyword))
-        doc.__dict__["_setters"] = found
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for other in doc.instructions:
+        if other.keyword == "ENV":
+            names = other.values()[0::3]
+        elif other.keyword == "ARG":
+            names = [v.split("=", 1)[0] for v in other.values() if "=" in v]
+        else:
+            continue
+        for n in names:
+            found.setdefault(n, []).append((other.index, other.stage, other.keyword))
     return found
 
 
@@ -85,5 +87,5 @@ def shell_runs(ctx) -> Iterator[tuple[Instruction, RunShell]]:
     doc = ctx.doc
     for inst in doc.instructions:
         run = ctx.run(inst)
-        if run is not None and not non_posix_shell(doc, inst):
+        if run is not None and not non_posix_shell(ctx, inst):
             yield inst, run
