@@ -11,8 +11,8 @@ from slimfix import docsgen
 
 def test_generated_docs_are_fresh():
     for name, render in docsgen.GENERATED.items():
-        path = ROOT / "docs" / name
-        assert path.read_text(encoding="utf-8") == render(), f"docs/{name} is stale: run python -m slimfix.docsgen"
+        path = ROOT / name
+        assert path.read_text(encoding="utf-8") == render(), f"{name} is stale: run python -m slimfix.docsgen"
 
 
 def _readme_commands() -> list[str]:

@@ -14,8 +14,6 @@ GO_SPACE = frozenset(
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-# reWhitespace in parser.go: what separates the keyword from its arguments.
-KEYWORD_SPACE = frozenset("\t\v\f\r ")
 
 BOM = "\ufeff"
 MAX_LINE_BYTES = 65535
@@ -35,15 +33,6 @@ def go_rstrip(s: str) -> str:
         return s
     m = _TRAILING_SPACE.search(s)
     return s[: m.start()] if m else s
-
-
-def go_strip(s: str) -> str:
-    return go_lstrip(go_rstrip(s))
-
-
-def trim_newline(s: str) -> str:
-    """bytes.TrimRight(line, "\\r\\n"): every trailing CR and LF goes."""
-    return s.rstrip("\r\n")
 
 
 @dataclass(frozen=True, slots=True)
