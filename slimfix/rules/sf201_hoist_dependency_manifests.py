@@ -12,6 +12,7 @@ from .base import Finding, Rule, RuleContext
 from .common.context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
                            referenced_names, workdir_at)
 from .common.manifests import Manifests, collect
+from .common.variables import expand, variables_at
 
 
 @dataclass
@@ -19,6 +20,7 @@ class _Plan:
     run: Instruction
     installs: list[Install]
     problem: str | None  # why the RUN needs more than its manifests
+    cd: str | None = None  # the directory of a leading `cd DIR &&`
 
 
 class HoistDependencyManifests(Rule):
@@ -84,7 +86,11 @@ class HoistDependencyManifests(Rule):
                 if nxt.stage != inst.stage:
                     break
                 plan = _install_plan(ctx, nxt)
-                if plan is not None or not commutes_with_context_copy(ctx, nxt, names):
+                if plan is not None:
+                    break
+                if nxt.keyword == "WORKDIR" and _crosses_workdir(doc, copy):
+                    continue
+                if not commutes_with_context_copy(ctx, nxt, names):
                     break
             if plan is None:
                 continue
@@ -111,22 +117,18 @@ class HoistDependencyManifests(Rule):
         inst = copy.inst
         if plan.problem:
             raise CannotEdit(plan.problem)
-        dest = absolute_dest(doc, inst, copy.dest)
-        cwd = workdir_at(doc, plan.run)
-        if dest is None or cwd is None:
-            raise CannotEdit("a WORKDIR or the destination uses a variable")
-        cwd_rel = posixpath.relpath(cwd, dest) if cwd != dest else ""
+        # Where the copy lands and where the install runs, with the ARG defaults and
+        # with every ARG left open: what follows must not depend on --build-arg.
+        dest, cwd, cwd_rel, in_context_by_install = _layout(doc, copy, plan, True)
+        if _layout(doc, copy, plan, False)[2:] != (cwd_rel, in_context_by_install):
+            raise CannotEdit("where the manifests land depends on a build argument (ARG)")
         build = ctx.build_context
         found = Manifests()
-        for install in plan.installs:
+        for install, in_context in zip(plan.installs, in_context_by_install):
             if not install.manifests:
                 continue
             if install.ecosystem in ("pip", "uv"):
-                # `-r` names a file: where it lands in the image decides where it is
-                # in the context, wherever the install runs
-                in_context = [posixpath.relpath(posixpath.normpath(posixpath.join(cwd, m)), dest)
-                              for m in install.manifests]
-                part = collect(replace(install, manifests=in_context), "", build)
+                part = collect(replace(install, manifests=list(in_context)), "", build)
             elif cwd_rel.startswith(".."):
                 raise CannotEdit(f"the install runs in {cwd}, outside the copy's destination {dest}")
             else:
@@ -163,6 +165,36 @@ class HoistDependencyManifests(Rule):
         return edits, applicability, what
 
 
+def _layout(doc, copy: ContextCopy, plan: _Plan, args_fixed: bool):
+    """(copy destination, install directory, the one relative to the other, and for each
+    install the context paths of its `-r` files), or CannotEdit."""
+    dest = absolute_dest(doc, copy.inst, copy.dest, args_fixed=args_fixed)
+    cwd = workdir_at(doc, plan.run, args_fixed=args_fixed)
+    if dest is None or cwd is None:
+        raise CannotEdit("a WORKDIR or the destination uses a variable this Dockerfile does not set")
+    if plan.cd is not None:
+        into = expand(plan.cd, variables_at(doc, plan.run, args_fixed=args_fixed))
+        if into is None:
+            raise CannotEdit(f"`cd {plan.cd}` uses a variable this Dockerfile does not set")
+        cwd = posixpath.normpath(posixpath.join(cwd, into))
+    cwd_rel = posixpath.relpath(cwd, dest) if cwd != dest else ""
+    # `-r` names a file: where it lands in the image decides where it is in the context,
+    # wherever the install runs
+    in_context = tuple(tuple(posixpath.relpath(posixpath.normpath(posixpath.join(cwd, m)), dest)
+                             for m in install.manifests) for install in plan.installs)
+    return dest, cwd, cwd_rel, in_context
+
+
+def _crosses_workdir(doc, copy: ContextCopy) -> bool:
+    """A WORKDIR may stay above a copy whose destination is absolute: it changes nothing
+    the copy does (without --chown/--chmod, both create the directory the same way)."""
+    if any(f.startswith(("--chown", "--chmod")) for f in copy.flags):
+        return False
+    dest = absolute_dest(doc, copy.inst, copy.dest)
+    written = expand(copy.dest, variables_at(doc, copy.inst))
+    return dest is not None and written is not None and written.startswith("/")
+
+
 def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:
     """The dependency install ``inst`` performs from manifests, or None if it is not one."""
     if inst.keyword != "RUN":
@@ -179,14 +211,33 @@ def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:
         plan.problem = f"the shell could not be read ({run.unsupported})"
     elif inst.heredocs:
         plan.problem = "the install RUN uses a heredoc"
-    for cmd, install in installs:
+    plan.cd = _leading_cd(run)
+    for n, (cmd, install) in enumerate(installs):
         if plan.problem:
             break
+        if n == 0 and plan.cd is not None:
+            continue
         if install is not None and install.needs_source:
             plan.problem = install.needs_source
         elif install is None and not companion(cmd):
             plan.problem = f"the RUN also runs `{cmd.text()}`, which may need the source tree"
     return plan
+
+
+def _leading_cd(run) -> str | None:
+    """DIR of a RUN that starts with `cd DIR &&` or `cd DIR;` (then the install runs
+    there), else None."""
+    script = run.line
+    if script is None or script.nested or len(script.commands) < 2:
+        return None
+    first, second = script.commands[0], script.commands[1]
+    if first.name != "cd" or first.compound or len(first.words) != 2 or first.redirects or first.assignments:
+        return None
+    target = first.words[1].value
+    between = script.source[first.end : second.start].strip()
+    if target is None or target == "-" or between not in ("&&", ";"):
+        return None
+    return target
 
 
 def _bind_mounted(run: Instruction, cwd: str) -> set[str]:

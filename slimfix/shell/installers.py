@@ -141,9 +141,41 @@ def _pnpm(rest: list[str]) -> Install | None:
     return Install("pnpm", ["package.json"], ignore_scripts="--ignore-scripts" in rest)
 
 
+# Commands that only report: they read no source file and write nothing (without a
+# redirection), so they may stay in an install RUN that runs before the source is copied.
+_REPORTING = {"ls", "echo", "printf", "pwd", "id", "whoami", "uname", "date", "which", "true", ":",
+              "printenv"}
+_VERSION_FLAGS = (["--version"], ["-V"], ["-v"], ["version"])
+_PIP_REPORTS = {"check", "list", "freeze", "show", "--version", "-V"}
+
+
+def read_only(cmd: SimpleCommand) -> bool:
+    """`pip check`, `node --version`, `ls`, `echo` without a redirection: a command that
+    only prints."""
+    argv = program_words(cmd)
+    if cmd.redirects or not argv or any(a is None for a in argv):
+        return False
+    prog = argv[0].rsplit("/", 1)[-1]
+    if prog in _REPORTING:
+        return True
+    if argv[1:] in _VERSION_FLAGS and (prog in ("node", "npm", "yarn", "pnpm", "go", "uv", "poetry", "pipenv",
+                                                 "bundle", "ruby", "gem", "composer", "php", "dotnet")
+                                       or _PIP.match(prog) or _PYTHON.match(prog)):
+        return True
+    if _PIP.match(prog) and argv[1:2] and argv[1] in _PIP_REPORTS:
+        return True
+    return bool(_PYTHON.match(prog) and argv[1:3] == ["-m", "pip"] and argv[3:4] and argv[3] in _PIP_REPORTS)
+
+
 def companion(cmd: SimpleCommand) -> bool:
-    """A command that may share the install RUN: it reads no source file."""
-    if system_setup_command(cmd):
+    """A command that may share the install RUN: it reads no source file (and, with a
+    redirection other than to /dev/null, it may write one)."""
+    for op, target in zip(cmd.redirects[0::2], cmd.redirects[1::2]):
+        value = target.value or ""
+        duplicates_fd = op.text.endswith("&") and (value.isdigit() or value == "-")
+        if not duplicates_fd and target.value != "/dev/null":
+            return False
+    if system_setup_command(cmd) or read_only(cmd):
         return True
     argv = program_words(cmd)
     if not argv or any(a is None for a in argv):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ...shell.packages import system_setup_command
 from ...syntax import Dockerfile, Instruction
 from ..base import RuleContext
+from .variables import expand, variables_at
 
 _CONTEXT_SOURCES = {".", "./"}
 # Instructions a whole-context COPY may move below: they never read the copied files.
@@ -38,26 +39,28 @@ def referenced_names(text: str) -> set[str]:
     return set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text))
 
 
-def workdir_at(doc: Dockerfile, inst: Instruction) -> str | None:
-    """The absolute WORKDIR in force at ``inst``, or None when it uses a variable."""
+def workdir_at(doc: Dockerfile, inst: Instruction, *, args_fixed: bool = True) -> str | None:
+    """The absolute WORKDIR in force at ``inst``, or None when it uses a variable the
+    Dockerfile does not set (see ``variables``)."""
     cwd = "/"
     for other in doc.instructions[: inst.index]:
         if other.stage != inst.stage or other.keyword != "WORKDIR":
             continue
-        path = other.args
-        if "$" in path or not path:
+        path = expand(other.args, variables_at(doc, other, args_fixed=args_fixed)) if other.args else None
+        if not path:
             return None
         cwd = posixpath.normpath(posixpath.join(cwd, path))
     return cwd
 
 
-def absolute_dest(doc: Dockerfile, inst: Instruction, dest: str) -> str | None:
+def absolute_dest(doc: Dockerfile, inst: Instruction, dest: str, *, args_fixed: bool = True) -> str | None:
     """Where ``dest`` of a COPY at ``inst`` lands, or None when that cannot be known."""
-    if "$" in dest:
+    dest = expand(dest, variables_at(doc, inst, args_fixed=args_fixed))
+    if dest is None:
         return None
     if dest.startswith("/"):
         return posixpath.normpath(dest)
-    cwd = workdir_at(doc, inst)
+    cwd = workdir_at(doc, inst, args_fixed=args_fixed)
     return None if cwd is None else posixpath.normpath(posixpath.join(cwd, dest))
 
 
