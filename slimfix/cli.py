@@ -22,6 +22,7 @@ Examples:
   slimfix rules                  list the rules
   slimfix explain SF102          show a rule's documentation
   slimfix verify app/Dockerfile  build before and after, compare size and rebuild time
+  slimfix server                 the language server, for editors (docs/editors.md)
 
 \b
 Exit status: 0 nothing to change; 1 changes found (or made, with --write) or,
@@ -36,7 +37,7 @@ _SETTINGS = dict(add_completion=False, rich_markup_mode=None, pretty_exceptions_
 check_app = typer.Typer(**_SETTINGS)
 tools_app = typer.Typer(**_SETTINGS)
 
-SUBCOMMANDS = ("rules", "explain", "verify")
+SUBCOMMANDS = ("rules", "explain", "verify", "server")
 
 
 def _split_codes(values: Optional[List[str]]) -> list[str]:
@@ -166,6 +167,18 @@ def verify_command(
         typer.echo(render_text(result), nl=False)
     failed = any(s.cold is not None and not s.cold.ok for s in (result.before, result.after))
     raise typer.Exit(2 if failed or result.slimfix_bug else 0)
+
+
+@tools_app.command("server")
+def server_command(
+    stdio: bool = typer.Option(True, "--stdio", hidden=True, help="Talk over standard input and output (the only way)."),
+) -> None:
+    """Run the language server (LSP) over standard input and output, for editors:
+    diagnostics, quick fixes, fix all, ignore comments and rule documentation on hover.
+    See docs/editors.md."""
+    from .server import serve
+
+    serve()
 
 
 def main(argv: list[str] | None = None) -> None:
