@@ -86,8 +86,9 @@ class Docs:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(f"no matching diagnostics for {uri}: last {params}")
+            # Registered before anything else runs: no notification can slip past.
             try:
-                got = await asyncio.wait_for(self.client.wait_for_notification(PUBLISH), remaining)
+                got = await asyncio.wait_for(self.client.protocol.wait_for_notification_async(PUBLISH), remaining)
             except asyncio.TimeoutError:
                 continue
             self.latest[got.uri] = got
@@ -196,7 +197,7 @@ async def test_change_is_checked_and_close_clears(docs: Docs):
     loop = asyncio.get_running_loop()
     deadline = loop.time() + TIMEOUT
     while docs.latest[uri].diagnostics:
-        got = await asyncio.wait_for(docs.client.wait_for_notification(PUBLISH), deadline - loop.time())
+        got = await asyncio.wait_for(docs.client.protocol.wait_for_notification_async(PUBLISH), deadline - loop.time())
         docs.latest[got.uri] = got
 
 

@@ -6,7 +6,8 @@ from hypothesis import given, settings, strategies as st
 
 from slimfix.fixes import apply_edits
 from slimfix.server.actions import ignore_edit, line_edits, wanted
-from slimfix.server.diagnostics import _place
+from slimfix.rules import all_rules
+from slimfix.server.diagnostics import _place, rule_url
 from slimfix.server.documents import analyze, is_dockerfile, uri_to_path
 from slimfix.server.positions import UTF8, UTF16, UTF32, LineIndex
 from slimfix.syntax import parse
@@ -80,3 +81,12 @@ def test_parse_error_place_counts_lines_as_slimfix_does():
     a = analyze("untitled:Dockerfile", text)
     assert a.problem is not None and a.problem.kind == "parse"
     assert _place(text, a.problem.line, a.problem.column) == (13, 22)
+
+
+def test_each_rule_link_names_a_section_of_the_rules_reference():
+    from conftest import ROOT
+
+    headings = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule in all_rules():
+        assert f"\n## {rule.code} {rule.name}\n" in headings
+        assert rule_url(rule).endswith(f"rules.md#{rule.code.lower()}-{rule.name}")
