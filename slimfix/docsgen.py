@@ -58,7 +58,8 @@ def _help(args: list[str]) -> str:
 
 def cli_reference() -> str:
     sections = [("slimfix [OPTIONS] [PATH]...", []), ("slimfix rules", ["rules"]),
-                ("slimfix explain CODE", ["explain"]), ("slimfix verify DOCKERFILE", ["verify"])]
+                ("slimfix explain CODE", ["explain"]), ("slimfix verify DOCKERFILE", ["verify"]),
+                ("slimfix server", ["server"])]
     out = [HEADER, "# Command line\n"]
     for title, args in sections:
         out.append(f"\n## {title}\n\n```text\n{_help(args)}\n```\n")

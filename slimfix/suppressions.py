@@ -44,6 +44,16 @@ def _codes(text: str | None) -> set[str]:
     return {c.strip().upper() for c in text.split(",") if c.strip()}
 
 
+def slimfix_pragma(comment: str) -> tuple[str, list[str]] | None:
+    """(``ignore`` or ``ignore-file``, the codes in their order, or ``[ALL]`` when none
+    are named) of a ``# slimfix:`` comment; None for any other text."""
+    s = _SLIMFIX.match(comment.strip())
+    if s is None:
+        return None
+    codes = [c.strip().upper() for c in (s.group(2) or "").split(",") if c.strip()]
+    return s.group(1).lower(), codes or [ALL]
+
+
 def read_suppressions(doc: Dockerfile) -> Suppressions:
     out = Suppressions()
     above: list[str] = []

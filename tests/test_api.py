@@ -34,3 +34,17 @@ def test_import_is_lazy():
     code = "import sys, slimfix; print('slimfix.engine' in sys.modules, 'typer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_import_and_a_plain_run_leave_the_language_server_out(tmp_path):
+    """pygls is the server's: neither ``import slimfix`` nor ``slimfix PATH`` loads it."""
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text("FROM debian:12-slim\nRUN apk add curl\n", encoding="utf-8")
+    code = ("import sys\nimport slimfix\nfrom slimfix.cli import main\ntry:\n    main([sys.argv[1]])\n"
+            "except SystemExit:\n    pass\nprint('pygls' in sys.modules, 'lsprotocol' in sys.modules, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "Dockerfile")],
+                         capture_output=True, text=True, timeout=120)
+    assert "SF302" in out.stdout
+    assert out.stderr.split()[-2:] == ["False", "False"]

@@ -23,6 +23,7 @@ Examples:
   slimfix rules                  list the rules
   slimfix explain SF102          show a rule's documentation
   slimfix verify app/Dockerfile  build before and after, compare size and rebuild time
+  slimfix server                 the language server, for editors (docs/editors.md)
 
 \b
 Exit status: 0 nothing to change; 1 changes found (or made, with --write) or,
@@ -37,7 +38,7 @@ _SETTINGS = dict(add_completion=False, rich_markup_mode=None, pretty_exceptions_
 check_app = typer.Typer(**_SETTINGS)
 tools_app = typer.Typer(**_SETTINGS)
 
-SUBCOMMANDS = ("rules", "explain", "verify")
+SUBCOMMANDS = ("rules", "explain", "verify", "server")
 
 
 def _split_codes(values: Optional[List[str]]) -> list[str]:
@@ -136,6 +137,18 @@ def verify_command(
 
     raise typer.Exit(run(path, context=context, builder=builder, edit=edit, keep=keep,
                          unsafe_fixes=unsafe_fixes, output_format=output_format))
+
+
+@tools_app.command("server")
+def server_command(
+    stdio: bool = typer.Option(True, "--stdio", hidden=True, help="Talk over standard input and output (the only way)."),
+) -> None:
+    """Run the language server (LSP) over standard input and output, for editors:
+    diagnostics, quick fixes, fix all, ignore comments and rule documentation on hover.
+    See docs/editors.md."""
+    from .server import serve
+
+    serve()
 
 
 def main(argv: list[str] | None = None) -> None:
