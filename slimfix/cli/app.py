@@ -146,7 +146,7 @@ def server_command(
     """Run the language server (LSP) over standard input and output, for editors:
     diagnostics, quick fixes, fix all, ignore comments and rule documentation on hover.
     See docs/editors.md."""
-    from .server import serve
+    from ..server import serve
 
     serve()
 
