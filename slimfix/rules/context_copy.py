@@ -39,6 +39,13 @@ def _context_copy(inst: Instruction) -> ContextCopy | None:
     return ContextCopy(inst, values[1], tuple(f.text for f in cmd.flags))
 
 
+def source_path(value: str) -> str:
+    """A COPY/ADD source as a path from the context root: ``./.env`` is ``.env`` and
+    ``src/`` is ``src``. A ``./`` prefix is removed, never the characters ``.`` and
+    ``/`` (``str.strip("./")`` would read ``./.env`` as ``env``). ``.`` is the root."""
+    return posixpath.normpath(value).lstrip("/") or "."
+
+
 def referenced_names(text: str) -> set[str]:
     return set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text))
 
