@@ -79,12 +79,13 @@ class HoistDependencyManifests(Rule):
             if copy is None:
                 continue
             names = referenced_names(inst.text)
+            dest = absolute_dest(doc, inst, copy.dest)
             plan = None
             for nxt in doc.instructions[inst.index + 1 :]:
                 if nxt.stage != inst.stage:
                     break
                 plan = _install_plan(ctx, nxt)
-                if plan is not None or not commutes_with_context_copy(ctx, nxt, names):
+                if plan is not None or not commutes_with_context_copy(ctx, nxt, names, dest):
                     break
             if plan is None:
                 continue
