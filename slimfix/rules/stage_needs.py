@@ -139,7 +139,7 @@ def _build_step(cmd: SimpleCommand) -> str | None:
     return None
 
 
-def _script_file(cmd: SimpleCommand) -> str | None:
+def script_file(cmd: SimpleCommand) -> str | None:
     """A script the RUN executes whose text slimfix cannot see."""
     argv = program_words(cmd)
     if not argv or argv[0] is None:
@@ -191,7 +191,7 @@ def slim_would_lack(ctx: RuleContext, stages: list[Stage]) -> str | None:
                     return f"line {inst.start_line}: {step}, and the slim image has no python3 for node-gyp"
                 if any(w and w.startswith("git+") for w in program_words(cmd)) and "git" not in installed:
                     return f"line {inst.start_line} installs from git, and the slim image has no git"
-                script = _script_file(cmd)
+                script = script_file(cmd)
                 if script:
                     return f"line {inst.start_line} runs {script}, which slimfix cannot read"
     return None
