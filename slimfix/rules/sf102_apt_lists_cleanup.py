@@ -6,7 +6,7 @@ from ..runedit import CannotEdit, append_command
 from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .guards import mounted, shell_runs
+from .guards import mounted, reaches_image, shell_runs
 from .stage_needs import descendants, program, script_file
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
@@ -52,6 +52,9 @@ class AptListsCleanup(Rule):
     script piped into a shell): otherwise it is silent, and SF101 merges it where it can. The rule is silent when the lists are
     already removed (or `apt-get dist-clean` runs), under a cache or tmpfs mount of
     `/var/lib/apt/lists`, after a SHELL that is not a POSIX shell, and for exec-form RUNs.
+    In a build stage whose files reach no image (not the last stage, not a stage it is
+    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
+    is thrown away with the stage (`docker build --target` of such a stage keeps it).
     """
 
     code = "SF102"
@@ -62,6 +65,8 @@ class AptListsCleanup(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         for inst, run in shell_runs(ctx):
+            if not reaches_image(doc, inst):
+                continue  # the lists of a builder stage never reach an image
             if mounted(inst, "/var/lib/apt/lists"):
                 continue
             if _mentions_lists(inst):

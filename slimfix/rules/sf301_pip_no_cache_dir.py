@@ -46,6 +46,9 @@ class PipNoCacheDir(Rule):
     pip 1.5, which has no `--no-cache-dir`: pip 6.0 added it, and the install would fail)
     until an earlier RUN of the stage upgrades pip (`pip install -U pip`, `easy_install
     pip`, `get-pip.py`); the RUN that upgrades runs the old pip, so it is left alone.
+    In a build stage whose files reach no image (not the last stage, not a stage it is
+    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
+    is thrown away with the stage (`docker build --target` of such a stage keeps it).
     """
 
     code = "SF301"
@@ -59,11 +62,11 @@ class PipNoCacheDir(Rule):
             "pip install without --no-cache-dir keeps pip's cache in the layer",
             exempt=lambda inst: _exempt(ctx, inst, "PIP_NO_CACHE_DIR", ".cache/pip", "pip")
             or _ancient_pip(ctx, inst),
-            looks_like=re.compile(r"\bpip[\d.]*\s+install\b"))
+            looks_like=re.compile(r"\bpip[\d.]*\s+install\b"), image_only=True)
         yield from missing_option(
             self, ctx, _uv_install, "--no-cache",
             "uv without --no-cache keeps uv's cache in the layer",
-            exempt=lambda inst: _exempt(ctx, inst, "UV_NO_CACHE", ".cache/uv", "uv"))
+            exempt=lambda inst: _exempt(ctx, inst, "UV_NO_CACHE", ".cache/uv", "uv"), image_only=True)
 
 
 def _assigned(cmd: SimpleCommand, name: str) -> bool:
