@@ -61,9 +61,18 @@ def render(text: str, findings, context: Path | None) -> str:
 
 
 def record(case: Path) -> str:
+    """As the test sees the case: its context copied out of this repository (whose git
+    work tree would otherwise change what SF401 finds)."""
+    import shutil
+    import tempfile
+
     text = case.read_bytes().decode("utf-8")
-    context = context_of(case) if context_of(case).is_dir() else None
-    return render(text, run_case(case, text, context).findings, context)
+    if not context_of(case).is_dir():
+        return render(text, run_case(case, text, None).findings, None)
+    with tempfile.TemporaryDirectory() as tmp:
+        context = Path(tmp) / "context"
+        shutil.copytree(context_of(case), context)
+        return render(text, run_case(case, text, context).findings, context)
 
 
 def main() -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -237,7 +236,7 @@ async def test_quick_fix_applies_exactly_that_fix(docs: Docs):
     unsafe = titled(actions, "fix SF103")
     assert "unsafe" in unsafe.title and not unsafe.is_preferred
     assert apply(APT, unsafe.edit, uri) == (
-        "FROM debian:12-slim\nWORKDIR /app\nRUN apt-get update && apt-get install --no-install-recommends -y curl\n")
+        "FROM debian:12-slim\nWORKDIR /app\nRUN apt-get update && apt-get install --no-install-recommends -y curl ca-certificates\n")
     # On WORKDIR: nothing of its own, only the whole file's fix.
     assert [a.kind for a in await docs.actions(uri, 1)] == ["source.fixAll.slimfix"]
 

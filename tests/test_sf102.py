@@ -7,6 +7,7 @@ from conftest import FIXTURES, read
 
 from slimfix.engine import fix_document
 from slimfix.rules import select_rules
+from slimfix.rules.common.guards import reaches_image
 from slimfix.shell import read_run
 from slimfix.shell.packages import is_apt_update
 from slimfix.syntax import parse
@@ -19,7 +20,7 @@ def test_cleanup_is_a_real_command_of_the_same_run_as_the_update(path):
     out = parse(fix_document(read(path), RULES).output)
     for inst in out.instructions:
         run = read_run(inst)
-        if run is None:
+        if run is None or not reaches_image(out, inst):  # builder stages are left alone
             continue
         commands = run.commands()
         if any(is_apt_update(c) for c in commands):
@@ -32,3 +33,13 @@ def test_findings_without_fix_say_why():
     out = fix_document(read(FIXTURES / "rules" / "SF102" / "noop" / "later-install-needs-lists.Dockerfile"), RULES)
     [finding] = out.findings
     assert finding.fix is None and "line 3" in finding.note
+
+
+def test_builder_stages_are_left_alone_and_the_image_stages_are_not():
+    text = ("FROM debian AS tools\nRUN apt-get update && apt-get install -y gcc\n"
+            "FROM debian AS base\nRUN apt-get update && apt-get install -y libssl3\n"
+            "FROM debian AS root\nRUN apt-get update && apt-get install -y tzdata\n"
+            "FROM base\nCOPY --from=tools /usr/bin/gcc /usr/bin/\nCOPY --from=2 / /\n")
+    out = fix_document(text, RULES).output
+    assert "gcc && rm" not in out  # picked by path: its lists are thrown away
+    assert "libssl3 && rm" in out and "tzdata && rm" in out  # built FROM, and copied whole

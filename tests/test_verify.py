@@ -139,3 +139,11 @@ def test_verify_reports_a_rewrite_that_breaks_the_build(lab, tmp_path, monkeypat
     assert result.slimfix_bug and "failed to build where the original built" in result.problem
     assert v.render_text(result).startswith(f"{project / 'Dockerfile'}: built with buildah")
     assert "SLIMFIX BUG" in v.render_text(result)
+
+
+def test_pick_edit_file_reads_dot_slash_sources_as_paths(tmp_path):
+    # `./.env` is the file `.env` (not `env`): it is named by a COPY, so never the one edited
+    (tmp_path / ".env").write_text("A=1\n")
+    (tmp_path / "env").write_text("x\n")
+    text = "FROM python\nWORKDIR /app\nCOPY ./.env ./\nCOPY . .\n"
+    assert pick_edit_file(text, tmp_path, tmp_path / "Dockerfile") == "env"

@@ -20,7 +20,7 @@ from ..buildcontext import BuildContext
 from ..engine import fix_document
 from ..fixes import Applicability
 from ..rules import all_rules
-from ..rules.common.context_copy import context_copy
+from ..rules.common.context_copy import context_copy, source_path
 
 _MANIFESTS = {"requirements.txt", "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
               "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock",
@@ -58,7 +58,7 @@ def pick_edit_file(dockerfile_text: str, context: Path, dockerfile: Path) -> str
     doc = parse(dockerfile_text)
     if not any(context_copy(i) for i in doc.instructions):
         return None
-    named = {v.strip("./") for i in doc.instructions if i.keyword in ("COPY", "ADD") and not context_copy(i)
+    named = {source_path(v) for i in doc.instructions if i.keyword in ("COPY", "ADD") and not context_copy(i)
              for v in i.values()[:-1]}
     build = BuildContext(context, dockerfile)
     candidates = []

@@ -6,7 +6,8 @@ from ..edits import CannotEdit, append_command
 from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .common.guards import mounted, shell_runs
+from .common.guards import mounted, reaches_image, shell_runs
+from .common.stage_needs import descendants, program, script_file
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 
@@ -17,7 +18,8 @@ class AptListsCleanup(Rule):
     Finds a RUN that runs `apt-get update` (or `apt update`, `aptitude update`) and then
     something else (an install, an upgrade, a purge, a script) but never removes
     `/var/lib/apt/lists/*`, and appends `&& rm -rf /var/lib/apt/lists/*` to it. A RUN
-    that only updates is left to SF101, which merges it with the install after it.
+    that only updates is left to SF101, which merges it with the install after it, unless
+    nothing after it can use the lists: then it gets the cleanup too.
 
     ## Why is this bad?
     `apt-get update` downloads the package lists (tens of megabytes) into
@@ -43,9 +45,16 @@ class AptListsCleanup(Rule):
     status of the line before it. No fix is offered (the finding is still reported) when a
     later RUN of the stage, a stage built from this one or an ONBUILD trigger installs with
     apt without its own update (it would fail without the lists), when the shell cannot be
-    read, or when the RUN ends in a background job. The rule is silent when the lists are
+    read, or when the RUN ends in a background job. A RUN that only updates is fixed only
+    when no later RUN of the stage, of a stage built from it or of an ONBUILD trigger runs
+    an apt command (`apt-get`, `apt`, `apt-cache`, `add-apt-repository`...) or anything
+    slimfix cannot see into (an exec-form RUN, an unreadable shell, a script file, a
+    script piped into a shell): otherwise it is silent, and SF101 merges it where it can. The rule is silent when the lists are
     already removed (or `apt-get dist-clean` runs), under a cache or tmpfs mount of
     `/var/lib/apt/lists`, after a SHELL that is not a POSIX shell, and for exec-form RUNs.
+    In a build stage whose files reach no image (not the last stage, not a stage it is
+    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
+    is thrown away with the stage (`docker build --target` of such a stage keeps it).
     """
 
     code = "SF102"
@@ -56,6 +65,8 @@ class AptListsCleanup(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         for inst, run in shell_runs(ctx):
+            if not reaches_image(doc, inst):
+                continue  # the lists of a builder stage never reach an image
             if mounted(inst, "/var/lib/apt/lists"):
                 continue
             if _mentions_lists(inst):
@@ -66,13 +77,18 @@ class AptListsCleanup(Rule):
                 continue
             commands = run.commands()
             updates = [c for c in commands if is_apt_update(c)]
-            # The lists cost the same whatever follows the update (an install, a purge, a
-            # script); a RUN that only updates is SF101's to merge, not ours to empty.
-            if not updates or len(updates) == len(commands):
+            if not updates:
                 continue
+            message = "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"
+            # The lists cost the same whatever follows the update (an install, a purge, a
+            # script). A RUN that only updates is SF101's to merge with the install after
+            # it; when nothing after it can use the lists, they are only weight.
+            if len(updates) == len(commands):
+                if _lists_may_be_used_later(ctx, inst):
+                    continue
+                message = "`apt-get update` whose lists nothing after it uses stays in the layer"
             if any(apt_subcommand(c) == "dist-clean" for c in commands):
                 continue  # apt >= 2.7 removes the lists itself
-            message = "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"
             later = _later_apt_without_update(ctx, inst)
             if later is not None:
                 yield self.not_fixed(inst, message, f"line {later.start_line} installs "
@@ -111,3 +127,29 @@ def _later_apt_without_update(ctx: RuleContext, inst: Instruction) -> Instructio
         if any(is_apt_install(c) for c in commands) and not any(is_apt_update(c) for c in commands):
             return other
     return None
+
+
+_APT_TOOLS = {"apt-get", "apt", "aptitude", "apt-cache", "apt-file", "add-apt-repository", "apt-add-repository"}
+
+
+def _lists_may_be_used_later(ctx: RuleContext, inst: Instruction) -> bool:
+    """Whether anything after a lone ``apt-get update`` might read the lists: an apt
+    command in a later RUN of the stage, of a stage built from it, or of an ONBUILD
+    trigger; or a RUN slimfix cannot see into (exec form, an unreadable shell, a
+    script file, a script piped into a shell)."""
+    doc = ctx.doc
+    stage = doc.stage_of(inst)
+    scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
+    for other in doc.instructions[inst.index + 1 :]:
+        if other.effective.name != "RUN" or not (other.stage in scope or other.keyword == "ONBUILD"):
+            continue
+        run = ctx.run(other)
+        if run is None or run.unsupported or run.opaque_heredocs:
+            return True
+        for cmd in run.commands():
+            prog = program(cmd)
+            if prog is None or prog in _APT_TOOLS or script_file(cmd):
+                return True
+            if prog in ("sh", "bash", "dash") and len([w for w in cmd.words if not (w.value or "").startswith("-")]) == 1:
+                return True  # reads its script from a pipe or a heredoc
+    return False

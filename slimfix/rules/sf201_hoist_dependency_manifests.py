@@ -81,6 +81,7 @@ class HoistDependencyManifests(Rule):
             if copy is None:
                 continue
             names = referenced_names(inst.text)
+            dest = absolute_dest(doc, inst, copy.dest)
             plan = None
             for nxt in doc.instructions[inst.index + 1 :]:
                 if nxt.stage != inst.stage:
@@ -90,7 +91,7 @@ class HoistDependencyManifests(Rule):
                     break
                 if nxt.keyword == "WORKDIR" and _crosses_workdir(doc, copy):
                     continue
-                if not commutes_with_context_copy(ctx, nxt, names):
+                if not commutes_with_context_copy(ctx, nxt, names, dest):
                     break
             if plan is None:
                 continue

@@ -52,7 +52,13 @@ class SinkContextCopy(Rule):
     comment lines directly above it. It stops at any other RUN, at COPY and ADD (the order
     of overlapping copies matters), WORKDIR, VOLUME, SHELL, CMD, ENTRYPOINT, ONBUILD and
     the end of the stage; at an ENV or ARG whose name the COPY uses; and at a RUN with a
-    bind mount, a heredoc, or package names that look like local files. A COPY into `/`
+    bind mount, a heredoc, or package names that look like local files. A RUN that may
+    read or write the copied tree stops it too, even when it runs only whitelisted
+    commands: any redirection to or from a file (`echo x >> config.ini` would lose its
+    line under the moved COPY, `cmd < file` would fail), and `useradd`/`adduser`/`usermod`
+    whose home directory (`-d`, `--home`, or `/home/NAME` by default) is or contains the
+    destination (`useradd -m -d /app app` would no longer own `/app`). `tee`, `sed -i`,
+    `mkdir`, `touch`, `chown`, `chmod`, `ln`, `cp` and `mv` are not whitelisted. A COPY into `/`
     (as `COPY . .` without a WORKDIR does) or a system directory (`/etc`, `/usr` except
     `/usr/src`, `/var`, `/lib`, ...) is never moved: packages installed after it could
     overwrite it, or it them. Neither is a COPY whose destination depends on a variable.
@@ -66,12 +72,15 @@ class SinkContextCopy(Rule):
         doc = ctx.doc
         for inst in doc.instructions:
             copy = context_copy(inst)
-            if copy is None or _system_dest(absolute_dest(doc, inst, copy.dest)):
+            if copy is None:
+                continue
+            dest = absolute_dest(doc, inst, copy.dest)
+            if _system_dest(dest):
                 continue
             names = referenced_names(inst.text)
             crossed: list[Instruction] = []
             for nxt in doc.instructions[inst.index + 1 :]:
-                if nxt.stage != inst.stage or not commutes_with_context_copy(ctx, nxt, names):
+                if nxt.stage != inst.stage or not commutes_with_context_copy(ctx, nxt, names, dest):
                     break
                 crossed.append(nxt)
             if not crossed:

@@ -9,6 +9,7 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.guards import cache_mount_targets, env_set
 from .common.options import has_word, missing_option
+from .common.stage_needs import ancestors
 
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -40,7 +41,14 @@ class PipNoCacheDir(Rule):
     `PIP_NO_CACHE_DIR` (`UV_NO_CACHE` for uv) is set by ENV or ARG in the stage (or a stage
     it is built from) or on the command itself, when the RUN has a cache mount of pip's
     (uv's) cache, when a `--cache-dir` is chosen, or when the RUN removes the cache itself
-    (`pip cache purge`, `rm -rf ~/.cache/pip`).
+    (`pip cache purge`, `rm -rf ~/.cache/pip`). It is silent too on the pip of ubuntu
+    14.04 and older, and of debian jessie and older (`apt-get install python-pip` gives
+    pip 1.5, which has no `--no-cache-dir`: pip 6.0 added it, and the install would fail)
+    until an earlier RUN of the stage upgrades pip (`pip install -U pip`, `easy_install
+    pip`, `get-pip.py`); the RUN that upgrades runs the old pip, so it is left alone.
+    In a build stage whose files reach no image (not the last stage, not a stage it is
+    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
+    is thrown away with the stage (`docker build --target` of such a stage keeps it).
     """
 
     code = "SF301"
@@ -52,12 +60,13 @@ class PipNoCacheDir(Rule):
         yield from missing_option(
             self, ctx, _pip_install, "--no-cache-dir",
             "pip install without --no-cache-dir keeps pip's cache in the layer",
-            exempt=lambda inst: _exempt(ctx, inst, "PIP_NO_CACHE_DIR", ".cache/pip", "pip"),
-            looks_like=re.compile(r"\bpip[\d.]*\s+install\b"))
+            exempt=lambda inst: _exempt(ctx, inst, "PIP_NO_CACHE_DIR", ".cache/pip", "pip")
+            or _ancient_pip(ctx, inst),
+            looks_like=re.compile(r"\bpip[\d.]*\s+install\b"), image_only=True)
         yield from missing_option(
             self, ctx, _uv_install, "--no-cache",
             "uv without --no-cache keeps uv's cache in the layer",
-            exempt=lambda inst: _exempt(ctx, inst, "UV_NO_CACHE", ".cache/uv", "uv"))
+            exempt=lambda inst: _exempt(ctx, inst, "UV_NO_CACHE", ".cache/uv", "uv"), image_only=True)
 
 
 def _assigned(cmd: SimpleCommand, name: str) -> bool:
@@ -109,3 +118,24 @@ def _exempt(ctx: RuleContext, inst: Instruction, env: str, cache: str, tool: str
     return f"{tool} cache purge" in text or f"{tool} cache clean" in text or f"rm -rf /root/{cache}" in text \
         or f"rm -rf ~/{cache}" in text
 
+
+# Distributions whose packaged pip predates 6.0, which added --no-cache-dir
+# (ubuntu 14.04: pip 1.5.4, debian jessie: 1.5.6): the option would make pip fail.
+_ANCIENT = re.compile(r"^(?:docker\.io/)?(?:library/)?(?:ubuntu:(?:12\.04|14\.04|precise|trusty)"
+                      r"|debian:(?:7|8|wheezy|jessie)|buildpack-deps:(?:jessie|trusty|wheezy|precise))(?:[-.@].*)?$")
+_UPGRADES_PIP = re.compile(r"\bpip[\d.]*\s+install\s+(?:\S+\s+)*?(?:-U|--upgrade)\s+(?:\S+\s+)*?[\"']?pip\b"
+                           r"|\beasy_install[\d.]*\s+(?:\S+\s+)*?[\"']?pip\b|get-pip\.py")
+
+
+def _ancient_pip(ctx: RuleContext, inst: Instruction) -> bool:
+    """The stage's pip comes from a distribution older than pip 6, and no earlier RUN of
+    the stage (or of a stage it is built from) upgraded it."""
+    stage = ctx.doc.stage_of(inst)
+    if stage is None:
+        return False
+    chain = ancestors(ctx.doc, stage)
+    if not _ANCIENT.match(chain[-1].base.lower()):
+        return False
+    members = {s.index for s in chain}
+    return not any(o.keyword == "RUN" and o.stage in members and o.index < inst.index
+                   and _UPGRADES_PIP.search(o.text) for o in ctx.doc.instructions)

@@ -35,6 +35,9 @@ class ApkNoCache(Rule):
     under a cache or tmpfs mount of `/var/cache/apk` (or `/etc/apk/cache`) and when the RUN
     removes `/var/cache/apk` itself. With `--no-cache`, a separate `apk update` is no longer
     needed; the rule leaves it in place.
+    In a build stage whose files reach no image (not the last stage, not a stage it is
+    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
+    is thrown away with the stage (`docker build --target` of such a stage keeps it).
     """
 
     code = "SF302"
@@ -45,7 +48,7 @@ class ApkNoCache(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         return missing_option(self, ctx, _apk_add, "--no-cache",
                               "apk add without --no-cache keeps apk's cache in the layer",
-                              exempt=_exempt, looks_like=re.compile(r"\bapk\s+(-\S+\s+)*add\b"))
+                              exempt=_exempt, looks_like=re.compile(r"\bapk\s+(-\S+\s+)*add\b"), image_only=True)
 
 
 def _apk_add(cmd: SimpleCommand) -> Token | None:

@@ -41,6 +41,9 @@ class RpmCacheCleanup(Rule):
     Safe: the cleanup goes into the same RUN, after its chain, in the file's style (as
     for SF102). The rule is silent when the RUN already runs the manager's `clean`, removes
     its cache directory, or has a cache or tmpfs mount on it.
+    In a build stage whose files reach no image (not the last stage, not a stage it is
+    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
+    is thrown away with the stage (`docker build --target` of such a stage keeps it).
     """
 
     code = "SF303"

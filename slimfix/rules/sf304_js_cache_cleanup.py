@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from typing import Iterable
 
@@ -8,6 +10,8 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
+from ..edits import leading_comments_start
+from .common.context_copy import source_path
 from .common.guards import cache_mount_targets
 
 _NPM = "npm cache clean --force"
@@ -40,8 +44,17 @@ class JsCacheCleanup(Rule):
     Safe: the cleanup goes into the same RUN, after its chain, in the file's style. The
     rule is silent when the RUN already cleans the cache or removes it, sets its own cache
     folder (`--cache`, `--cache-folder`), or has a cache or tmpfs mount of npm's or yarn's
-    cache. A BuildKit cache mount (`RUN --mount=type=cache,target=/root/.npm`) keeps the
-    cache out of the image and between builds: prefer it where BuildKit is used.
+    cache; and when the cache is the point: a RUN commented as warming or priming a cache
+    (or running `npm cache add`), and Yarn Berry (2 and later: `.yarnrc.yml`,
+    `.yarn/releases`, `packageManager: yarn@2+`, a Berry `yarn.lock`), whose Plug'n'Play
+    installation lives in its cache, so that cleaning it breaks the app at run time.
+    When the build context cannot be read, or shows neither Yarn 1 nor Berry, `yarn cache
+    clean` is reported but not added. A BuildKit cache mount
+    (`RUN --mount=type=cache,target=/root/.npm`) keeps the cache out of the image and
+    between builds: prefer it where BuildKit is used.
+    In a build stage whose files reach no image (not the last stage, not a stage it is
+    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
+    is thrown away with the stage (`docker build --target` of such a stage keeps it).
     """
 
     code = "SF304"
@@ -50,10 +63,21 @@ class JsCacheCleanup(Rule):
     hadolint = ("DL3060",)
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        return missing_cleanup(self, ctx, _needs, _cleaned,
-                               "dependency install without `{cleanup}` leaves the download cache in the layer",
-                               looks_like={_NPM: re.compile(r"\bnpm\s+(ci|install|i)\b"),
-                                           _YARN: re.compile(r"\byarn\s+install\b")})
+        flavour = None
+        for finding in missing_cleanup(
+                self, ctx, _needs, lambda inst, cleanup: _cleaned(inst, cleanup) or _warms_cache(ctx, inst)
+                or (cleanup == _YARN and _yarn_flavour(ctx) == "berry"),
+                "dependency install without `{cleanup}` leaves the download cache in the layer",
+                looks_like={_NPM: re.compile(r"\bnpm\s+(ci|install|i)\b"),
+                            _YARN: re.compile(r"\byarn\s+install\b")}):
+            if finding.fix is not None and _YARN in finding.message:
+                flavour = flavour or _yarn_flavour(ctx)
+                if flavour == "unknown":
+                    finding = dataclasses.replace(finding, fix=None, not_fixed=(
+                        "without the build context's package.json, yarn.lock or "
+                        ".yarnrc.yml, Yarn 1 cannot be told from Yarn Berry, whose Plug'n'Play "
+                        "installation is its cache"))
+            yield finding
 
 
 def _needs(cmd: SimpleCommand) -> str | None:
@@ -81,3 +105,58 @@ def _cleaned(inst: Instruction, cleanup: str) -> bool:
     caches = ("/usr/local/share/.cache/yarn", ".cache/yarn", ".yarn/cache", ".yarn-cache")
     return "yarn cache clean" in text or any(c in text for c in caches) or any(
         "yarn" in t for t in cache_mount_targets(inst))
+
+
+_WARMING = re.compile(r"(warm|prime|pre-?populate|seed|pre-?fetch|pre-?fill)\w*\W+(\w+\W+){0,4}cache"
+                      r"|cache\W+(\w+\W+){0,2}(warm|priming)", re.I)
+
+
+def _warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
+    """A RUN whose purpose is to fill a cache ("Warm global yarn cache", `npm cache add`):
+    cleaning it would undo the step."""
+    doc = ctx.doc
+    if _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]):
+        return True
+    return re.search(r"\bnpm\s+cache\s+add\b", run_text(inst)) is not None
+
+
+_BERRY_IN_DOCKERFILE = re.compile(r"\.yarnrc\.yml|\.yarn/releases|\.pnp\.c?js|yarn\s+set\s+version"
+                                  r"|yarn@[2-9]|yarn@berry|yarnPath|yarn\s+policies\s+set-version")
+
+
+def _yarn_flavour(ctx: RuleContext) -> str:
+    """"berry" (Yarn 2 or later), "classic" (Yarn 1) or "unknown", from the Dockerfile
+    and the build context: the context root and the directories whose package.json or
+    yarn.lock a COPY names."""
+    doc = ctx.doc
+    if _BERRY_IN_DOCKERFILE.search(doc.text):
+        return "berry"
+    build = ctx.build_context
+    if build is None:
+        return "unknown"
+    dirs = {""}
+    for inst in doc.instructions:
+        if inst.effective.name in ("COPY", "ADD") and not inst.effective.flag("from"):
+            for src in map(source_path, inst.values()[:-1]):
+                if src.rsplit("/", 1)[-1] in ("package.json", "yarn.lock", ".yarnrc.yml"):
+                    dirs.add(src.rsplit("/", 1)[0] if "/" in src else "")
+    known = False
+    for d in sorted(dirs):
+        prefix = f"{d}/" if d else ""
+        if (build.root / prefix / ".yarnrc.yml").is_file() or (build.root / prefix / ".yarn" / "releases").is_dir():
+            return "berry"
+        lock = build.read(prefix + "yarn.lock")
+        if lock is not None:
+            if "__metadata:" in lock:
+                return "berry"
+            known = known or "yarn lockfile v1" in lock
+        manifest = build.read(prefix + "package.json")
+        if manifest is not None:
+            try:
+                manager = json.loads(manifest).get("packageManager", "")
+            except (ValueError, AttributeError):
+                return "unknown"
+            if re.match(r"^yarn@(?!1\.)", str(manager)):
+                return "berry"
+            known = True
+    return "classic" if known else "unknown"

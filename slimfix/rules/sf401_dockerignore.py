@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 from functools import lru_cache
 from typing import Iterable
 
@@ -9,7 +11,8 @@ from ..fixes import FileChange
 from ..shell.installers import classify
 from ..syntax import Dockerfile
 from .base import Finding, Rule, RuleContext
-from .common.context_copy import context_copy
+from .common.context_copy import context_copy, source_path
+from .common.dotenv import exclusion_reason
 
 HEADER = "# Never needed in the image (added by slimfix, SF401)"
 # (entry written to .dockerignore, name to look for, where: "top" or "anywhere")
@@ -32,7 +35,8 @@ class Dockerignore(Rule):
     context's `.dockerignore` with what is present there and never needed in an image:
     `.git`, `.hg`, `.svn`, `node_modules` (when the image installs its own), `__pycache__`,
     `*.pyc`, `.venv`, `venv`, `.tox`, `.pytest_cache`, `.mypy_cache`, `*.log`, `.DS_Store`,
-    `.idea`, `.vscode`, and `.env`.
+    `.idea`, `.vscode`, and `.env` (only when it is plainly not part of the project: see
+    Fix safety).
 
     ## Why is this bad?
     The whole context is sent to the builder on every build and `COPY . .` puts it in the
@@ -60,7 +64,14 @@ class Dockerignore(Rule):
     ## Fix safety
     Safe: only entries that exist in the context are added, never one that a COPY or ADD
     names as a source, never one the file already excludes, and `node_modules` only when
-    the image runs its own npm, yarn or pnpm install. Existing lines are kept as they are,
+    the image runs its own npm, yarn or pnpm install. A source written `./.env` is the file
+    `.env`. `.env` is often configuration the build reads on purpose (Vite, Next and Expo
+    inline it), so it is added only when no instruction names it (a COPY or ADD source, a
+    bind mount, a RUN that reads it, `.env.production` too) and it is not part of the
+    project: git ignores it, or the context is in no git work tree and the file is
+    KEY=VALUE lines with secret-looking names (`*_TOKEN`, `*SECRET*`, `*PASSWORD*`,
+    `*_KEY`) and no variable a front-end build inlines (`VITE_`, `NEXT_PUBLIC_`, ...).
+    The message says which; when `.env` is kept, the note says why. Existing lines are kept as they are,
     with the file's line endings. The Dockerfile-specific ignore file
     (`<name>.Dockerfile.dockerignore`) is extended when it is the one BuildKit uses.
     `--diff` shows the new or changed `.dockerignore`.
@@ -80,12 +91,22 @@ class Dockerignore(Rule):
         installs_js = _installs_js(ctx)
         present = _present(build)
         missing = []
+        why_env = kept_env = ""
         for entry, name, where in CANDIDATES:
             if name not in present or (name == "node_modules" and not installs_js):
                 continue
             probe = name if where == "top" else f"sub/{name.replace('*', 'x')}"
-            if is_ignored(build.ignore, probe) or any(_overlaps(src, name) for src in needed):
+            if is_ignored(build.ignore, probe):
                 continue
+            if name == ".env" and _names_dotenv(doc):
+                kept_env = "`.env` is kept: the Dockerfile names it"
+                continue
+            if any(_overlaps(src, name) for src in needed):
+                continue
+            if name == ".env":
+                why_env, kept_env = exclusion_reason(build.root)
+                if why_env is None:
+                    continue
             missing.append(entry)
         if not missing:
             return
@@ -99,8 +120,11 @@ class Dockerignore(Rule):
         text += newline.join([HEADER, *missing]) + newline
         rel = os.path.relpath(build.ignore_file, ctx.path.parent if ctx.path else build.root)
         inst = copies[0].inst
-        yield self.finding(inst, f"{rel} does not exclude {', '.join(missing)}, which `COPY .` "
-                                 "sends to the builder and into the image",
+        message = (f"{rel} does not exclude {', '.join(missing)}, which `COPY .` sends to the "
+                   "builder and into the image")
+        if why_env:
+            message += f" (.env: {why_env})"
+        yield self.finding(inst, message, detail=kept_env or None,
                            file_change=FileChange(build.ignore_file, before, text))
 
 
@@ -147,14 +171,27 @@ def _copied_sources(doc: Dockerfile) -> list[str]:
     out = []
     for inst in doc.instructions:
         if inst.effective.name in ("COPY", "ADD") and not inst.effective.flag("from") and not inst.heredocs:
-            out += [v.lstrip("./") for v in inst.values()[:-1] if v not in (".", "./")]
+            out += [p for p in map(source_path, inst.values()[:-1]) if p != "."]
     return out
 
 
 def _overlaps(source: str, name: str) -> bool:
-    """Whether a COPY source names the entry, or something inside it."""
+    """Whether a COPY source names the entry, or something inside it; a wildcard source
+    (``*``, ``.env*``) names whatever its parts match."""
     name = name.replace("*", "")
-    return source == name or source.startswith(name + "/") or name in source.split("/")
+    parts = source.split("/")
+    if any(c in source for c in "*?["):
+        return any(fnmatch.fnmatchcase(name, part) for part in parts)
+    return source == name or source.startswith(name + "/") or name in parts
+
+
+_DOTENV = re.compile(r"(?<![\w.-])\.env(?![\w-])")
+
+
+def _names_dotenv(doc: Dockerfile) -> bool:
+    """Any instruction naming `.env` (or `.env.production`...): a COPY source, a bind
+    mount, a RUN that reads it. Frameworks that read `.env.<mode>` read `.env` too."""
+    return any(_DOTENV.search(inst.text) for inst in doc.instructions)
 
 
 def _installs_js(ctx: RuleContext) -> bool:

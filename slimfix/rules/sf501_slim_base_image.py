@@ -7,27 +7,10 @@ from ..fixes import Applicability, Edit
 from ..shell.packages import apt_subcommand
 from ..syntax import Stage
 from .base import Finding, Rule, RuleContext
+from .common.slim_variants import slim_tag
+from .common.stage_needs import descendants, hidden_fetch_failure, slim_would_lack
 
-# image -> where "-slim" goes in the tag: "version" (python:3.12-slim-bookworm) or "end"
-# (node:20-bookworm-slim, debian:bookworm-slim).
-_SLIM = {"python": "version", "ruby": "version", "node": "end", "debian": "end", "openjdk": "end"}
 _ALPINE = {"python", "ruby", "node"}
-_NOT_FULL = re.compile(r"slim|alpine|windowsservercore|nanoserver|distroless|buster|stretch|jessie", re.I)
-
-
-def slim_tag(image: str, tag: str) -> str | None:
-    """The slim variant of ``image:tag``, or None when there is none to suggest."""
-    where = _SLIM.get(image)
-    if where is None or _NOT_FULL.search(tag):
-        return None
-    if image == "openjdk" and "-" in tag:
-        return None
-    if tag in ("", "latest"):
-        return "slim"
-    if where == "end" or "-" not in tag:
-        return f"{tag}-slim"
-    version, _, distro = tag.partition("-")
-    return f"{version}-slim-{distro}"
 
 
 class SlimBaseImage(Rule):
@@ -35,7 +18,9 @@ class SlimBaseImage(Rule):
     ## What it does
     Suggests the `-slim` variant for the final stage's base image when it is a full
     `python`, `node`, `ruby`, `openjdk` or `debian` image: `python:3.12` becomes
-    `python:3.12-slim`, `node:20-bookworm` becomes `node:20-bookworm-slim`. Where an
+    `python:3.12-slim`, `node:20-bookworm` becomes `node:20-bookworm-slim`, `debian`
+    becomes `debian:stable-slim`. Tags come from a table of the slim variants that exist
+    (`slim_variants.py`); a tag with no entry there gets no suggestion. Where an
     `-alpine` variant exists and the stage uses no apt, the message mentions it too.
 
     ## Why is this bad?
@@ -54,12 +39,18 @@ class SlimBaseImage(Rule):
     ```
 
     ## Fix safety
-    Unsafe: slim images lack compilers and headers, so a `pip install` that builds a
-    native extension, or a program that expects a tool of the full image, can fail. The
-    fix is applied only with `--unsafe-fixes`, and only to the final stage (build stages
-    usually need the tools). It never rewrites to Alpine (musl: many Python wheels must
-    then be built from source), and leaves digests (`@sha256:`), variables and
-    non-official images alone.
+    Unsafe, applied only with `--unsafe-fixes`, and only to the final stage (build stages
+    usually need the tools). Slim images lack curl, wget, unzip, git, compilers and `-dev`
+    headers, so the swap is refused, with the reason in the note, when the stage uses one
+    of these tools (in a RUN, a HEALTHCHECK, CMD or ENTRYPOINT) without installing it
+    first; when it runs a step that may compile (`pip install` of anything but pip,
+    setuptools and wheel, `npm`/`yarn`/`pnpm install`, `gem install`, `bundle install`,
+    `python setup.py`) without installing a compiler first; when a RUN runs a script
+    slimfix cannot read or a shell it cannot parse; and when a RUN pipes `curl` or `wget`
+    into another program without pipefail (a missing tool would then go unnoticed). It
+    never makes up a tag (`debian:slim` does not exist), never rewrites to Alpine (musl:
+    many Python wheels must then be built from source), and leaves digests (`@sha256:`),
+    variables and non-official images alone.
     """
 
     code = "SF501"
@@ -88,6 +79,14 @@ class SlimBaseImage(Rule):
             version = tag.split("-", 1)[0] if tag and tag != "latest" else ""
             alpine = f"{version}-alpine" if version else "alpine"
             message += f" ({image}:{alpine} is smaller still, but musl-based: many wheels must be built)"
+        stages = descendants(doc, stage)
+        reason = slim_would_lack(ctx, stages)
+        if reason is None and (pipe := hidden_fetch_failure(ctx, stages)) is not None:
+            reason = (f"line {pipe[0].start_line} pipes {pipe[1]} without pipefail: a tool the slim "
+                      "image lacks would fail unnoticed")
+        if reason is not None:
+            yield self.not_fixed(head, message, reason)
+            return
         yield self.finding(head, message, edits=[Edit(base_start, base_start + len(ref), new_ref)])
 
 

@@ -8,7 +8,6 @@ import difflib
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from lsprotocol import types
 

@@ -9,7 +9,7 @@ from ...edits import CannotEdit, append_command
 from ...shell import SimpleCommand
 from ...syntax import Instruction
 from ..base import Finding, Rule, RuleContext
-from .guards import shell_runs
+from .guards import reaches_image, shell_runs
 
 # Given a command: the cleanup it calls for, or None.
 Needs = Callable[[SimpleCommand], "str | None"]
@@ -23,6 +23,8 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
     ``looks_like`` pattern matches it."""
     doc = ctx.doc
     for inst, run in shell_runs(ctx):
+        if not reaches_image(doc, inst):
+            continue  # a cache in a builder stage never reaches an image
         if run.unsupported:
             guessed = [c for c, pat in (looks_like or {}).items() if pat.search(inst.args) and not cleaned(inst, c)]
             if guessed:

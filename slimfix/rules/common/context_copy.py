@@ -7,7 +7,8 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from ...shell.packages import system_setup_command
+from ...shell import SimpleCommand
+from ...shell.packages import program_words, system_setup_command
 from ...syntax import Dockerfile, Instruction
 from ..base import RuleContext
 from .variables import expand, variables_at
@@ -33,6 +34,13 @@ def context_copy(inst: Instruction) -> ContextCopy | None:
     if len(values) != 2 or values[0] not in _CONTEXT_SOURCES:
         return None
     return ContextCopy(inst, values[1], tuple(f.text for f in cmd.flags))
+
+
+def source_path(value: str) -> str:
+    """A COPY/ADD source as a path from the context root: ``./.env`` is ``.env`` and
+    ``src/`` is ``src``. A ``./`` prefix is removed, never the characters ``.`` and
+    ``/`` (``str.strip("./")`` would read ``./.env`` as ``env``). ``.`` is the root."""
+    return posixpath.normpath(value).lstrip("/") or "."
 
 
 def referenced_names(text: str) -> set[str]:
@@ -64,9 +72,11 @@ def absolute_dest(doc: Dockerfile, inst: Instruction, dest: str, *, args_fixed: 
     return None if cwd is None else posixpath.normpath(posixpath.join(cwd, dest))
 
 
-def commutes_with_context_copy(ctx: RuleContext, inst: Instruction, names: set[str]) -> bool:
-    """Whether a whole-context COPY whose text uses the variables ``names`` may move
-    from before ``inst`` to after it: ``inst`` never reads the copied files."""
+def commutes_with_context_copy(ctx: RuleContext, inst: Instruction, names: set[str],
+                               dest: str | None = None) -> bool:
+    """Whether a whole-context COPY whose text uses the variables ``names`` and lands at
+    ``dest`` (absolute; None: unknown) may move from before ``inst`` to after it:
+    ``inst`` neither reads nor writes the copied tree."""
     kw = inst.keyword
     if kw in ("ENV", "ARG"):
         values = inst.values()
@@ -83,5 +93,44 @@ def commutes_with_context_copy(ctx: RuleContext, inst: Instruction, names: set[s
             if not kinds or kinds[0].lower() not in ("cache", "tmpfs", "secret", "ssh"):
                 return False
         commands = run.commands()
-        return bool(commands) and all(system_setup_command(c) for c in commands)
+        return bool(commands) and all(system_setup_command(c) and not _redirects_to_files(c)
+                                      and not _user_home_overlaps(c, dest) for c in commands)
     return False
+
+
+def _redirects_to_files(cmd: SimpleCommand) -> bool:
+    """`echo x >> config.ini`, `cmd < file`: a redirection may read or write the copied
+    tree (only /dev/null and duplicated descriptors cannot)."""
+    toks = cmd.redirects
+    for op, target in zip(toks[0::2], toks[1::2]):
+        if target.value == "/dev/null":
+            continue
+        if op.text.endswith("&") and target.value is not None and re.fullmatch(r"\d+|-", target.value):
+            continue
+        return True
+    return False
+
+
+_USER_TOOLS = {"useradd", "adduser", "usermod"}
+_HOME_OPTIONS = {"-d", "--home", "--home-dir", "-b", "--base-dir"}
+
+
+def _user_home_overlaps(cmd: SimpleCommand, dest: str | None) -> bool:
+    """`useradd -m -d /app app` creates (and owns) its home: before the COPY, `/app`
+    belongs to the user; after it, the home exists already and stays root's. A user
+    tool whose home (given, or `/home/NAME` by default) may meet ``dest`` blocks."""
+    argv = program_words(cmd)
+    if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] not in _USER_TOOLS:
+        return False
+    homes = ["/home"]
+    for i, word in enumerate(argv[1:], 1):
+        opt, eq, value = (word or "").partition("=")
+        if opt in _HOME_OPTIONS:
+            value = value if eq else (argv[i + 1] if i + 1 < len(argv) else None)
+            if value is None or "$" in value:
+                return True
+            homes.append(posixpath.normpath(value))
+    if dest is None:
+        return len(homes) > 1 or any(w in ("-m", "--create-home") for w in argv)
+    return any(dest == h or dest.startswith(h.rstrip("/") + "/") or h.startswith(dest.rstrip("/") + "/")
+               for h in homes)

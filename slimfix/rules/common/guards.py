@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import TYPE_CHECKING, Iterator
 
 from ...shell import RunShell
@@ -89,3 +90,57 @@ def shell_runs(ctx) -> Iterator[tuple[Instruction, RunShell]]:
         run = ctx.run(inst)
         if run is not None and not non_posix_shell(ctx, inst):
             yield inst, run
+
+
+# Where package caches live: a stage copied from at one of these (or above) ships them.
+_CACHE_DIRS = ("/var/lib/apt/lists", "/var/cache", "/root/.cache", "/root/.npm", "/usr/local/share/.cache",
+               "/home")
+
+
+def reaches_image(doc: Dockerfile, inst: Instruction) -> bool:
+    """Whether the filesystem of ``inst``'s stage ends up in an image: the last stage,
+    the stages it is built FROM, stages copied from at `/` or above a cache directory,
+    and ONBUILD triggers (they run in other images). A builder stage whose files are
+    only picked by `COPY --from=stage /path` does not: cache cleanup there is noise."""
+    if inst.keyword == "ONBUILD" or inst.stage < 0:
+        return True
+    reach = doc.__dict__.get("_reaches_image")
+    if reach is None:
+        reach = doc.__dict__["_reaches_image"] = _image_stages(doc)
+    return inst.stage in reach
+
+
+def _image_stages(doc: Dockerfile) -> set[int]:
+    stages = doc.stages
+    by_name = {s.name: s.index for s in stages if s.name}
+
+    def ref(name: str) -> int | None:
+        name = name.lower()
+        if name.isdigit():
+            return int(name) if int(name) < len(stages) else None
+        return by_name.get(name)
+
+    roots = {len(stages) - 1} if stages else set()
+    for other in doc.instructions:
+        cmd = other.effective
+        if cmd.name not in ("COPY", "ADD"):
+            continue
+        for flag in cmd.flag("from"):
+            source = ref(flag.value or "")
+            if source is None:
+                continue
+            paths = [posixpath.normpath("/" + v) for v in other.values()[:-1]]
+            if any("$" in p or any(c == p or c.startswith(p.rstrip("/") + "/") for c in _CACHE_DIRS)
+                   for p in paths):
+                roots.add(source)
+    reach: set[int] = set()
+    todo = list(roots)
+    while todo:  # each root and the stages it is built FROM
+        i = todo.pop()
+        if i in reach:
+            continue
+        reach.add(i)
+        up = ref(stages[i].base)
+        if up is not None and up < i:
+            todo.append(up)
+    return reach

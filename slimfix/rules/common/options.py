@@ -10,7 +10,7 @@ from ...edits import CannotEdit, insert_after
 from ...shell import SimpleCommand, Token
 from ...syntax import Instruction
 from ..base import Finding, Rule, RuleContext
-from .guards import shell_runs
+from .guards import reaches_image, shell_runs
 
 # Given a command: the token to insert the option after, or None when the command is
 # not one this rule is about (or already has the option).
@@ -19,11 +19,14 @@ Matcher = Callable[[SimpleCommand], "Token | None"]
 
 def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, message: str,
                    exempt: Callable[[Instruction], bool] = lambda inst: False,
-                   looks_like: re.Pattern[str] | None = None) -> Iterable[Finding]:
+                   looks_like: re.Pattern[str] | None = None, image_only: bool = False) -> Iterable[Finding]:
     """One finding per RUN whose commands lack ``option``, fixed by inserting it after
     the token ``match`` returns, in every such command of the RUN. A RUN whose shell
-    cannot be read is still reported, without a fix, when ``looks_like`` matches it."""
+    cannot be read is still reported, without a fix, when ``looks_like`` matches it.
+    With ``image_only``, stages whose files reach no image are skipped."""
     for inst, run in shell_runs(ctx):
+        if image_only and not reaches_image(ctx.doc, inst):
+            continue  # a cache in a builder stage never reaches an image
         if run.unsupported:
             if looks_like is not None and looks_like.search(inst.args) and option not in inst.args \
                     and not exempt(inst):

@@ -1,0 +1,197 @@
+"""What a stage relies on, for the rules whose edit can take a tool away (SF103, SF501):
+the stages built from it, the packages it installs, the programs and build steps it
+uses, and pipes that would hide a missing tool."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ...shell import Script, SimpleCommand
+from ...shell.installers import classify
+from ...shell.packages import apt_subcommand, program_words
+from ...syntax import Dockerfile, Instruction, Stage
+from ..base import RuleContext
+
+
+def parent(doc: Dockerfile, stage: Stage) -> Stage | None:
+    """The earlier stage this one is built FROM, if any."""
+    base = stage.base.lower()
+    return next((s for s in doc.stages[: stage.index] if s.name and s.name == base), None)
+
+
+def ancestors(doc: Dockerfile, stage: Stage) -> list[Stage]:
+    """The stage and the stages it is built FROM, nearest first."""
+    out = [stage]
+    while (up := parent(doc, out[-1])) is not None and up not in out:
+        out.append(up)
+    return out
+
+
+def descendants(doc: Dockerfile, stage: Stage) -> list[Stage]:
+    """The stage and every stage built FROM it, directly or not."""
+    out = [stage]
+    for s in doc.stages[stage.index + 1 :]:
+        up = parent(doc, s)
+        if up is not None and up in out:
+            out.append(s)
+    return out
+
+
+def scripts(script: Script) -> Iterator[Script]:
+    yield script
+    for inner in script.nested:
+        yield from scripts(inner)
+
+
+def program(cmd: SimpleCommand) -> str | None:
+    argv = program_words(cmd)
+    return argv[0].rsplit("/", 1)[-1] if argv and argv[0] is not None else None
+
+
+def apt_packages(cmd: SimpleCommand) -> list[str]:
+    """Package names an ``apt-get install`` names (``curl=7.*`` is ``curl``)."""
+    if apt_subcommand(cmd) != "install":
+        return []
+    argv = program_words(cmd)
+    words = [w for w in argv[1:] if w is not None and not w.startswith("-")]
+    return [re.split(r"[=:]", w, maxsplit=1)[0] for w in words[1:]]
+
+
+# --- pipes that hide failures ----------------------------------------------------------
+
+_FETCHERS = {"curl", "wget"}
+
+
+def _pipes(script: Script) -> Iterator[tuple[SimpleCommand, SimpleCommand]]:
+    """(left, right) for each ``left | right`` of the script."""
+    cmds = script.commands
+    for left, right in zip(cmds, cmds[1:]):
+        op = next((t for t in script.operators if t.start >= left.end), None)
+        if op is not None and op.start < right.start and op.text in ("|", "|&"):
+            yield left, right
+
+
+def pipefail_in_force(doc: Dockerfile, inst: Instruction) -> bool:
+    """`set -o pipefail` in the RUN, or a SHELL with pipefail for its stage (SHELL is
+    kept in the image, so a parent stage's counts)."""
+    if "pipefail" in inst.text:
+        return True
+    stage = doc.stage_of(inst)
+    chain = {s.index for s in ancestors(doc, stage)} if stage else set()
+    return any(o.keyword == "SHELL" and o.stage in chain and o.index < inst.index and "pipefail" in o.text
+               for o in doc.instructions)
+
+
+def hidden_fetch_failure(ctx: RuleContext, stages: list[Stage]) -> tuple[Instruction, str] | None:
+    """The first RUN of ``stages`` that pipes curl or wget into another program without
+    pipefail (a missing tool or a failed download then goes unnoticed), and the pipe."""
+    for stage in stages:
+        for inst in stage.instructions:
+            run = ctx.run(inst)
+            if run is None or run.unsupported:
+                continue
+            for top in run.scripts():
+                for script in scripts(top):
+                    for left, right in _pipes(script):
+                        if program(left) in _FETCHERS and not pipefail_in_force(ctx.doc, inst):
+                            return inst, f"`{program(left)} ... | {program(right) or '...'}`"
+    return None
+
+
+# --- what slim images lack -------------------------------------------------------------
+
+# program -> apt packages that provide it: the full images have them, slim ones do not
+TOOLS: dict[str, set[str]] = {
+    "curl": {"curl"}, "wget": {"wget"}, "unzip": {"unzip"}, "git": {"git"},
+    "gcc": {"gcc", "build-essential"}, "cc": {"gcc", "build-essential"},
+    "g++": {"g++", "build-essential"}, "c++": {"g++", "build-essential"},
+    "make": {"make", "build-essential"}, "cmake": {"cmake"}, "autoconf": {"autoconf"},
+    "pkg-config": {"pkg-config", "pkgconf"}, "gpg": {"gnupg", "gnupg2", "gpg"},
+    "ssh": {"openssh-client"}, "scp": {"openssh-client"}, "svn": {"subversion"}, "hg": {"mercurial"},
+    "bzip2": {"bzip2"}, "xz": {"xz-utils"}, "patch": {"patch"}, "file": {"file"}, "ps": {"procps"},
+    "pg_config": {"libpq-dev"}, "mysql_config": {"default-libmysqlclient-dev", "libmysqlclient-dev"},
+    "convert": {"imagemagick"},
+}
+COMPILERS = {"build-essential", "gcc", "g++"}
+_SYSTEM_BIN = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/usr/local/sbin/")
+_SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+
+
+def _build_step(cmd: SimpleCommand) -> str | None:
+    """A step that may compile native code (and so needs a compiler): what it is."""
+    prog = program(cmd)
+    argv = program_words(cmd)
+    found = classify(cmd)
+    if found is not None and found.ecosystem in ("pip", "uv"):
+        words = [w for w in argv[argv.index("install") + 1 :] if w is None or not w.startswith("-")]
+        if not found.manifests and words and all(w and re.match(r"^(pip|setuptools|wheel)\b", w) for w in words):
+            return None  # only pip's own tools: they ship as wheels
+        return "`pip install` may build packages from source"
+    if found is not None and found.ecosystem in ("npm", "yarn", "pnpm") and found.manifests:
+        return f"`{prog} install` may build native modules"
+    if prog == "gem" and argv[1:2] == ["install"]:
+        return "`gem install` may compile native extensions"
+    if found is not None and found.ecosystem == "bundler":
+        return "`bundle install` may compile native extensions"
+    if prog and re.match(r"^python[\d.]*$", prog) and "setup.py" in argv:
+        return "`python setup.py` builds from source"
+    return None
+
+
+def script_file(cmd: SimpleCommand) -> str | None:
+    """A script the RUN executes whose text slimfix cannot see."""
+    argv = program_words(cmd)
+    if not argv or argv[0] is None:
+        return None
+    first = argv[0]
+    if "/" in first and not first.startswith(_SYSTEM_BIN):
+        return first
+    if program(cmd) in _SHELLS:
+        i = 1
+        while i < len(argv) and argv[i] is not None and argv[i].startswith("-"):
+            if "c" in argv[i][1:]:
+                return None  # `sh -c '...'`: read as a nested script
+            i += 1
+        if i < len(argv):
+            return argv[i] or "a script"
+    if first in (".", "source") and len(argv) > 1:
+        return argv[1] or "a script"
+    return None
+
+
+def slim_would_lack(ctx: RuleContext, stages: list[Stage]) -> str | None:
+    """Why a stage built on the slim variant could fail: it uses a tool or a build step
+    the slim image lacks, without installing it first; or a RUN slimfix cannot read."""
+    for stage in stages:
+        installed: set[str] = set()
+        for inst in stage.instructions:
+            if inst.keyword in ("HEALTHCHECK", "CMD", "ENTRYPOINT"):
+                words = set(re.findall(r"[\w+.-]+", inst.args))
+                for tool in ("curl", "wget", "git"):
+                    if tool in words and not (TOOLS[tool] & installed):
+                        return f"line {inst.start_line} runs `{tool}`, which the slim image lacks"
+                continue
+            if inst.keyword != "RUN":
+                continue
+            run = ctx.run(inst)
+            if run is None:
+                return f"line {inst.start_line} is an exec-form RUN slimfix does not read"
+            if run.unsupported:
+                return f"the shell of line {inst.start_line} could not be read ({run.unsupported})"
+            for cmd in run.commands():
+                installed.update(apt_packages(cmd))
+                prog = program(cmd)
+                if prog in TOOLS and not (TOOLS[prog] & installed):
+                    return f"line {inst.start_line} runs `{prog}`, which the slim image lacks"
+                step = _build_step(cmd)
+                if step and not (COMPILERS & installed):
+                    return f"line {inst.start_line}: {step}, and the slim image has no compiler"
+                if step and prog in ("npm", "yarn", "pnpm") and not any(p.startswith("python3") for p in installed):
+                    return f"line {inst.start_line}: {step}, and the slim image has no python3 for node-gyp"
+                if any(w and w.startswith("git+") for w in program_words(cmd)) and "git" not in installed:
+                    return f"line {inst.start_line} installs from git, and the slim image has no git"
+                script = script_file(cmd)
+                if script:
+                    return f"line {inst.start_line} runs {script}, which slimfix cannot read"
+    return None
