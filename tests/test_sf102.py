@@ -6,7 +6,7 @@ import pytest
 from conftest import FIXTURES, read
 
 from slimfix.engine import fix_document
-from slimfix.rules import select_rules
+from slimfix.rules import RuleContext, select_rules
 from slimfix.rules.common.guards import reaches_image
 from slimfix.shell import read_run
 from slimfix.shell.packages import is_apt_update
@@ -20,7 +20,7 @@ def test_cleanup_is_a_real_command_of_the_same_run_as_the_update(path):
     out = parse(fix_document(read(path), RULES).output)
     for inst in out.instructions:
         run = read_run(inst)
-        if run is None or not reaches_image(out, inst):  # builder stages are left alone
+        if run is None or not reaches_image(RuleContext(out), inst):  # builder stages are left alone
             continue
         commands = run.commands()
         if any(is_apt_update(c) for c in commands):

@@ -52,9 +52,10 @@ class AptListsCleanup(Rule):
     script piped into a shell): otherwise it is silent, and SF101 merges it where it can. The rule is silent when the lists are
     already removed (or `apt-get dist-clean` runs), under a cache or tmpfs mount of
     `/var/lib/apt/lists`, after a SHELL that is not a POSIX shell, and for exec-form RUNs.
-    In a build stage whose files reach no image (not the last stage, not a stage it is
-    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
-    is thrown away with the stage (`docker build --target` of such a stage keeps it).
+    In a build stage whose files reach no image (not the last stage, not a stage nothing
+    else uses, which exists to be built with `--target`, not a stage one of those is built
+    FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
+    thrown away with the stage.
     """
 
     code = "SF102"
@@ -65,7 +66,7 @@ class AptListsCleanup(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         for inst, run in shell_runs(ctx):
-            if not reaches_image(doc, inst):
+            if not reaches_image(ctx, inst):
                 continue  # the lists of a builder stage never reach an image
             if mounted(inst, "/var/lib/apt/lists"):
                 continue

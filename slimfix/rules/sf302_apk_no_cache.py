@@ -35,9 +35,10 @@ class ApkNoCache(Rule):
     under a cache or tmpfs mount of `/var/cache/apk` (or `/etc/apk/cache`) and when the RUN
     removes `/var/cache/apk` itself. With `--no-cache`, a separate `apk update` is no longer
     needed; the rule leaves it in place.
-    In a build stage whose files reach no image (not the last stage, not a stage it is
-    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
-    is thrown away with the stage (`docker build --target` of such a stage keeps it).
+    In a build stage whose files reach no image (not the last stage, not a stage nothing
+    else uses, which exists to be built with `--target`, not a stage one of those is built
+    FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
+    thrown away with the stage.
     """
 
     code = "SF302"

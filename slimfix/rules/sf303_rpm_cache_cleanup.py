@@ -41,9 +41,10 @@ class RpmCacheCleanup(Rule):
     Safe: the cleanup goes into the same RUN, after its chain, in the file's style (as
     for SF102). The rule is silent when the RUN already runs the manager's `clean`, removes
     its cache directory, or has a cache or tmpfs mount on it.
-    In a build stage whose files reach no image (not the last stage, not a stage it is
-    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
-    is thrown away with the stage (`docker build --target` of such a stage keeps it).
+    In a build stage whose files reach no image (not the last stage, not a stage nothing
+    else uses, which exists to be built with `--target`, not a stage one of those is built
+    FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
+    thrown away with the stage.
     """
 
     code = "SF303"

@@ -52,9 +52,10 @@ class JsCacheCleanup(Rule):
     clean` is reported but not added. A BuildKit cache mount
     (`RUN --mount=type=cache,target=/root/.npm`) keeps the cache out of the image and
     between builds: prefer it where BuildKit is used.
-    In a build stage whose files reach no image (not the last stage, not a stage it is
-    built FROM, not copied from at `/` or above the cache), the rule is silent: its cache
-    is thrown away with the stage (`docker build --target` of such a stage keeps it).
+    In a build stage whose files reach no image (not the last stage, not a stage nothing
+    else uses, which exists to be built with `--target`, not a stage one of those is built
+    FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
+    thrown away with the stage.
     """
 
     code = "SF304"

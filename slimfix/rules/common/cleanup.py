@@ -23,7 +23,7 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
     ``looks_like`` pattern matches it."""
     doc = ctx.doc
     for inst, run in shell_runs(ctx):
-        if not reaches_image(doc, inst):
+        if not reaches_image(ctx, inst):
             continue  # a cache in a builder stage never reaches an image
         if run.unsupported:
             guessed = [c for c, pat in (looks_like or {}).items() if pat.search(inst.args) and not cleaned(inst, c)]

@@ -97,17 +97,15 @@ _CACHE_DIRS = ("/var/lib/apt/lists", "/var/cache", "/root/.cache", "/root/.npm",
                "/home")
 
 
-def reaches_image(doc: Dockerfile, inst: Instruction) -> bool:
+def reaches_image(ctx: "RuleContext", inst: Instruction) -> bool:
     """Whether the filesystem of ``inst``'s stage ends up in an image: the last stage,
-    the stages it is built FROM, stages copied from at `/` or above a cache directory,
-    and ONBUILD triggers (they run in other images). A builder stage whose files are
-    only picked by `COPY --from=stage /path` does not: cache cleanup there is noise."""
+    a stage nothing else uses (it exists to be built with ``--target``), the stages
+    those are built FROM, stages copied from at `/` or above a cache directory, and
+    ONBUILD triggers (they run in other images). A builder stage whose files are only
+    picked by `COPY --from=stage /path` does not: cache cleanup there is noise."""
     if inst.keyword == "ONBUILD" or inst.stage < 0:
         return True
-    reach = doc.__dict__.get("_reaches_image")
-    if reach is None:
-        reach = doc.__dict__["_reaches_image"] = _image_stages(doc)
-    return inst.stage in reach
+    return inst.stage in ctx.memo("image-stages", lambda: _image_stages(ctx.doc))
 
 
 def _image_stages(doc: Dockerfile) -> set[int]:
@@ -121,18 +119,23 @@ def _image_stages(doc: Dockerfile) -> set[int]:
         return by_name.get(name)
 
     roots = {len(stages) - 1} if stages else set()
+    used = {up for s in stages if (up := ref(s.base)) is not None and up < s.index}
     for other in doc.instructions:
         cmd = other.effective
+        for mount in cmd.flag("mount") if cmd.name == "RUN" else ():
+            used.update(i for v in mount.option("from") if (i := ref(v)) is not None)
         if cmd.name not in ("COPY", "ADD"):
             continue
         for flag in cmd.flag("from"):
             source = ref(flag.value or "")
             if source is None:
                 continue
+            used.add(source)
             paths = [posixpath.normpath("/" + v) for v in other.values()[:-1]]
             if any("$" in p or any(c == p or c.startswith(p.rstrip("/") + "/") for c in _CACHE_DIRS)
                    for p in paths):
                 roots.add(source)
+    roots.update(s.index for s in stages if s.index not in used)
     reach: set[int] = set()
     todo = list(roots)
     while todo:  # each root and the stages it is built FROM

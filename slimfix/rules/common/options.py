@@ -25,7 +25,7 @@ def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, me
     cannot be read is still reported, without a fix, when ``looks_like`` matches it.
     With ``image_only``, stages whose files reach no image are skipped."""
     for inst, run in shell_runs(ctx):
-        if image_only and not reaches_image(ctx.doc, inst):
+        if image_only and not reaches_image(ctx, inst):
             continue  # a cache in a builder stage never reaches an image
         if run.unsupported:
             if looks_like is not None and looks_like.search(inst.args) and option not in inst.args \
