@@ -28,9 +28,11 @@ def _nul(v: str) -> str:
 
 
 def buildkit_view(text: str) -> list[tuple]:
-    """Raises whatever the oracle raises for input it rejects."""
+    """Raises whatever the oracle raises for input it rejects. A continuation that runs
+    into the end of the file with nothing on it makes a node with no keyword (BuildKit's
+    dispatcher rejects it later, as any unknown instruction): its keyword is ``""``."""
     return [
-        (c.cmd.upper(), (c.sub_cmd or "").upper() or None, c.json, c.start_line, c.end_line,
+        ((c.cmd or "").upper(), (c.sub_cmd or "").upper() or None, c.json, c.start_line, c.end_line,
          tuple(c.flags), tuple(_nul(v) for v in c.value),
          tuple((h.name, h.content) for h in c.heredocs) if not c.sub_cmd else ())
         for c in dockerfile.parse_string(text)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable
 
 from ..fixes import Applicability, Edit
-from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start
+from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start, split_run
 from ..shell.installers import Install, classify, companion
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
@@ -21,6 +21,8 @@ class _Plan:
     installs: list[Install]
     problem: str | None  # why the RUN needs more than its manifests
     cd: str | None = None  # the directory of a leading `cd DIR &&`
+    split_at: int | None = None  # the first command that builds: it goes into a RUN of its own
+    go_download: bool = False  # `go build` with no download step: add `RUN go mod download`
 
 
 class HoistDependencyManifests(Rule):
@@ -32,6 +34,16 @@ class HoistDependencyManifests(Rule):
     npm, yarn and pnpm (`package.json` and the lockfiles present), Go (`go mod download`:
     `go.mod`, `go.sum`), Bundler (`Gemfile`, `Gemfile.lock`) and Composer (`composer.json`,
     `composer.lock`, with `--no-scripts --no-autoloader`).
+
+    When the install RUN goes on to build (`RUN npm ci && npm run build`, `pip install -r
+    ... && python manage.py collectstatic`, `bundle install && rake assets:precompile`),
+    the RUN is split: the install runs before the source is copied, the build in a RUN of
+    its own after it, with the same flags. When a Go build follows the copy and nothing
+    downloads the modules, `COPY go.mod go.sum ./` and `RUN go mod download` (with the
+    build's mounts) go before the copy, as in Docker's Go guide. WORKDIR and COPY
+    destinations are read through the ENV values and ARG defaults the stage sets; a
+    leading `cd DIR &&` in the install RUN and read-only commands beside the install
+    (`pip check`, `node --version`, `ls`, `echo` without a redirection) are understood.
 
     ## Why is this bad?
     Any edit to any source file invalidates `COPY . .`, and with it every later
@@ -67,6 +79,15 @@ class HoistDependencyManifests(Rule):
     install RUN bind-mounts (`--mount=type=bind,source=requirements.txt,...`) or that an
     earlier COPY already copies is not copied again. Without a
     readable build context (standard input) the fix is unsafe: nothing was checked.
+
+    It refuses, saying why: where the layout depends on a build argument (the paths are
+    compared with the ARG defaults and with the ARGs left open); `node_modules/` or
+    `vendor/` in the context (copied after the install, they would overwrite it); a WORKDIR
+    crossed by a copy with `--chown`/`--chmod`; a split where the install part changes the
+    shell state (`export`, `cd`, `set`), where commands are not all joined by `&&`, or
+    where a comment sits at the split; a Go module in a `go.work` workspace, or one that
+    requires modules without a `go.sum`. A vendored Go module (`vendor/`, `-mod=vendor`)
+    downloads nothing and is not reported.
     """
 
     code = "SF201"
@@ -93,7 +114,7 @@ class HoistDependencyManifests(Rule):
                     continue
                 if not commutes_with_context_copy(ctx, nxt, names, dest):
                     break
-            if plan is None:
+            if plan is None or (plan.go_download and _vendored(ctx, copy, plan)):
                 continue
             yield self._finding(ctx, copy, plan)
 
@@ -102,12 +123,20 @@ class HoistDependencyManifests(Rule):
         kinds = sorted({i.ecosystem for i in plan.installs if i.manifests})
         message = (f"COPY of the whole context before the {'/'.join(kinds)} install on line "
                    f"{plan.run.start_line}: every source edit reinstalls the dependencies")
+        if plan.go_download:
+            message = (f"COPY of the whole context before `go` builds on line {plan.run.start_line} "
+                       "with no module download step: every source edit downloads the modules again")
         end = plan.run.lines[0].content_end
         try:
             edits, applicability, what = self._edits(ctx, copy, plan)
         except CannotEdit as exc:
             return self.not_fixed(inst, message, exc, end=end)
         advice = f"copy {what} first" if what else "move it below the install"
+        if plan.go_download:
+            advice = f"copy {what} and run `go mod download` first"
+        if plan.split_at is not None:
+            rest = ctx.run(plan.run).line.commands[plan.split_at].text()
+            advice += f", and run `{rest}` and what follows in a RUN of its own after the source"
         detail = None if applicability is Applicability.SAFE else \
             "unsafe: the build context could not be read, so the manifests were not checked"
         return self.finding(inst, f"{message}; {advice}", edits=edits, applicability=applicability,
@@ -153,11 +182,26 @@ class HoistDependencyManifests(Rule):
         move_from = leading_comments_start(doc, inst)
         moved = block_text(doc, move_from, inst)
         edits = [Edit.delete(move_from, end_with_blank_collapsed(doc, move_from, inst))]
-        if lines:
-            first = plan.run.lines[0]
-            nl = doc.text[first.content_end : first.span.end] or doc.newline
-            edits.append(Edit.insert(plan.run.span.start, "".join(l + nl for l in lines)))
-        if plan.run.text.endswith("\n"):
+        first = plan.run.lines[0]
+        nl = doc.text[first.content_end : first.span.end] or doc.newline
+        if plan.go_download:
+            if cwd_rel:
+                raise CannotEdit(f"go builds in {cwd}, not where the source is copied ({dest})")
+            if "go.sum" not in found.files and "require" in (build.read("go.mod") or ""):
+                raise CannotEdit("go.mod requires modules but there is no go.sum: the download would write one")
+            # The download runs where the build runs, with its mounts (a module cache,
+            # secrets for private modules) and network setting.
+            flags = "".join(f.text + " " for f in plan.run.flags)
+            lines.append(f"{plan.run.command.keyword} {flags}go mod download")
+        above = "".join(line + nl for line in lines) + (moved if plan.go_download else "")
+        if above:
+            edits.append(Edit.insert(plan.run.span.start, above))
+        if plan.go_download:
+            pass  # the source is copied again right above the build
+        elif plan.split_at is not None:
+            prefix = f"cd {plan.cd} && " if plan.cd is not None else ""
+            edits.append(split_run(doc, plan.run, ctx.run(plan.run).line, plan.split_at, moved, prefix))
+        elif plan.run.text.endswith("\n"):
             edits.append(Edit.insert(plan.run.span.end, moved))
         else:
             edits.append(Edit.insert(plan.run.span.end, doc.newline + moved.rstrip("\r\n")))
@@ -206,7 +250,7 @@ def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:
     commands = run.commands()
     installs = [(c, classify(c)) for c in commands]
     if not any(i is not None and i.manifests for _, i in installs):
-        return None
+        return _go_download_plan(ctx, inst, run)
     plan = _Plan(inst, [i for _, i in installs if i is not None], None)
     if run.unsupported:
         plan.problem = f"the shell could not be read ({run.unsupported})"
@@ -221,8 +265,83 @@ def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:
         if install is not None and install.needs_source:
             plan.problem = install.needs_source
         elif install is None and not companion(cmd):
-            plan.problem = f"the RUN also runs `{cmd.text()}`, which may need the source tree"
+            why_not = _why_not_split(run, installs, n)
+            if why_not is None:
+                plan.split_at = n
+                plan.installs = [i for _, i in installs[:n] if i is not None]
+                break
+            plan.problem = f"the RUN also runs `{cmd.text()}`, which may need the source tree ({why_not})"
     return plan
+
+
+_SHELL_STATE = {"export", "set", "source", ".", "umask", "shopt", "trap", "alias", "unset", "cd", "pushd", "popd"}
+
+
+def _why_not_split(run, installs, at: int) -> str | None:
+    """None when the RUN can become ``RUN <installs>`` before the source and ``RUN <the
+    rest>`` after it: a plain `&&` chain whose install part changes no shell state the
+    rest could rely on."""
+    script = run.line
+    if script is None or script.nested or run.heredoc_scripts or len(run.commands()) != len(script.commands):
+        return "it is not a plain chain of commands to split"
+    if not any(i is not None and i.manifests for _, i in installs[:at]):
+        return "nothing is installed before it"
+    commands = script.commands
+    if any(c.compound for c in commands):
+        return "it is not a plain chain of commands to split"
+    for a, b in zip(commands, commands[1:]):
+        if script.source[a.end : b.start].strip() != "&&":
+            return "its commands are not all joined by &&"
+    for cmd in commands[1 if installs and _is_cd(commands[0]) else 0 : at]:
+        if (cmd.assignments and not cmd.words) or cmd.name in _SHELL_STATE:
+            return f"`{cmd.text()}` changes the shell state for what follows"
+    return None
+
+
+def _is_cd(cmd) -> bool:
+    return cmd.name == "cd"
+
+
+_GO_BUILDS = {"build", "install", "test", "vet", "generate", "run"}
+
+
+def _go_download_plan(ctx: RuleContext, inst: Instruction, run) -> _Plan | None:
+    """A RUN that builds Go code right after the whole context is copied, where nothing
+    downloads the modules first: every source edit downloads them again. Docker's Go
+    guide copies go.mod and go.sum and runs `go mod download` before the source."""
+    if run.unsupported or inst.heredocs:
+        return None
+    builds = [c for c in run.commands() if c.name == "go" and c.args[:1] and c.args[0] in _GO_BUILDS]
+    if not builds or _downloads_earlier(ctx, inst):
+        return None
+    plan = _Plan(inst, [Install("go", ["go.mod", "go.sum"])], None, go_download=True)
+    build = ctx.build_context
+    if build is None:
+        plan.problem = "without the build context, go.mod cannot be checked"
+    elif any(kind in ("bind",) for f in inst.effective.flag("mount") for kind in f.option("type")):
+        plan.problem = "the build RUN bind-mounts files, which a download step would need too"
+    elif "-mod=vendor" in (variables_at(ctx.doc, inst).get("GOFLAGS") or "") or "-mod=vendor" in inst.args:
+        return None  # the modules come from vendor/: nothing is downloaded
+    return plan
+
+
+def _downloads_earlier(ctx: RuleContext, inst: Instruction) -> bool:
+    """Whether an earlier RUN of the stage downloads the modules already."""
+    for other in ctx.doc.instructions[: inst.index]:
+        run = ctx.run(other) if other.stage == inst.stage else None
+        if run is not None and any(c.name == "go" and c.args[:2] == ["mod", "download"] for c in run.commands()):
+            return True
+    return False
+
+
+def _vendored(ctx: RuleContext, copy: ContextCopy, plan: _Plan) -> bool:
+    """A Go module with vendor/ builds from it: there is nothing to download."""
+    build = ctx.build_context
+    try:
+        cwd_rel = _layout(ctx.doc, copy, plan, True)[2]
+    except CannotEdit:
+        return False
+    return build is not None and build.exists_dir(posixpath.join(cwd_rel, "vendor") if cwd_rel else "vendor")
 
 
 def _leading_cd(run) -> str | None:

@@ -97,11 +97,20 @@ def _js(install: Install, cwd: str, context: BuildContext | None, found: Manifes
     if install.ecosystem == "pnpm" and context.included(_join(cwd, "pnpm-workspace.yaml")):
         found.problem = "pnpm-workspace.yaml declares a workspace, which lives in the source tree"
         return
+    installed_here = _join(cwd, "node_modules")
+    if context.exists_dir(installed_here):
+        found.problem = _overwrites(installed_here)
+        return
     for name in extra:
         if context.included(_join(cwd, name)):
             _add(found, _join(cwd, name))
     if install.ecosystem == "yarn" and context.exists_dir(_join(cwd, ".yarn")):
         found.dirs.append(_join(cwd, ".yarn"))
+
+
+def _overwrites(folder: str) -> str:
+    return (f"{folder}/ is in the build context: copied after the install, it would overwrite what "
+            "the install put there (exclude it in .dockerignore, as SF401 does)")
 
 
 def _missing(path: str) -> str:
@@ -151,6 +160,16 @@ def _composer_problem(path: str, text: str) -> str | None:
 
 
 def _go(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    if context is not None:
+        parts = cwd.split("/") if cwd else []
+        for depth in range(len(parts), -1, -1):  # go.work in the module's folder or above
+            work = _join("/".join(parts[:depth]), "go.work")
+            if context.included(work):
+                found.problem = f"{work} makes a workspace whose modules live in the source tree"
+                return
+        if context.exists_dir(_join(cwd, "vendor")):
+            found.problem = f"{_join(cwd, 'vendor')}/ holds the modules: copied after the install, it decides what builds"
+            return
     _manifest_and_lock(cwd, context, found, "go.mod", "go.sum", _go_problem)
 
 
@@ -159,4 +178,7 @@ def _bundler(install: Install, cwd: str, context: BuildContext | None, found: Ma
 
 
 def _composer(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    if context is not None and context.exists_dir(_join(cwd, "vendor")):
+        found.problem = _overwrites(_join(cwd, "vendor"))
+        return
     _manifest_and_lock(cwd, context, found, "composer.json", "composer.lock", _composer_problem)
