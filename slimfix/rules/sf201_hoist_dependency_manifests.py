@@ -193,6 +193,11 @@ class HoistDependencyManifests(Rule):
             # secrets for private modules) and network setting.
             flags = "".join(f.text + " " for f in plan.run.flags)
             lines.append(f"{plan.run.command.keyword} {flags}go mod download")
+            if doc.instructions[inst.index + 1] is plan.run:
+                # Nothing between the copy and the build: the two new lines go above
+                # the copy, which stays where it is.
+                return ([Edit.insert(move_from, "".join(line + nl for line in lines))],
+                        Applicability.SAFE, ", ".join(files))
         above = "".join(line + nl for line in lines) + (moved if plan.go_download else "")
         if above:
             edits.append(Edit.insert(plan.run.span.start, above))
