@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from ..fixes import Applicability, Edit
@@ -22,7 +22,10 @@ class _Plan:
     problem: str | None  # why the RUN needs more than its manifests
     cd: str | None = None  # the directory of a leading `cd DIR &&`
     split_at: int | None = None  # the first command that builds: it goes into a RUN of its own
-    go_download: bool = False  # `go build` with no download step: add `RUN go mod download`
+    # Commands for a RUN of their own before the source: `go mod download` before a Go
+    # build that has no download step; `uv sync --no-install-project` before a `uv sync`
+    # that installs the project too. The install RUN itself then stays after the source.
+    prefetch: list[str] = field(default_factory=list)
 
 
 class HoistDependencyManifests(Rule):
@@ -32,8 +35,12 @@ class HoistDependencyManifests(Rule):
     dependencies from a manifest, and copies just the manifests first, installs, then
     copies the rest. It knows pip and uv (`-r` / `-c` files, following nested includes),
     npm, yarn and pnpm (`package.json` and the lockfiles present), Go (`go mod download`:
-    `go.mod`, `go.sum`), Bundler (`Gemfile`, `Gemfile.lock`) and Composer (`composer.json`,
-    `composer.lock`, with `--no-scripts --no-autoloader`).
+    `go.mod`, `go.sum`), Bundler (`Gemfile`, `Gemfile.lock`), Composer (`composer.json`,
+    `composer.lock`, with `--no-scripts --no-autoloader`), pipenv (`Pipfile`,
+    `Pipfile.lock`), and `uv sync` and `poetry install`, which also install the project
+    itself: there the same commands with `--no-install-project` (`--no-root`) run before
+    the source (`pyproject.toml`, the lock, `.python-version`), and the original RUN
+    after it, as uv's Docker guide shows.
 
     When the install RUN goes on to build (`RUN npm ci && npm run build`, `pip install -r
     ... && python manage.py collectstatic`, `bundle install && rake assets:precompile`),
@@ -86,7 +93,8 @@ class HoistDependencyManifests(Rule):
     crossed by a copy with `--chown`/`--chmod`; a split where the install part changes the
     shell state (`export`, `cd`, `set`), where commands are not all joined by `&&`, or
     where a comment sits at the split; a Go module in a `go.work` workspace, or one that
-    requires modules without a `go.sum`. A vendored Go module (`vendor/`, `-mod=vendor`)
+    requires modules without a `go.sum`; a uv workspace or local path sources, poetry path
+    dependencies, `pipenv install PACKAGE` (it changes the Pipfile). A vendored Go module (`vendor/`, `-mod=vendor`)
     downloads nothing and is not reported.
     """
 
@@ -114,7 +122,7 @@ class HoistDependencyManifests(Rule):
                     continue
                 if not commutes_with_context_copy(ctx, nxt, names, dest):
                     break
-            if plan is None or (plan.go_download and _vendored(ctx, copy, plan)):
+            if plan is None or (plan.prefetch == [_GO_DOWNLOAD] and _vendored(ctx, copy, plan)):
                 continue
             yield self._finding(ctx, copy, plan)
 
@@ -123,7 +131,7 @@ class HoistDependencyManifests(Rule):
         kinds = sorted({i.ecosystem for i in plan.installs if i.manifests})
         message = (f"COPY of the whole context before the {'/'.join(kinds)} install on line "
                    f"{plan.run.start_line}: every source edit reinstalls the dependencies")
-        if plan.go_download:
+        if plan.prefetch == [_GO_DOWNLOAD]:
             message = (f"COPY of the whole context before `go` builds on line {plan.run.start_line} "
                        "with no module download step: every source edit downloads the modules again")
         end = plan.run.lines[0].content_end
@@ -132,8 +140,8 @@ class HoistDependencyManifests(Rule):
         except CannotEdit as exc:
             return self.not_fixed(inst, message, exc, end=end)
         advice = f"copy {what} first" if what else "move it below the install"
-        if plan.go_download:
-            advice = f"copy {what} and run `go mod download` first"
+        if plan.prefetch:
+            advice = f"copy {what} and run `{' && '.join(plan.prefetch)}` first"
         if plan.split_at is not None:
             rest = ctx.run(plan.run).line.commands[plan.split_at].text()
             advice += f", and run `{rest}` and what follows in a RUN of its own after the source"
@@ -184,25 +192,27 @@ class HoistDependencyManifests(Rule):
         edits = [Edit.delete(move_from, end_with_blank_collapsed(doc, move_from, inst))]
         first = plan.run.lines[0]
         nl = doc.text[first.content_end : first.span.end] or doc.newline
-        if plan.go_download:
+        if plan.prefetch:
             if cwd_rel:
-                raise CannotEdit(f"go builds in {cwd}, not where the source is copied ({dest})")
-            if "go.sum" not in found.files and "require" in (build.read("go.mod") or ""):
+                raise CannotEdit(f"the install runs in {cwd}, not where the source is copied ({dest})")
+            if plan.prefetch == [_GO_DOWNLOAD] and "go.sum" not in found.files \
+                    and "require" in (build.read("go.mod") or ""):
                 raise CannotEdit("go.mod requires modules but there is no go.sum: the download would write one")
-            # The download runs where the build runs, with its mounts (a module cache,
+            # The download runs where the install runs, with its mounts (a module cache,
             # secrets for private modules) and network setting.
             flags = "".join(f.text + " " for f in plan.run.flags)
-            lines.append(f"{plan.run.command.keyword} {flags}go mod download")
+            cd = f"cd {plan.cd} && " if plan.cd is not None else ""
+            lines.append(f"{plan.run.command.keyword} {flags}{cd}{' && '.join(plan.prefetch)}")
             if doc.instructions[inst.index + 1] is plan.run:
                 # Nothing between the copy and the build: the two new lines go above
                 # the copy, which stays where it is.
                 return ([Edit.insert(move_from, "".join(line + nl for line in lines))],
                         Applicability.SAFE, ", ".join(files))
-        above = "".join(line + nl for line in lines) + (moved if plan.go_download else "")
+        above = "".join(line + nl for line in lines) + (moved if plan.prefetch else "")
         if above:
             edits.append(Edit.insert(plan.run.span.start, above))
-        if plan.go_download:
-            pass  # the source is copied again right above the build
+        if plan.prefetch:
+            pass  # the source is copied again right above the install
         elif plan.split_at is not None:
             prefix = f"cd {plan.cd} && " if plan.cd is not None else ""
             edits.append(split_run(doc, plan.run, ctx.run(plan.run).line, plan.split_at, moved, prefix))
@@ -262,6 +272,22 @@ def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:
     elif inst.heredocs:
         plan.problem = "the install RUN uses a heredoc"
     plan.cd = _leading_cd(run)
+    projects = [(c, i) for c, i in installs if i is not None and i.dependencies_only]
+    if projects and _dependencies_installed_earlier(ctx, inst, {i.ecosystem for _, i in projects}):
+        return None  # the layout this rule makes: only the project is installed here
+    if projects and not plan.problem:
+        # `uv sync`, `poetry install`: the RUN stays after the source; the same command,
+        # told to install only the dependencies, goes before it.
+        if any(i is not None and i.manifests and not i.dependencies_only for _, i in installs):
+            plan.problem = "the RUN installs from other manifests too"
+        plan.installs = [i for _, i in projects]
+        text = _dependencies_only_text(run, projects)
+        if isinstance(text, str):
+            plan.prefetch = [text]
+        else:
+            plan.problem = text[0]
+        plan.cd = None  # part of the text
+        return plan
     for n, (cmd, install) in enumerate(installs):
         if plan.problem:
             break
@@ -308,6 +334,7 @@ def _is_cd(cmd) -> bool:
 
 
 _GO_BUILDS = {"build", "install", "test", "vet", "generate", "run"}
+_GO_DOWNLOAD = "go mod download"
 
 
 def _go_download_plan(ctx: RuleContext, inst: Instruction, run) -> _Plan | None:
@@ -319,7 +346,7 @@ def _go_download_plan(ctx: RuleContext, inst: Instruction, run) -> _Plan | None:
     builds = [c for c in run.commands() if c.name == "go" and c.args[:1] and c.args[0] in _GO_BUILDS]
     if not builds or _downloads_earlier(ctx, inst):
         return None
-    plan = _Plan(inst, [Install("go", ["go.mod", "go.sum"])], None, go_download=True)
+    plan = _Plan(inst, [Install("go", ["go.mod", "go.sum"])], None, prefetch=[_GO_DOWNLOAD])
     build = ctx.build_context
     if build is None:
         plan.problem = "without the build context, go.mod cannot be checked"
@@ -328,6 +355,52 @@ def _go_download_plan(ctx: RuleContext, inst: Instruction, run) -> _Plan | None:
     elif "-mod=vendor" in (variables_at(ctx.doc, inst).get("GOFLAGS") or "") or "-mod=vendor" in inst.args:
         return None  # the modules come from vendor/: nothing is downloaded
     return plan
+
+
+def _dependencies_only_text(run, projects) -> str | tuple[str]:
+    """The RUN's commands up to its last project install, each such install told to
+    install only the dependencies: what may run before the source. Or (why not,)."""
+    script = run.line
+    commands = script.commands if script is not None else []
+    last = max((commands.index(c) for c, _ in projects if c in commands), default=None)
+    if last is None or script.nested or any(c.compound for c in commands[: last + 1]):
+        return ("the install is not a plain command of the RUN",)
+    wanted = {id(c): i.dependencies_only for c, i in projects}
+    out, pos = [], commands[0].start
+    for n, cmd in enumerate(commands[: last + 1]):
+        if n and script.source[commands[n - 1].end : cmd.start].strip() not in ("&&", ";"):
+            return ("the commands before the install are not joined by && or ;",)
+        if id(cmd) not in wanted and not _setup_for_install(cmd, first=n == 0):
+            return (f"`{cmd.text()}` runs before the install and may need the source tree",)
+        if id(cmd) in wanted:
+            out.append(script.source[pos : cmd.end] + " " + wanted[id(cmd)])
+            pos = cmd.end
+    return "".join(out)
+
+
+def _setup_for_install(cmd, first: bool) -> bool:
+    """Commands that may come before a dependency install in the RUN that runs before the
+    source: they read no source file (installing the tool, configuring it, shell state)."""
+    if companion(cmd) or (first and cmd.name == "cd"):
+        return True
+    if cmd.assignments and not cmd.words:
+        return True
+    found = classify(cmd)
+    if found is not None and not found.manifests and not found.needs_source:
+        return True  # `pip install poetry`: a tool by name
+    return cmd.name in ("poetry", "uv", "pipenv") and cmd.args[:1] in (["config"], ["self"], ["python"])
+
+
+def _dependencies_installed_earlier(ctx: RuleContext, inst: Instruction, ecosystems: set[str]) -> bool:
+    """Whether an earlier RUN of the stage installs the dependencies alone already
+    (`uv sync --no-install-project`, `poetry install --no-root`)."""
+    for other in ctx.doc.instructions[: inst.index]:
+        run = ctx.run(other) if other.stage == inst.stage else None
+        for cmd in run.commands() if run is not None else ():
+            found = classify(cmd)
+            if found is not None and found.ecosystem in ecosystems and found.dependencies_only is None:
+                return True
+    return False
 
 
 def _downloads_earlier(ctx: RuleContext, inst: Instruction) -> bool:

@@ -31,6 +31,9 @@ class Install:
     manifests: list[str] = field(default_factory=list)
     needs_source: str | None = None
     ignore_scripts: bool = False
+    # It also installs the project itself (from the source): before the source, the same
+    # command with this option installs only the dependencies.
+    dependencies_only: str | None = None
 
 
 def _looks_local(word: str) -> bool:
@@ -94,6 +97,18 @@ def classify(cmd: SimpleCommand) -> Install | None:
         if found:
             found.ecosystem = "uv"
         return found
+    if prog == "uv" and rest[:1] == ["sync"]:
+        return _project_install("uv sync", rest[1:], ["pyproject.toml", "uv.lock"],
+                                ("--no-install-project", "--no-install-workspace", "--only-dev"),
+                                "--no-install-project", ("--package", "--project", "--directory"))
+    if prog == "poetry" and rest[:1] == ["install"]:
+        return _project_install("poetry", rest[1:], ["pyproject.toml", "poetry.lock"],
+                                ("--no-root", "--only-root"), "--no-root", ("--directory", "-C", "-P", "--project"))
+    if prog == "pipenv" and rest[:1] in (["install"], ["sync"]):
+        found = Install("pipenv", ["Pipfile", "Pipfile.lock"])
+        if [w for w in rest[1:] if not w.startswith("-")]:
+            found.needs_source = "`pipenv install PACKAGE` changes Pipfile, which the source copy then replaces"
+        return found
     if prog == "npm":
         return _npm(rest)
     if prog == "yarn":
@@ -111,6 +126,19 @@ def classify(cmd: SimpleCommand) -> Install | None:
                                   "scripts and builds the autoloader from the sources")
         return found
     return None
+
+
+def _project_install(ecosystem: str, rest: list[str], manifests: list[str], deps_only: tuple[str, ...],
+                     add: str, elsewhere: tuple[str, ...]) -> Install:
+    """``uv sync`` and ``poetry install``: they install the project too, unless told not
+    to (``deps_only``); before the source, ``add`` makes them install only what the lock
+    names."""
+    found = Install(ecosystem, list(manifests))
+    if any(w.split("=", 1)[0] in elsewhere for w in rest):
+        found.needs_source = f"`{ecosystem}` is pointed at another project directory"
+    elif not any(w in deps_only for w in rest):
+        found.dependencies_only = add
+    return found
 
 
 def _npm(rest: list[str]) -> Install | None:

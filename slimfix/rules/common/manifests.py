@@ -28,7 +28,8 @@ def collect(install: Install, cwd_rel: str, context: BuildContext | None) -> Man
     context. Without a readable context only the named files are listed, unchecked."""
     found = Manifests()
     reader = {"pip": _pip, "uv": _pip, "npm": _js, "yarn": _js, "pnpm": _js, "go": _go,
-              "bundler": _bundler, "composer": _composer}[install.ecosystem]
+              "bundler": _bundler, "composer": _composer, "uv sync": _uv_project, "poetry": _poetry,
+              "pipenv": _pipenv}[install.ecosystem]
     reader(install, cwd_rel, context, found)
     return found
 
@@ -182,3 +183,72 @@ def _composer(install: Install, cwd: str, context: BuildContext | None, found: M
         found.problem = _overwrites(_join(cwd, "vendor"))
         return
     _manifest_and_lock(cwd, context, found, "composer.json", "composer.lock", _composer_problem)
+
+
+def _pyproject(path: str, text: str) -> tuple[dict | None, str | None]:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text), None
+    except (ValueError, UnicodeError) as exc:
+        return None, f"{path} is not valid TOML ({exc})"
+
+
+def _uv_problem(path: str, text: str) -> str | None:
+    data, problem = _pyproject(path, text)
+    if problem or data is None:
+        return problem
+    uv = data.get("tool", {}).get("uv", {}) if isinstance(data.get("tool"), dict) else {}
+    if not isinstance(uv, dict):
+        return None
+    if uv.get("workspace"):
+        return f"{path} declares a uv workspace, whose members live in the source tree"
+    sources = uv.get("sources") or {}
+    if isinstance(sources, dict) and any(isinstance(v, dict) and ("path" in v or "workspace" in v)
+                                         for v in sources.values()):
+        return f"{path} takes a dependency from a local path (tool.uv.sources)"
+    return None
+
+
+def _poetry_problem(path: str, text: str) -> str | None:
+    data, problem = _pyproject(path, text)
+    if problem or data is None:
+        return problem
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    groups = [poetry.get("dependencies") or {}, poetry.get("dev-dependencies") or {}]
+    groups += [(g or {}).get("dependencies") or {} for g in (poetry.get("group") or {}).values() if isinstance(g, dict)]
+    for deps in groups:
+        if isinstance(deps, dict) and any(isinstance(v, dict) and "path" in v for v in deps.values()):
+            return f"{path} takes a dependency from a local path"
+    return None
+
+
+def _pipenv_problem(path: str, text: str) -> str | None:
+    if re.search(r"""\bpath\s*=\s*["']""", text) or re.search(r"\beditable\s*=\s*true", text):
+        return f"{path} installs from a local path"
+    return None
+
+
+def _with_optional(cwd: str, context: BuildContext | None, found: Manifests, names: tuple[str, ...]) -> None:
+    if context is not None and found.problem is None:
+        for name in names:
+            if context.included(_join(cwd, name)):
+                _add(found, _join(cwd, name))
+
+
+def _uv_project(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    _manifest_and_lock(cwd, context, found, "pyproject.toml", "uv.lock", _uv_problem)
+    _with_optional(cwd, context, found, (".python-version", "uv.toml"))  # uv reads them to pick Python
+
+
+def _poetry(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    _manifest_and_lock(cwd, context, found, "pyproject.toml", "poetry.lock", _poetry_problem)
+    _with_optional(cwd, context, found, ("poetry.toml",))
+
+
+def _pipenv(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    _manifest_and_lock(cwd, context, found, "Pipfile", "Pipfile.lock", _pipenv_problem)
