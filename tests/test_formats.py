@@ -24,13 +24,15 @@ def test_json_has_positions_codes_and_edits(project):
     assert code == 1
     records = json.loads(out)
     sf102 = next(r for r in records if r["code"] == "SF102")
-    assert (sf102["file"], sf102["line"], sf102["column"], sf102["end_line"]) == ("Dockerfile", 2, 1, 2)
+    assert (sf102["filename"], sf102["location"], sf102["end_location"]["row"]) == \
+        ("Dockerfile", {"row": 2, "column": 1}, 2)
+    assert sf102["url"].endswith("rules.md#sf102-apt-lists-cleanup") and sf102["kind"] == "problem"
     [edit] = sf102["fix"]["edits"]
     assert sf102["fix"]["applicability"] == "safe"
-    assert edit["start"] == edit["end"] == {"line": 2, "column": len(BAD.splitlines()[1]) + 1}
+    assert edit["location"] == edit["end_location"] == {"row": 2, "column": len(BAD.splitlines()[1]) + 1}
     assert edit["content"] == " && rm -rf /var/lib/apt/lists/*"
     sf401 = next(r for r in records if r["code"] == "SF401")
-    assert sf401["fix"]["file"].endswith(".dockerignore") and ".env" in sf401["fix"]["after"]
+    assert sf401["fix"]["filename"].endswith(".dockerignore") and ".env" in sf401["fix"]["edits"][0]["content"]
 
 
 def test_sarif_is_valid_and_carries_fixes(project):
@@ -88,7 +90,7 @@ def test_json_reports_a_file_that_does_not_parse(broken):
     code, out, err = slimfix("--output-format", "json", ".", cwd=broken)
     assert code == 2 and "bad/Dockerfile:2" in err
     [error] = [r for r in json.loads(out) if r["kind"] == "error"]
-    assert (error["file"], error["line"], error["code"]) == ("bad/Dockerfile", 2, None)
+    assert (error["filename"], error["location"]["row"], error["code"]) == ("bad/Dockerfile", 2, None)
     assert error["message"].startswith("parse error:")
     assert any(r["code"] == "SF102" for r in json.loads(out))  # the other files are still reported
 
@@ -118,5 +120,52 @@ def test_streamed_output_is_what_one_dump_of_the_whole_log_gives(broken, fmt):
 def test_every_format_is_in_the_registry_the_cli_validates_against():
     from slimfix.report import EMITTERS
 
-    assert set(EMITTERS) == {"text", "json", "sarif", "github"}
+    assert set(EMITTERS) == {"text", "json", "sarif", "github", "gitlab", "junit", "checkstyle"}
     assert all(name == e.name for name, e in EMITTERS.items())
+
+
+def test_sarif_carries_help_fingerprints_and_base_ids(broken):
+    _, out, _ = slimfix("--output-format", "sarif", ".", cwd=broken)
+    run = json.loads(out)["runs"][0]
+    assert all(r["helpUri"].endswith(f"#{r['id'].lower()}-{r['name']}") for r in run["tool"]["driver"]["rules"])
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == broken.resolve().as_uri() + "/"
+    prints = [r["partialFingerprints"]["slimfixFingerprint/v1"] for r in run["results"]]
+    assert len(set(prints)) == len(prints)
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uriBaseId"] == "%SRCROOT%" and not location["uri"].startswith(("/", "file:"))
+    _, out, _ = slimfix("--output-format", "sarif", str(broken / "Dockerfile"))
+    absolute = json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert absolute == {"uri": (broken / "Dockerfile").as_uri()}
+
+
+def test_gitlab_code_quality_report(broken):
+    code, out, _ = slimfix("--output-format", "gitlab", ".", cwd=broken)
+    issues = json.loads(out)
+    assert code == 2 and issues
+    for issue in issues:
+        assert set(issue) == {"description", "check_name", "fingerprint", "severity", "location"}
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert set(issue["location"]) == {"path", "lines"} and issue["location"]["lines"]["begin"] >= 1
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    assert any(i["check_name"] == "slimfix/error" and i["severity"] == "blocker" for i in issues)
+    # the same findings give the same fingerprints, wherever their lines move
+    (broken / "Dockerfile").write_text("# a new first line\n" + (broken / "Dockerfile").read_text())
+    again = json.loads(slimfix("--output-format", "gitlab", ".", cwd=broken)[1])
+    assert {i["fingerprint"] for i in again} == {i["fingerprint"] for i in issues}
+
+
+def test_junit_and_checkstyle_are_xml_with_every_finding_and_error(broken):
+    import xml.etree.ElementTree as ET
+
+    _, out, _ = slimfix("--output-format", "junit", ".", cwd=broken)
+    suites = ET.fromstring(out)
+    by_file = {s.get("name"): s for s in suites}
+    assert by_file["bad/Dockerfile"].get("errors") == "1"
+    failures = by_file["Dockerfile"].findall("testcase/failure")
+    assert failures and int(by_file["Dockerfile"].get("failures")) == len(failures)
+    assert any(c.get("name") == "slimfix.SF102" for c in by_file["Dockerfile"])
+    _, out, _ = slimfix("--output-format", "checkstyle", ".", cwd=broken)
+    root = ET.fromstring(out)
+    files = {f.get("name"): f for f in root.iter("file")}
+    assert files["bad/Dockerfile"].find("error").get("severity") == "error"
+    assert {e.get("source") for e in files["Dockerfile"]} >= {"slimfix.SF102"}

@@ -73,7 +73,8 @@ def check_command(
                                           help="Settings file (default: slimfix.toml, .slimfix.toml or "
                                                "[tool.slimfix] in pyproject.toml, from here upward)."),
     output_format: str = typer.Option("text", "--output-format", metavar="FORMAT",
-                                      help="text, json, sarif (2.1.0, with fixes) or github (annotations)."),
+                                      help="text, json (ruff's shape), sarif (2.1.0, with fixes), github "
+                                           "(annotations), gitlab (Code Quality), junit or checkstyle."),
     show_contexts: bool = typer.Option(False, "--show-contexts",
                                        help="Print each Dockerfile's build context and why, then exit."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from .base import Emitter
 from .github import GithubEmitter
+from .gitlab import GitlabEmitter
 from .json import JsonEmitter
 from .sarif import SarifEmitter
 from .text import TextEmitter
+from .xml import CheckstyleEmitter, JunitEmitter
 
-EMITTERS: dict[str, type[Emitter]] = {e.name: e for e in (TextEmitter, JsonEmitter, SarifEmitter, GithubEmitter)}
+EMITTERS: dict[str, type[Emitter]] = {e.name: e for e in (
+    TextEmitter, JsonEmitter, SarifEmitter, GithubEmitter, GitlabEmitter, JunitEmitter, CheckstyleEmitter)}
 
 
 def format_names() -> tuple[str, ...]:

@@ -5,10 +5,12 @@ notifications. Results are streamed: the log is written around them."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .base import Emitter, error_record
+from .fingerprints import Fingerprints
 from .json import _item
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ def _driver() -> dict[str, Any]:
         "name": "slimfix", "version": __version__, "semanticVersion": __version__,
         "informationUri": "https://pypi.org/project/slimfix/",
         "rules": [{
-            "id": r.code, "name": r.name,
+            "id": r.code, "name": r.name, "helpUri": r.url(),
             "shortDescription": {"text": r.summary},
             "fullDescription": {"text": r.sections().get("What it does", r.summary)},
             "help": {"text": r.documentation(), "markdown": r.documentation()},
@@ -35,13 +37,15 @@ def _driver() -> dict[str, Any]:
     }
 
 
-def sarif_result(rec: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
+def sarif_result(rec: dict[str, Any], index: dict[str, int], fingerprint: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": rec["code"], "ruleIndex": index.get(rec["code"], -1),
         "level": "note" if rec["kind"] == "advice" else "warning",
         "message": {"text": rec["message"] + (f" ({rec['note']})" if rec["note"] else "")},
+        # GitHub code scanning follows a finding across edits by this, not by its line.
+        "partialFingerprints": {"slimfixFingerprint/v1": fingerprint},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": _uri(rec["file"])},
+            "artifactLocation": _artifact(rec["file"]),
             "region": _region(rec["line"], rec["column"], rec["end_line"], rec["end_column"]),
         }}],
     }
@@ -50,7 +54,7 @@ def sarif_result(rec: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
         result["fixes"] = [{
             "description": {"text": f"{fix['message']} ({fix['applicability']} fix)"},
             "artifactChanges": [{
-                "artifactLocation": {"uri": _uri(rec["file"])},
+                "artifactLocation": _artifact(rec["file"]),
                 "replacements": [{
                     "deletedRegion": _region(e["start"]["line"], e["start"]["column"],
                                              e["end"]["line"], e["end"]["column"]),
@@ -62,7 +66,7 @@ def sarif_result(rec: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
         result["fixes"] = [{
             "description": {"text": f"{fix['message']} ({fix['applicability']} fix)"},
             "artifactChanges": [{
-                "artifactLocation": {"uri": _uri(fix["file"])},
+                "artifactLocation": _artifact(fix["file"]),
                 "replacements": [{"deletedRegion": {"charOffset": 0, "charLength": len(fix["before"] or "")},
                                   "insertedContent": {"text": fix["after"]}}],
             }],
@@ -73,7 +77,7 @@ def sarif_result(rec: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
 def _notification(rec: dict[str, Any]) -> dict[str, Any]:
     return {"level": "error", "message": {"text": rec["message"]},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": _uri(rec["file"])},
+                "artifactLocation": _artifact(rec["file"]),
                 "region": {"startLine": rec["line"], "startColumn": rec["column"]},
             }}]}
 
@@ -82,8 +86,16 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
     return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
 
 
-def _uri(path: str) -> str:
-    return path.replace("\\", "/").removeprefix("./")
+def _artifact(path: str) -> dict[str, str]:
+    """A path relative to where slimfix ran, against the %SRCROOT% base; an absolute one
+    as a file:// URI."""
+    from pathlib import PurePosixPath, PureWindowsPath
+    from urllib.parse import quote
+
+    posix = path.replace("\\", "/")
+    if PurePosixPath(posix).is_absolute() or PureWindowsPath(path).is_absolute():
+        return {"uri": "file://" + quote(posix if posix.startswith("/") else "/" + posix)}
+    return {"uri": quote(posix.removeprefix("./")), "uriBaseId": "%SRCROOT%"}
 
 
 class SarifEmitter(Emitter):
@@ -93,12 +105,14 @@ class SarifEmitter(Emitter):
         driver = _driver()
         self.index = {r["id"]: i for i, r in enumerate(driver["rules"])}
         self.count = 0
+        self.fingerprint = Fingerprints()
         self.notifications: list[dict[str, Any]] = []  # few: one per unreadable file
         log = {
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
-            "runs": [{"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": [_PLACEHOLDER],
-                      "invocations": _PLACEHOLDER}],
+            "runs": [{"tool": {"driver": driver}, "columnKind": "unicodeCodePoints",
+                      "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                      "results": [_PLACEHOLDER], "invocations": _PLACEHOLDER}],
         }
         text = json.dumps(log, indent=2, ensure_ascii=False)
         marker = json.dumps(_PLACEHOLDER)
@@ -114,7 +128,7 @@ class SarifEmitter(Emitter):
         if err is not None:
             self.notifications.append(_notification(err))
         for rec in result.records:
-            self.out(("[\n" if self.count == 0 else ",\n") + _item(sarif_result(rec, self.index), 4))
+            self.out(("[\n" if self.count == 0 else ",\n") + _item(sarif_result(rec, self.index, self.fingerprint(rec)), 4))
             self.count += 1
 
     def end(self) -> None:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ..buildcontext import BuildContext
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+# Where docs/rules.md is published; each rule's section is an anchor in it.
+RULES_DOC_URL = "https://github.com/slimfix/slimfix/blob/main/docs/rules.md"
 
 
 @dataclass
@@ -74,6 +76,11 @@ class Rule:
         if cls.fix_availability is FixAvailability.NONE or not cls.fix_safety:
             return "display-only"
         return " or ".join(str(a) for a in cls.fix_safety)
+
+    @classmethod
+    def url(cls) -> str:
+        """The rule's section of docs/rules.md (its heading, as GitHub anchors it)."""
+        return f"{RULES_DOC_URL}#{cls.code.lower()}-{cls.name}"
 
     @classmethod
     def documentation(cls) -> str:

@@ -12,11 +12,10 @@ from .positions import LineIndex
 SOURCE = "slimfix"
 # Where docs/rules.md is published; each rule has a section there (anchors as docsgen
 # writes them). One constant, to change when the project's home moves.
-RULES_DOC_URL = "https://github.com/slimfix/slimfix/blob/main/docs/rules.md"
 
 
 def rule_url(rule: type[Rule]) -> str:
-    return f"{RULES_DOC_URL}#{rule.code.lower()}-{rule.name}"
+    return rule.url()
 
 
 def to_range(index: LineIndex, start: int, end: int) -> types.Range:

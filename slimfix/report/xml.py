@@ -1,0 +1,77 @@
+"""``--output-format junit`` and ``checkstyle``: the XML reports CI systems and code
+review tools read (hadolint and ruff write both). One element per file, streamed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import quoteattr
+
+from .base import Emitter, error_record
+
+if TYPE_CHECKING:
+    from ..runner import FileResult
+
+
+def _text(rec: dict[str, Any]) -> str:
+    return rec["message"] + (f" ({rec['note']})" if rec["note"] else "")
+
+
+class JunitEmitter(Emitter):
+    """A test suite per Dockerfile, a failing test case per finding (a passing one for a
+    file with none), an error case for a file that could not be read."""
+
+    name = "junit"
+
+    def begin(self) -> None:
+        self.out('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="slimfix">\n')
+
+    def file(self, result: "FileResult") -> None:
+        err = error_record(result)
+        records = result.records
+        name = quoteattr(result.name)
+        self.out(f"  <testsuite name={name} tests=\"{max(len(records) + bool(err), 1)}\" "
+                 f"failures=\"{len(records)}\" errors=\"{int(bool(err))}\">\n")
+        if err:
+            self.out(f"    <testcase name=\"slimfix.error\" classname={name} line=\"{err['line']}\">\n"
+                     f"      <error message={quoteattr(err['message'])}/>\n    </testcase>\n")
+        for rec in records:
+            where = f"line {rec['line']}, col {rec['column']}"
+            self.out(f"    <testcase name={quoteattr('slimfix.' + rec['code'])} classname={name} "
+                     f"line=\"{rec['line']}\" column=\"{rec['column']}\">\n"
+                     f"      <failure message={quoteattr(_text(rec))}>{_escape(where + ': ' + _text(rec))}"
+                     f"</failure>\n    </testcase>\n")
+        if not records and not err:
+            self.out(f"    <testcase name=\"slimfix\" classname={name}/>\n")
+        self.out("  </testsuite>\n")
+
+    def end(self) -> None:
+        self.out("</testsuites>\n")
+
+
+class CheckstyleEmitter(Emitter):
+    name = "checkstyle"
+
+    def begin(self) -> None:
+        self.out('<?xml version="1.0" encoding="UTF-8"?>\n<checkstyle version="4.3">\n')
+
+    def file(self, result: "FileResult") -> None:
+        err = error_record(result)
+        recs = ([err] if err else []) + result.records
+        if not recs:
+            return
+        self.out(f"  <file name={quoteattr(result.name)}>\n")
+        for rec in recs:
+            severity = {"problem": "warning", "advice": "info", "error": "error"}[rec["kind"]]
+            source = f"slimfix.{rec['code']}" if rec["code"] else "slimfix.error"
+            self.out(f"    <error line=\"{rec['line']}\" column=\"{rec['column']}\" severity=\"{severity}\" "
+                     f"message={quoteattr(_text(rec))} source={quoteattr(source)}/>\n")
+        self.out("  </file>\n")
+
+    def end(self) -> None:
+        self.out("</checkstyle>\n")
+
+
+def _escape(text: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(text)
