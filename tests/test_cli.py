@@ -35,7 +35,7 @@ def project(tmp_path):
 def test_report_mode_lists_findings_and_exits_1(project):
     code, out, err = slimfix(project / "Dockerfile")
     assert code == 1
-    assert f"{project / 'Dockerfile'}:2:1: SF102 " in out and out.rstrip().endswith("[*]")
+    assert f"{project / 'Dockerfile'}:2:5: SF102 " in out and out.rstrip().endswith("[*]")
     assert "1 finding in 1 file, 1 fixable with --write" in err
 
 
@@ -88,7 +88,7 @@ def test_write_follows_symlinks_to_the_real_file(tmp_path):
 
 def test_stdin_report_diff_and_write(project):
     code, out, _ = slimfix("-", stdin=BAD.encode())
-    assert code == 1 and out.startswith("-:2:1: SF102")
+    assert code == 1 and out.startswith("-:2:5: SF102")
     code, out, _ = slimfix("--diff", "--stdin-filename", "app/Dockerfile", "-", stdin=BAD.encode())
     assert code == 1 and "+++ b/app/Dockerfile" in out
     code, out, _ = slimfix("--write", "-", stdin=BAD.encode())
@@ -156,7 +156,7 @@ def test_discovery_honours_gitignore_and_finds_hidden_and_variant_names(tmp_path
                             "api.Dockerfile", "web.dockerfile"])
     # a file named explicitly is always processed
     code, out, _ = slimfix("ignored/Dockerfile", cwd=tmp_path)
-    assert out.startswith("ignored/Dockerfile:2:1:")
+    assert out.startswith("ignored/Dockerfile:2:5:")
 
 
 def test_output_order_is_deterministic(tmp_path):

@@ -25,7 +25,7 @@ def test_json_has_positions_codes_and_edits(project):
     records = json.loads(out)
     sf102 = next(r for r in records if r["code"] == "SF102")
     assert (sf102["filename"], sf102["location"], sf102["end_location"]["row"]) == \
-        ("Dockerfile", {"row": 2, "column": 1}, 2)
+        ("Dockerfile", {"row": 2, "column": 5}, 2)
     assert sf102["url"].endswith("rules.md#sf102-apt-lists-cleanup") and sf102["kind"] == "problem"
     [edit] = sf102["fix"]["edits"]
     assert sf102["fix"]["applicability"] == "safe"
@@ -64,7 +64,7 @@ def test_sarif_validation_can_fail():
 
 def test_github_annotations(project):
     code, out, _ = slimfix("--output-format", "github", "Dockerfile", cwd=project)
-    assert out.startswith("::warning file=Dockerfile,line=2,col=1,endLine=2,")
+    assert out.startswith("::warning file=Dockerfile,line=2,col=5,endLine=2,")
     assert ",title=SF102::" in out
 
 

@@ -149,7 +149,8 @@ async def test_open_publishes_diagnostics_with_code_range_message(docs: Docs):
     ds = await docs.diagnostics(uri)
     assert codes(ds) == ["SF102", "SF103"]
     sf102 = ds[0]
-    assert sf102.range == t.Range(t.Position(2, 0), t.Position(2, len("RUN apt-get update && apt-get install -y curl")))
+    # the offending command, `apt-get update`
+    assert sf102.range == t.Range(t.Position(2, len("RUN ")), t.Position(2, len("RUN apt-get update")))
     assert sf102.message == "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"
     assert sf102.severity == t.DiagnosticSeverity.Warning
     assert sf102.source == "slimfix"
@@ -170,8 +171,9 @@ async def test_positions_count_utf16_code_units(docs: Docs):
     uri = docs.open("Dockerfile", f"FROM debian:12-slim\n{line}\n")
     (d,) = await docs.diagnostics(uri)
     assert d.code == "SF102"
-    assert d.range.end == t.Position(1, len(line.encode("utf-16-le")) // 2)
-    assert d.range.end.character == len(line) + 1  # the whale is two code units
+    before = line[: line.index("apt-get update")]
+    assert d.range.start == t.Position(1, len(before.encode("utf-16-le")) // 2)
+    assert d.range.start.character == len(before) + 1  # the whale is two code units
 
 
 async def test_parse_error_is_one_error_diagnostic_at_its_line(docs: Docs):
@@ -304,7 +306,7 @@ async def test_hover_shows_the_rules_documentation(docs: Docs):
     value = hover.contents.value
     assert value.startswith("### SF102 apt-lists-cleanup\n")
     assert "#### What it does" in value and "#### Fix safety" in value and "### SF103" in value
-    assert hover.range.start == t.Position(2, 0)
+    assert hover.range.start == t.Position(2, len("RUN "))  # the command the finding is about
     nothing = await asyncio.wait_for(docs.client.text_document_hover_async(t.HoverParams(
         t.TextDocumentIdentifier(uri), t.Position(1, 2))), TIMEOUT)
     assert nothing is None

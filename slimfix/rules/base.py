@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from ..fixes import Applicability, Edit, FileChange, Finding, Fix, FixAvailability, Kind
-from ..shell import RunShell, read_run
+from ..shell import RunShell, SimpleCommand, read_run
 from ..syntax import Dockerfile, Instruction
 
 if TYPE_CHECKING:
@@ -104,21 +104,23 @@ class Rule:
 
     def finding(self, inst: Instruction, message: str, *, edits: Iterable[Edit] = (),
                 applicability: Applicability | None = None, detail: str | None = None,
-                end: int | None = None, file_change: FileChange | None = None) -> Finding:
+                end: int | None = None, file_change: FileChange | None = None,
+                at: tuple[int, int] | None = None) -> Finding:
         """A finding from the start of ``inst`` to ``end`` (default: the end of its first
-        line); with edits, a fix of the rule's own safety unless ``applicability`` says
-        otherwise; or a change to another file."""
+        line), or over ``at`` (the offending words); with edits, a fix of the rule's own
+        safety unless ``applicability`` says otherwise; or a change to another file."""
         edits = tuple(edits)
         fix = None
         if edits:
             fix = Fix(edits, applicability if applicability is not None else self.fix_safety[0], message)
-        return Finding(self.code, message, inst.span.start, _first_line_end(inst) if end is None else end,
-                       fix, file_change, kind=self.kind, detail=detail)
+        start, stop = at or (inst.span.start, _first_line_end(inst) if end is None else end)
+        return Finding(self.code, message, start, stop, fix, file_change, kind=self.kind, detail=detail)
 
-    def not_fixed(self, inst: Instruction, message: str, reason: object, *, end: int | None = None) -> Finding:
+    def not_fixed(self, inst: Instruction, message: str, reason: object, *, end: int | None = None,
+                  at: tuple[int, int] | None = None) -> Finding:
         """A finding without a fix, saying why: ``reason`` is the guard that did not hold
         (a ``CannotEdit`` or a sentence)."""
-        found = self.finding(inst, message, end=end)
+        found = self.finding(inst, message, end=end, at=at)
         return replace(found, not_fixed=str(reason))
 
     def shell_not_read(self, inst: Instruction, message: str, run: RunShell) -> Finding:
@@ -127,3 +129,14 @@ class Rule:
 
 def _first_line_end(inst: Instruction) -> int:
     return inst.lines[0].content_end
+
+
+def command_span(inst: Instruction, cmd: SimpleCommand) -> tuple[int, int] | None:
+    """File offsets of a command of ``inst``'s shell (for a finding's position), or None
+    when its text cannot be mapped back to the file (inside an ``sh -c`` string)."""
+    from ..edits import CannotEdit, file_offset
+
+    try:
+        return file_offset(inst, cmd.script, cmd.start), file_offset(inst, cmd.script, cmd.end, end=True)
+    except CannotEdit:
+        return None

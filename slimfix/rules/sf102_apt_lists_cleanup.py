@@ -5,7 +5,7 @@ from typing import Iterable
 from ..edits import CannotEdit, append_command
 from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
 from ..syntax import Instruction
-from .base import Finding, Rule, RuleContext
+from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import mounted, reaches_image, shell_runs
 from .common.stage_needs import descendants, program, script_file
 
@@ -80,6 +80,7 @@ class AptListsCleanup(Rule):
             updates = [c for c in commands if is_apt_update(c)]
             if not updates:
                 continue
+            at = command_span(inst, updates[0])
             message = "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"
             # The lists cost the same whatever follows the update (an install, a purge, a
             # script). A RUN that only updates is SF101's to merge with the install after
@@ -93,14 +94,14 @@ class AptListsCleanup(Rule):
             later = _later_apt_without_update(ctx, inst)
             if later is not None:
                 yield self.not_fixed(inst, message, f"line {later.start_line} installs "
-                                   "with apt without its own update and needs these lists")
+                                   "with apt without its own update and needs these lists", at=at)
                 continue
             try:
                 edit = append_command(doc, inst, run, CLEANUP)
             except CannotEdit as exc:
-                yield self.not_fixed(inst, message, exc)
+                yield self.not_fixed(inst, message, exc, at=at)
                 continue
-            yield self.finding(inst, message, edits=[edit])
+            yield self.finding(inst, message, edits=[edit], at=at)
 
 
 def _mentions_lists(inst: Instruction) -> bool:

@@ -8,7 +8,7 @@ from ..edits import CannotEdit, insert_after
 from ..shell import SimpleCommand, Token
 from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
-from .base import Finding, Rule, RuleContext
+from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import shell_runs
 from .common.options import has_word
 from .common.stage_needs import ancestors, apt_packages, descendants, hidden_fetch_failure
@@ -67,13 +67,14 @@ class AptNoInstallRecommends(Rule):
                     yield self.shell_not_read(inst, message, run)
                 continue
             hits = [(cmd, tok) for cmd in run.commands() if (tok := _match(cmd)) is not None]
+            at = command_span(inst, hits[0][0]) if hits else None
             if not hits or _configured(ctx, inst):
                 continue
             stage = doc.stage_of(inst)
             later = descendants(doc, stage) if stage is not None else []
             pipe = hidden_fetch_failure(ctx, later)
             if pipe is not None:
-                yield self.not_fixed(inst, message, (
+                yield self.not_fixed(inst, message, at=at, reason=(
                     f"line {pipe[0].start_line} pipes {pipe[1]} without pipefail: a "
                     "package the option leaves out would fail unnoticed"))
                 continue
@@ -84,11 +85,11 @@ class AptNoInstallRecommends(Rule):
                     edits.append(insert_after(inst, target, target.words[-1], " ca-certificates"))
                     given_ca.update(s.index for s in later)
             except CannotEdit as exc:
-                yield self.not_fixed(inst, message, exc)
+                yield self.not_fixed(inst, message, exc, at=at)
                 continue
             text = message + (" (and ca-certificates, which HTTPS clients only recommend, is added)"
                               if target is not None else "")
-            yield self.finding(inst, text, edits=sorted(edits, key=lambda e: e.start))
+            yield self.finding(inst, text, edits=sorted(edits, key=lambda e: e.start), at=at)
 
 
 _LOOKS_LIKE = re.compile(r"\bapt(-get)?\s+(-\S+\s+)*install\b")

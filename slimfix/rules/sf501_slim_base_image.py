@@ -84,10 +84,11 @@ class SlimBaseImage(Rule):
         if reason is None and (pipe := hidden_fetch_failure(ctx, stages)) is not None:
             reason = (f"line {pipe[0].start_line} pipes {pipe[1]} without pipefail: a tool the slim "
                       "image lacks would fail unnoticed")
+        at = (base_start, base_start + len(ref))
         if reason is not None:
-            yield self.not_fixed(head, message, reason)
+            yield self.not_fixed(head, message, reason, at=at)
             return
-        yield self.finding(head, message, edits=[Edit(base_start, base_start + len(ref), new_ref)])
+        yield self.finding(head, message, edits=[Edit(base_start, base_start + len(ref), new_ref)], at=at)
 
 
 def _uses_apt(ctx: RuleContext, stage: Stage) -> bool:

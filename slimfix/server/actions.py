@@ -51,7 +51,8 @@ class Actions:
         a = self.analysis
         if a.problem is not None or a.settings is None:
             return []
-        here = [f for f in a.findings if f.start <= end and start <= f.end]
+        # A finding's lightbulb shows from the start of its line, not only on its words.
+        here = [f for f in a.findings if a.text.rfind("\n", 0, f.start) + 1 <= end and start <= f.end]
         out: list[types.CodeAction] = []
         if wanted(types.CodeActionKind.QuickFix, only):
             out += [x for f in here if (x := self.fix_action(f)) is not None]

@@ -8,7 +8,7 @@ from typing import Callable, Iterable
 from ...edits import CannotEdit, append_command
 from ...shell import SimpleCommand
 from ...syntax import Instruction
-from ..base import Finding, Rule, RuleContext
+from ..base import Finding, Rule, RuleContext, command_span
 from .guards import reaches_image, shell_runs
 
 # Given a command: the cleanup it calls for, or None.
@@ -31,19 +31,21 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
                 yield rule.shell_not_read(inst, message.format(cleanup=" && ".join(guessed)), run)
             continue
         wanted: list[str] = []
+        at = None
         for cmd in run.commands():
             cleanup = needs(cmd)
             if cleanup and cleanup not in wanted and not cleaned(inst, cleanup):
                 wanted.append(cleanup)
+                at = at or command_span(inst, cmd)
         if not wanted:
             continue
         text = message.format(cleanup=" && ".join(wanted))
         try:
             edit = append_command(doc, inst, run, " && ".join(wanted))
         except CannotEdit as exc:
-            yield rule.not_fixed(inst, text, exc)
+            yield rule.not_fixed(inst, text, exc, at=at)
             continue
-        yield rule.finding(inst, text, edits=[edit])
+        yield rule.finding(inst, text, edits=[edit], at=at)
 
 
 def run_text(inst: Instruction) -> str:

@@ -9,7 +9,7 @@ from ...fixes import Edit
 from ...edits import CannotEdit, insert_after
 from ...shell import SimpleCommand, Token
 from ...syntax import Instruction
-from ..base import Finding, Rule, RuleContext
+from ..base import Finding, Rule, RuleContext, command_span
 from .guards import reaches_image, shell_runs
 
 # Given a command: the token to insert the option after, or None when the command is
@@ -35,12 +35,13 @@ def missing_option(rule: Rule, ctx: RuleContext, match: Matcher, option: str, me
         hits = [(cmd, tok) for cmd in run.commands() if (tok := match(cmd)) is not None]
         if not hits or exempt(inst):  # the exemption is the costlier test: only on a hit
             continue
+        at = command_span(inst, hits[0][0])
         try:
             edits: list[Edit] = [insert_after(inst, cmd, tok, f" {option}") for cmd, tok in hits]
         except CannotEdit as exc:
-            yield rule.not_fixed(inst, message, exc)
+            yield rule.not_fixed(inst, message, exc, at=at)
             continue
-        yield rule.finding(inst, message, edits=edits)
+        yield rule.finding(inst, message, edits=edits, at=at)
 
 
 def has_word(cmd: SimpleCommand, *words: str) -> bool:
