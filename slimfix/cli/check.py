@@ -16,7 +16,7 @@ from typing import Iterator
 from ..buildcontext import ContextResolver
 from ..config import Config, ConfigError, find_config, load_config
 from ..discovery import iter_discover
-from ..report import EMITTERS
+from ..report import emitter
 from ..report.diff import unified_diff
 from ..rules import select_rules
 from ..runner import FileResult, Job, Settings, apply_file_change, process_bytes, process_many
@@ -87,7 +87,7 @@ def plan_run(options: CheckOptions) -> Plan:
     # Reports and --check only need the first pass; --diff, --write and `-` apply fixes.
     settings = Settings(tuple(rules), unsafe_fixes, options.context, options.write,
                         apply=options.diff or options.write, keep_texts=options.diff or "-" in options.paths,
-                        records=EMITTERS[options.output_format].structured)
+                        records=emitter(options.output_format).structured)
     return Plan(options, cfg, settings, options.exclude + cfg.exclude, options.jobs or os.cpu_count() or 1,
                 ContextResolver(options.context, cfg))
 
@@ -159,7 +159,7 @@ class Output:
     def __init__(self, options: CheckOptions):
         self.options = options
         self.out = sys.stdout
-        self.emitter = EMITTERS[options.output_format](self.out.write)
+        self.emitter = emitter(options.output_format)(self.out.write)
         self.tally = Tally()
         self.shown_changes: set[tuple[str, str]] = set()  # file changes several Dockerfiles share
         self.show_progress = _wants_progress(options.quiet)

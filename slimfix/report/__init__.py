@@ -1,23 +1,27 @@
 """The output formats, one emitter each, behind one registry that the command line
-validates ``--output-format`` against. Diffs (``diff``) are not a format: they go with
-any of them."""
+validates ``--output-format`` against. Diffs (``report.diff``) are not a format: they go
+with any of them. Emitters are imported when chosen: a plain run loads only its own."""
 
 from __future__ import annotations
 
-from .base import Emitter
-from .github import GithubEmitter
-from .gitlab import GitlabEmitter
-from .json import JsonEmitter
-from .sarif import SarifEmitter
-from .text import TextEmitter
-from .xml import CheckstyleEmitter, JunitEmitter
+from importlib import import_module
 
-EMITTERS: dict[str, type[Emitter]] = {e.name: e for e in (
-    TextEmitter, JsonEmitter, SarifEmitter, GithubEmitter, GitlabEmitter, JunitEmitter, CheckstyleEmitter)}
+from .base import Emitter
+
+_EMITTERS = {
+    "text": ("text", "TextEmitter"), "json": ("json", "JsonEmitter"), "sarif": ("sarif", "SarifEmitter"),
+    "github": ("github", "GithubEmitter"), "gitlab": ("gitlab", "GitlabEmitter"),
+    "junit": ("xml", "JunitEmitter"), "checkstyle": ("xml", "CheckstyleEmitter"),
+}
 
 
 def format_names() -> tuple[str, ...]:
-    return tuple(EMITTERS)
+    return tuple(_EMITTERS)
 
 
-__all__ = ["EMITTERS", "Emitter", "format_names"]
+def emitter(name: str) -> type[Emitter]:
+    module, cls = _EMITTERS[name]
+    return getattr(import_module(f"{__name__}.{module}"), cls)
+
+
+__all__ = ["Emitter", "emitter", "format_names"]

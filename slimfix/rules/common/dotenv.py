@@ -8,7 +8,6 @@ ignores it, or there is no git work tree and the file holds secret-looking keys.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 _SECRET_KEY = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY|_KEY$", re.I)
@@ -42,6 +41,8 @@ def exclusion_reason(root: Path, name: str = ".env") -> tuple[str | None, str]:
 def _git_state(root: Path, name: str) -> str:
     """"ignored", "tracked" (in a work tree and not ignored), "none" (no work tree) or
     "unknown" (a work tree, but git could not answer)."""
+    import subprocess  # only for a context that holds a .env
+
     try:
         inside = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
                                 capture_output=True, text=True, timeout=20)
