@@ -6,7 +6,7 @@ and the findings. Both are imported on first use, so ``import slimfix`` stays ch
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["__version__", "fix", "parse"]
 
 

@@ -1,0 +1,91 @@
+"""What slimfix ships beside the package: the GitHub Action, its own container image,
+the loop over many repositories in docs/many-repos.md, and the CHANGELOG's version."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+from test_cli import BAD, GOOD
+
+import slimfix
+
+BIN = str(Path(sys.executable).parent)
+
+
+def _action():
+    return yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+
+
+def test_action_is_a_composite_with_the_documented_inputs():
+    action = _action()
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) == {"paths", "mode", "args", "sarif", "version"}
+    uses = [s["uses"] for s in action["runs"]["steps"] if "uses" in s]
+    assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
+    # inputs reach the shell through the environment, never spliced into the script
+    assert not any("${{ inputs" in s.get("run", "") for s in action["runs"]["steps"])
+
+
+def _step(name: str) -> str:
+    return next(s["run"] for s in _action()["runs"]["steps"] if s.get("name") == name)
+
+
+@pytest.mark.parametrize("mode, text, status", [
+    ("check", BAD, 1), ("check", GOOD, 0), ("diff", BAD, 1), ("write", BAD, 1), ("bogus", BAD, 2)])
+def test_the_actions_check_step_runs_slimfix_in_the_chosen_mode(tmp_path, mode, text, status):
+    (tmp_path / "Dockerfile").write_text(text)
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"], "SLIMFIX_MODE": mode,
+           "SLIMFIX_PATHS": ".", "SLIMFIX_ARGS": "--select SF102"}
+    proc = subprocess.run(["bash", "-c", _step("slimfix")], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == status, proc.stderr
+    if mode == "write":
+        assert (tmp_path / "Dockerfile").read_text() == GOOD
+    if mode in ("check", "diff") and status == 1:
+        assert "::warning file=Dockerfile," in proc.stdout
+
+
+def test_slimfix_leaves_its_own_image_unchanged():
+    proc = subprocess.run([sys.executable, "-m", "slimfix", "--check", "--unsafe-fixes", "Dockerfile"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (ROOT / "Dockerfile").read_text()
+    for source in re.findall(r"^COPY (.+) \S+$", text, re.M):
+        assert all((ROOT / s).exists() for s in source.split())
+
+
+def test_the_changelog_names_the_package_version():
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {re.escape(slimfix.__version__)}$", changelog, re.M)
+    assert f"rev: v{slimfix.__version__}" in (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_many_repositories_loop_makes_one_branch_and_commit_where_slimfix_changed(tmp_path):
+    loop = re.findall(r"```sh\n(for repo in .+?)```", (ROOT / "docs" / "many-repos.md").read_text(), re.S)[0]
+    git_env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+               "GIT_COMMITTER_EMAIL": "t@e", "GIT_CONFIG_GLOBAL": os.devnull}
+    env = {**os.environ, **git_env, "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    for name, text in (("needs-fix", BAD), ("clean", GOOD)):
+        repo = tmp_path / name
+        repo.mkdir()
+        (repo / "Dockerfile").write_text(text)
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "start"]):
+            subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+    proc = subprocess.run(["bash", "-c", loop], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "changed: needs-fix/", proc.stderr
+
+    def git(repo, *args):
+        return subprocess.run(["git", *args], cwd=tmp_path / repo, env=env, capture_output=True, text=True).stdout
+
+    assert git("needs-fix", "branch", "--show-current").strip() == "slimfix"
+    assert git("needs-fix", "rev-list", "--count", "main..slimfix").strip() == "1"
+    assert "rm -rf /var/lib/apt/lists/*" in git("needs-fix", "show", "slimfix:Dockerfile")
+    assert git("clean", "branch", "--list", "slimfix").strip() == ""
