@@ -147,3 +147,38 @@ def test_pick_edit_file_reads_dot_slash_sources_as_paths(tmp_path):
     (tmp_path / "env").write_text("x\n")
     text = "FROM python\nWORKDIR /app\nCOPY ./.env ./\nCOPY . .\n"
     assert pick_edit_file(text, tmp_path, tmp_path / "Dockerfile") == "env"
+
+
+def test_verify_split_go_image(lab, tmp_path):
+    """SF502's split: the build stage on a golang stand-in (the hermetic base plus a fake
+    `go` and 4 MiB of toolchain), the runtime stage on the hermetic base tagged as distroless.
+    Both images build, the toolchain stays behind, and the rewritten image starts its program."""
+    from slimfix.rules import select_rules
+
+    gobase = tmp_path / "gobase"
+    shutil.copytree(FIXTURES / "verify" / "gobase", gobase)
+    proc = subprocess.run(["buildah", "bud", "--layers", "-t", "docker.io/library/golang:1.19-bookworm",
+                           str(gobase)], env=lab, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    subprocess.run(["buildah", "tag", "localhost/slimfix-tinybase:test", "gcr.io/distroless/static-debian12"],
+                   env=lab, check=True, capture_output=True)
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "verify" / "go-split", project)
+    builder = Buildah(lab)
+    before_ids = builder.image_ids()
+    result = verify(project / "Dockerfile", project, builder, unsafe_fixes=True, keep=True,
+                    rules=select_rules(["SF502"]))
+    try:
+        assert result.problem is None, result.problem
+        assert result.fixes == ["SF502"]
+        saved = result.before.image.size - result.after.image.size
+        assert saved > 4 * MiB, saved  # the toolchain stand-in is not in the runtime image
+        tags = subprocess.run(["buildah", "images", "--format", "{{.Name}}:{{.Tag}}"], env=lab,
+                              capture_output=True, text=True).stdout.split()
+        after = next(t for t in tags if t.startswith("localhost/slimfix-verify-") and t.endswith("-after:latest"))
+        ctr = subprocess.run(["buildah", "from", after], env=lab, capture_output=True, text=True).stdout.strip()
+        run = subprocess.run(["buildah", "run", ctr, "--", "hello"], env=lab, capture_output=True, text=True)
+        subprocess.run(["buildah", "rm", ctr], env=lab, capture_output=True)
+        assert run.stdout.strip() == "hello from the runtime stage", run.stderr
+    finally:
+        builder.remove(builder.image_ids() - before_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..fixes import Applicability
+from ..fixes import Applicability, Kind
 from ..rules import Finding, Rule, rule_by_code
 from .documents import Analysis, Problem
 from .positions import LineIndex
@@ -28,7 +28,8 @@ def severity(finding: Finding) -> types.DiagnosticSeverity:
     rule = rule_by_code(finding.code)
     advice = (finding.applicability is Applicability.DISPLAY_ONLY
               or (rule is not None and rule.fix_safety is Applicability.DISPLAY_ONLY)
-              or (finding.fix is None and (finding.note or "").startswith("advice")))
+              or (finding.fix is None and (finding.note or "").startswith("advice"))
+              or (finding.fix is None and finding.kind is Kind.ADVICE))
     return types.DiagnosticSeverity.Information if advice else types.DiagnosticSeverity.Warning
 
 

@@ -1,0 +1,65 @@
+"""The Debian runtime package of each `-dev` package SF502 knows (its Python split).
+
+A build stage installs `libpq-dev` to compile psycopg2; the runtime stage needs only the
+shared library, `libpq5`. A value that is one name is the same in every release listed in
+RELEASES; a dict names it per release (Debian renamed libraries between releases: trixie's
+64-bit time_t transition added `t64`); "" means nothing is needed at run time (headers
+only). A package missing here, or a release missing from its dict, makes the split refuse.
+"""
+
+from __future__ import annotations
+
+import re
+
+RELEASES = ("bullseye", "bookworm", "trixie")
+
+RUNTIME: dict[str, str | dict[str, str]] = {
+    "libpq-dev": "libpq5",
+    "zlib1g-dev": "zlib1g",
+    "libjpeg-dev": "libjpeg62-turbo",
+    "libjpeg62-turbo-dev": "libjpeg62-turbo",
+    "libyaml-dev": "libyaml-0-2",
+    "libsqlite3-dev": "libsqlite3-0",
+    "libmariadb-dev": "libmariadb3",
+    "libmariadb-dev-compat": "libmariadb3",
+    "default-libmysqlclient-dev": "libmariadb3",
+    "libbz2-dev": "libbz2-1.0",
+    "liblzma-dev": "liblzma5",
+    "libmagic-dev": "libmagic1",
+    "libxml2-dev": {"bullseye": "libxml2", "bookworm": "libxml2"},
+    "libxslt1-dev": {"bullseye": "libxslt1.1", "bookworm": "libxslt1.1"},
+    "libffi-dev": {"bullseye": "libffi7", "bookworm": "libffi8"},
+    "libssl-dev": {"bullseye": "libssl1.1", "bookworm": "libssl3", "trixie": "libssl3t64"},
+    "libcurl4-openssl-dev": {"bullseye": "libcurl4", "bookworm": "libcurl4", "trixie": "libcurl4t64"},
+    "libpng-dev": {"bullseye": "libpng16-16", "bookworm": "libpng16-16", "trixie": "libpng16-16t64"},
+    "libtiff-dev": {"bullseye": "libtiff5", "bookworm": "libtiff6"},
+    "libwebp-dev": {"bullseye": "libwebp6", "bookworm": "libwebp7"},
+    "libfreetype6-dev": {"bullseye": "libfreetype6", "bookworm": "libfreetype6"},
+    "liblcms2-dev": "liblcms2-2",
+    # headers and static files only: the runtime has what they belong to already
+    "python3-dev": "", "python-dev": "", "libpython3-dev": "", "libc6-dev": "", "libc-dev": "",
+    "linux-libc-dev": "",
+}
+
+# Build tools: needed to compile, never at run time.
+BUILD_TOOLS = {"build-essential", "gcc", "g++", "make", "cmake", "clang", "llvm", "autoconf", "automake",
+               "libtool", "pkg-config", "pkgconf", "cpp"}
+
+
+def release_of(base: str) -> str | None:
+    """The Debian release a python or debian image reference names, if it names one."""
+    m = re.fullmatch(r"(?:(?:docker\.io/)?library/)?(python|debian):([A-Za-z0-9._-]+)", base)
+    if not m:
+        return None
+    return next((r for r in RELEASES if re.search(rf"(^|-){r}(-|$)", m.group(2))), None)
+
+
+def runtime_package(dev: str, release: str | None) -> str | None:
+    """The runtime package of ``dev`` ("" for none), or None when slimfix does not know it."""
+    entry = RUNTIME.get(dev)
+    if entry is None or isinstance(entry, str):
+        return entry
+    if release is None:
+        names = {entry.get(r) for r in RELEASES}
+        return names.pop() if len(names) == 1 else None
+    return entry.get(release)
