@@ -14,6 +14,7 @@ from .rules import select_rules
 from .config import Config, ConfigError, find_config, load_config
 from .contexts import ContextResolver
 from .formats import github_line, render_json, render_sarif
+from .safepaths import Roots, shown_path
 from .runner import Job, Settings, apply_file_change, process_bytes, process_many
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
@@ -48,11 +49,12 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             return EXIT_ERROR
     # Reports and --check only need the first pass; --diff, --write and `-` apply fixes.
     structured = output_format != "text"
+    roots = Roots.for_paths(paths + ([str(context)] if context is not None else []))
     settings = Settings(tuple(rules), unsafe_fixes, context, write,
-                        apply=diff or write, keep_texts=diff or "-" in paths, records=structured)
+                        apply=diff or write, keep_texts=diff or "-" in paths, records=structured, roots=roots)
     records: list[dict] = []
     jobs = jobs or os.cpu_count() or 1
-    resolver = ContextResolver(context, cfg)
+    resolver = ContextResolver(context, cfg, roots)
     if show_contexts:
         for name in iter_discover(paths, exclude):
             if name != "-":
@@ -93,10 +95,12 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
         fixed_by_rule.update(result.applied_codes)
         if write and result.written:
             for change in result.file_changes:  # once per path, here, not in workers
-                problem = None if str(change.path) in written_changes else apply_file_change(change)
+                problem = None if str(change.path) in written_changes else apply_file_change(change, roots)
                 written_changes.add(str(change.path))
                 if problem:
                     result.error, result.written = problem, False
+        for note in result.notes:
+            _err(f"note: {note}")
         if result.error:
             errors += 1
             _err(result.error)
@@ -128,7 +132,7 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
                 sink(line)
         if write and result.written and not quiet:
             if result.rewritten:
-                _err(f"fixed {result.name}")
+                _err(f"fixed {shown_path(result.name)}")
             for change in result.file_changes:
                 _err(f"{'created' if change.before is None else 'updated'} {change.path} (for {result.name})")
     if progress:

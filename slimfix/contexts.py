@@ -4,6 +4,11 @@ In order: ``--context``; the config's ``contexts`` table; a compose file (compos
 docker-compose.yml and their variants) in the Dockerfile's directory or a parent, whose
 service builds it (``build.context`` and ``build.dockerfile``); a simple docker-bake.hcl
 doing the same; and finally the Dockerfile's own directory.
+
+The search for compose and bake files goes up from the Dockerfile's directory and stops
+at the repository root (the nearest directory holding ``.git``), the config's directory,
+or the root the user named, whichever comes first: a compose file in a shared parent
+folder decides nothing. A context outside the roots is not used.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
+from .safepaths import Roots
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _COMPOSE_VARIANT = re.compile(r"^(docker-)?compose(\.[\w-]+)*\.ya?ml$")
@@ -32,29 +38,51 @@ class Resolved:
 class ContextResolver:
     cli_context: Path | None
     config: Config
+    roots: Roots | None = None
     _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
 
     def resolve(self, dockerfile: Path) -> Resolved:
         if self.cli_context is not None:
             return Resolved(self.cli_context, "--context")
+        refused = ""
         configured = self.config.context_for(dockerfile)
         if configured is not None:
             directory, glob = configured
-            return Resolved(directory, f"config {self.config.path} (contexts '{glob}')")
+            if self._allowed(directory):
+                return Resolved(directory, f"config {self.config.path} (contexts '{glob}')")
+            refused = f"; {directory} from config {self.config.path} is outside the tree"
         # Plain strings and one directory listing per directory: this runs in the main
         # process for every Dockerfile of a monorepo.
         target = os.path.abspath(dockerfile)
         directory = os.path.dirname(target)
+        stops = self._stops(dockerfile)
         for _ in range(_MAX_PARENTS):
             mapping = self._declared_in(directory)
             if mapping and target in mapping:
                 context, source = mapping[target]
-                return Resolved(Path(context), source)
+                if self._allowed(Path(context)):
+                    return Resolved(Path(context), source)
+                refused = refused or f"; {context} from {source} is outside the tree"
+                break
             parent = os.path.dirname(directory)
-            if parent == directory:
+            if parent == directory or os.path.realpath(directory) in stops or os.path.isdir(os.path.join(directory, ".git")):
                 break
             directory = parent
-        return Resolved(dockerfile.parent, "the Dockerfile's directory")
+        return Resolved(dockerfile.parent, "the Dockerfile's directory" + refused)
+
+    def _allowed(self, context: Path) -> bool:
+        return self.roots is None or self.roots.inside(context)
+
+    def _stops(self, dockerfile: Path) -> set[str]:
+        """Directories the search does not go above: the config's and the named root."""
+        stops = set()
+        if self.config.path is not None:
+            stops.add(os.path.realpath(self.config.path.parent))
+        if self.roots is not None:
+            root = self.roots.root_of(dockerfile.parent)
+            if root is not None:
+                stops.add(root)
+        return stops
 
     def _declared_in(self, directory: str) -> dict[str, tuple[str, str]]:
         found = self._maps.get(directory)

@@ -3,6 +3,7 @@ outcome, errors included, comes back as a ``FileResult`` value."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 import itertools
@@ -12,6 +13,7 @@ from .engine import FixError, FixOutcome, check_document, fix_document
 from .fileio import FileProblem, SourceFile, decode, read_source, replace_file, write_atomic
 from .fixes import Applicability, FileChange
 from .rules import Rule
+from .safepaths import Roots
 from .syntax import ParseError
 
 
@@ -24,6 +26,7 @@ class Settings:
     apply: bool = True  # False: only find out what would change (reports, --check)
     keep_texts: bool = True  # the caller needs the texts (diffs, standard input)
     records: bool = False  # structured findings for --output-format json/sarif/github
+    roots: Roots | None = None  # where writes may land (None: anywhere, for the Python API)
 
     @property
     def threshold(self) -> Applicability:
@@ -46,6 +49,7 @@ class FileResult:
     reported: int = 0  # findings shown: on the input, or left on the output after --write
     fixable: int = 0
     file_changes: list[FileChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line each: what was left alone and why
 
 
 def summarize(result: FileResult, settings: Settings) -> FileResult:
@@ -113,20 +117,36 @@ def process_file(name: str | Job, settings: Settings) -> FileResult:
     job = name if isinstance(name, Job) else Job(name)
     name = job.name
     path = Path(name)
+    roots = settings.roots
+    if roots is not None and not roots.inside(path):
+        return FileResult(name, notes=[f"{name}: skipped: a symlink to {os.path.realpath(path)}, "
+                                       f"outside {roots.describe()}"])
     try:
         source = read_source(path)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
     context = Path(job.context) if job.context is not None else None
     result = process_text(name, source.text, settings, path, context, job.ignore)
+    if roots is not None and result.outcome is not None and result.outcome.file_changes:
+        kept = []
+        for change in result.outcome.file_changes:
+            why = roots.why_not(change.path)
+            if why is None:
+                kept.append(change)
+            else:
+                result.notes.append(f"{name}: {why}")
+        result.outcome.file_changes = kept
     if settings.write and result.outcome is not None and result.outcome.changed and result.error is None:
         _write(result, source)
     return summarize(result, settings)
 
 
-def apply_file_change(change: FileChange) -> str | None:
+def apply_file_change(change: FileChange, roots: Roots | None = None) -> str | None:
     """Write a change to another file; None, or the reason it was not written. A change
     that is already on disk (another Dockerfile of the same context made it) is fine."""
+    why = roots.why_not(change.path) if roots is not None else None
+    if why is not None:
+        return why
     try:
         if change.path.is_file() and change.path.read_bytes() == change.after.encode("utf-8"):
             return None

@@ -1,0 +1,127 @@
+"""Issue 11: never write outside the tree, never hang, never crash (one test per finding)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_cli import BAD, GOOD, slimfix
+
+COPY_ALL = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+
+
+def _context(root: Path) -> Path:
+    """A Dockerfile that copies its whole context, which holds a `.env` (SF401 wants it ignored)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Dockerfile").write_text(COPY_ALL)
+    (root / ".env").write_text("SECRET=1\n")
+    return root
+
+
+# 1. A .dockerignore that is a symlink is followed only inside the tree.
+def test_dangling_dockerignore_symlink_creates_nothing_outside(tmp_path):
+    proj = _context(tmp_path / "proj")
+    outside = tmp_path / "outside" / "created-by-slimfix"
+    outside.parent.mkdir()
+    (proj / ".dockerignore").symlink_to(outside)
+    code, _, err = slimfix("--write", proj)
+    assert not outside.exists()
+    assert "dangling symlink" in err and "not written" in err
+
+
+def test_dockerignore_symlink_to_outside_file_is_not_appended(tmp_path):
+    proj = _context(tmp_path / "proj")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    (proj / ".dockerignore").symlink_to(outside)
+    code, _, err = slimfix("--write", proj)
+    assert outside.read_text() == "precious\n"
+    assert f"{outside} (through {proj / '.dockerignore'}) is outside" in err
+
+
+def test_dockerignore_symlink_inside_the_tree_is_followed(tmp_path):
+    proj = _context(tmp_path / "proj")
+    (proj / "ignore.txt").write_text("*.md\n")
+    (proj / ".dockerignore").symlink_to(proj / "ignore.txt")
+    code, _, err = slimfix("--write", proj)
+    assert code == 1, err
+    assert ".env" in (proj / "ignore.txt").read_text()
+    assert (proj / ".dockerignore").is_symlink()
+
+
+# 2. Build contexts stay in the tree; the compose search stops at the repository root.
+def test_compose_in_a_shared_parent_folder_decides_nothing(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / ".env").write_text("x\n")
+    (tmp_path / "compose.yml").write_text(
+        f"services:\n  app:\n    build:\n      context: {victim}\n      dockerfile: {tmp_path}/proj/Dockerfile\n")
+    proj = _context(tmp_path / "proj")
+    slimfix("--write", proj)
+    assert not (victim / ".dockerignore").exists()
+    code, out, _ = slimfix("--show-contexts", proj)
+    assert f"{proj / 'Dockerfile'}: {proj} (the Dockerfile's directory)" in out
+
+
+def test_compose_search_stops_at_the_repository_root(tmp_path):
+    (tmp_path / "compose.yml").write_text("services:\n  app:\n    build: repo/proj\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _context(repo / "proj")
+    code, out, _ = slimfix("--show-contexts", repo)
+    assert "(the Dockerfile's directory)" in out and "compose.yml" not in out
+
+
+@pytest.mark.parametrize("context", ["ABS", "../..", "../../victim"])
+def test_absolute_and_parent_contexts_outside_the_tree_are_refused(tmp_path, context):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / ".env").write_text("x\n")
+    (victim / "Dockerfile").write_text(COPY_ALL)
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    proj = _context(repo / "proj")
+    ctx = str(victim) if context == "ABS" else context
+    (proj / "compose.yaml").write_text(f"services:\n  app:\n    build:\n      context: {ctx}\n"
+                                       f"      dockerfile: {proj}/Dockerfile\n")
+    (proj / "docker-bake.hcl").write_text(f'target "x" {{\n  context = "{ctx}"\n  dockerfile = "{proj}/Dockerfile"\n}}\n')
+    _, out, err = slimfix("--write", proj)
+    assert not (victim / ".dockerignore").exists() and not (tmp_path / ".dockerignore").exists()
+    assert (proj / ".dockerignore").exists(), err
+
+
+def test_config_context_outside_the_tree_is_not_used(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / ".env").write_text("x\n")
+    proj = _context(tmp_path / "proj")
+    (proj / "slimfix.toml").write_text(f'contexts = {{ "Dockerfile" = "{victim}" }}\n')
+    sub = proj / "sub"
+    sub.mkdir()
+    (sub / "Dockerfile").write_text(COPY_ALL)
+    slimfix("--write", sub, cwd=proj)
+    assert not (victim / ".dockerignore").exists()
+
+
+# 3. A symlinked Dockerfile inside the tree does not rewrite a target outside it.
+def test_symlinked_dockerfile_to_outside_is_not_rewritten(tmp_path):
+    outside = tmp_path / "outside" / "Dockerfile"
+    outside.parent.mkdir()
+    outside.write_text(BAD)
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "Dockerfile").symlink_to(outside)
+    code, _, err = slimfix("--write", proj)
+    assert outside.read_text() == BAD
+    assert f"skipped: a symlink to {outside}" in err
+
+
+def test_symlinked_dockerfile_inside_the_tree_names_the_real_file(tmp_path):
+    proj = tmp_path / "proj"
+    (proj / "real").mkdir(parents=True)
+    (proj / "real" / "Dockerfile").write_text(BAD)
+    (proj / "Dockerfile").symlink_to(proj / "real" / "Dockerfile")
+    code, _, err = slimfix("--write", proj / "Dockerfile")
+    assert (proj / "real" / "Dockerfile").read_text() == GOOD
+    assert f"fixed {proj / 'real' / 'Dockerfile'} (through the symlink {proj / 'Dockerfile'})" in err
