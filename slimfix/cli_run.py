@@ -86,7 +86,7 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             named = Path(stdin_filename)
             stdin_context = resolver.resolve(named).context if stdin_filename != "-" and named.parent.is_dir() \
                 else settings.context
-            result = process_bytes(stdin_filename, sys.stdin.buffer.read(), settings, stdin_context)
+            result = process_bytes(stdin_filename, _read_stdin(), settings, stdin_context)
         elif progress:
             progress.advance()
         elif show_progress and time.monotonic() - started > _PROGRESS_AFTER:
@@ -235,3 +235,10 @@ def _with_stdin(results, stdin: bool):
         yield result.name, result
     if stdin:
         yield "-", None
+
+
+def _read_stdin() -> bytes:
+    """Standard input, up to the size limit (``slimfix - < /dev/zero`` must end)."""
+    from .fileio import MAX_BYTES
+
+    return sys.stdin.buffer.read(MAX_BYTES + 1)

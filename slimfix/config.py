@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pathspec
 
+from .fileio import FileProblem, read_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -90,17 +92,17 @@ def find_config(start: Path) -> Path | None:
 
 def _has_table(pyproject: Path) -> bool:
     try:
-        return "slimfix" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-    except (OSError, ValueError):
+        return "slimfix" in tomllib.loads(read_text(pyproject)).get("tool", {})
+    except (FileProblem, ValueError):
         return False
 
 
 def load_config(path: Path) -> Config:
     """Raises ConfigError naming the file and the offending key."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = tomllib.loads(read_text(path))
+    except FileProblem as exc:
+        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     where = "[tool.slimfix]" if path.name == "pyproject.toml" else "the top level"

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .fileio import FileProblem, read_regular, read_text
+
 
 def _translate(pattern: str) -> re.Pattern[str]:
     out = ["^"]
@@ -105,8 +107,8 @@ class BuildContext:
     @cached_property
     def ignore_text(self) -> str | None:
         try:
-            return self.ignore_file.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+            return read_text(self.ignore_file)
+        except FileProblem:
             return None
 
     @cached_property
@@ -129,7 +131,7 @@ class BuildContext:
     def read(self, rel: str) -> str | None:
         if rel not in self._cache:
             try:
-                self._cache[rel] = (self.root / rel).read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                self._cache[rel] = read_regular(self.root / rel).decode("utf-8", errors="replace")
+            except FileProblem:
                 self._cache[rel] = None
         return self._cache[rel]

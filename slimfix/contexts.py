@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
+from .fileio import FileProblem, read_text
 from .safepaths import Roots
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -108,7 +109,7 @@ def _compose(path: Path) -> list[tuple[Path, Path]]:
     try:
         import yaml
 
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text(path))
     except Exception:
         return []
     services = data.get("services") if isinstance(data, dict) else None
@@ -133,8 +134,8 @@ def _compose(path: Path) -> list[tuple[Path, Path]]:
 def _bake(path: Path) -> list[tuple[Path, Path]]:
     """Targets of a docker-bake.hcl with literal ``context`` and ``dockerfile``."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+        text = read_text(path)
+    except FileProblem:
         return []
     out = []
     for body in _BAKE_TARGET.findall(text):

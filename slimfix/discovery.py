@@ -9,6 +9,8 @@ from typing import Iterable, Iterator
 
 import pathspec
 
+from .fileio import FileProblem, read_regular
+
 SKIP_DIRS = {".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", ".tox", ".nox",
              ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
@@ -28,8 +30,8 @@ def is_dockerfile_name(name: str) -> bool:
 def _gitignore(directory: Path) -> pathspec.PathSpec | None:
     f = directory / ".gitignore"
     try:
-        lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        lines = read_regular(f).decode("utf-8", errors="replace").splitlines()
+    except FileProblem:
         return None
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
@@ -65,12 +67,20 @@ def _walk(top: str, rel_dir: str, specs: list, excludes: list[str]) -> Iterator[
             if entry.name in SKIP_DIRS or _ignored(specs, rel, True) or (excludes and _excluded(rel, excludes)):
                 continue
             dirs.append((entry.path, rel))
-        elif is_dockerfile_name(entry.name):
+        elif is_dockerfile_name(entry.name) and _regular_or_link(entry):
             if _ignored(specs, rel, False) or (excludes and _excluded(rel, excludes)):
                 continue
             yield rel
     for path, rel in dirs:
         yield from _walk(path, rel, specs, excludes)
+
+
+def _regular_or_link(entry: os.DirEntry) -> bool:
+    """A FIFO, socket or device named Dockerfile is not one: a walk never reads it."""
+    try:
+        return entry.is_file(follow_symlinks=False) or entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _ignored(specs: list, rel: str, is_dir: bool) -> bool:

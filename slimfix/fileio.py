@@ -35,13 +35,55 @@ def decode(data: bytes) -> str:
         raise FileProblem(f"line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
 
 
-def read_source(path: Path) -> SourceFile:
+MAX_BYTES = 1 << 20  # real Dockerfiles are a few kilobytes; so are configs and ignore files
+
+
+def too_large(size: int) -> str:
+    return f"skipped: too large ({size / 1e6:.1f} MB, the limit is {MAX_BYTES / 1e6:.1f} MB)"
+
+
+def read_regular(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. Opened with O_NONBLOCK so
+    that a FIFO cannot block, and checked with fstat before a byte is read: a device, a
+    FIFO or a socket is refused, never read."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except IsADirectoryError:
         raise FileProblem("is a directory") from None
     except OSError as exc:
         raise FileProblem(exc.strerror or str(exc)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise FileProblem("is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise FileProblem("skipped: not a regular file")
+        if st.st_size > limit:
+            raise FileProblem(too_large(st.st_size))
+        chunks = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:  # it grew while being read
+                raise FileProblem(too_large(size))
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FileProblem(exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str | os.PathLike, limit: int = MAX_BYTES) -> str:
+    """A regular file as strict UTF-8 (BOM kept); FileProblem names what is wrong."""
+    return decode(read_regular(path, limit))
+
+
+def read_source(path: Path) -> SourceFile:
+    data = read_regular(path)
     return SourceFile(path, data, decode(data))
 
 
@@ -59,11 +101,16 @@ def replace_file(path: Path, expected: bytes | None, new_text: str) -> None:
     its target)."""
     target = Path(os.path.realpath(path))
     try:
-        current = target.read_bytes()
+        os.lstat(target)
     except FileNotFoundError:
         current = None
     except OSError as exc:
         raise FileProblem(f"cannot re-read before writing: {exc.strerror or exc}") from None
+    else:
+        try:
+            current = read_regular(target)
+        except FileProblem as exc:
+            raise FileProblem(f"cannot re-read before writing: {exc}") from None
     if current != expected:
         raise FileProblem("changed on disk since it was read; not overwritten")
     mode = stat.S_IMODE(target.stat().st_mode) if current is not None else 0o644

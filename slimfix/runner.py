@@ -10,7 +10,7 @@ import itertools
 from typing import Iterable, Iterator
 
 from .engine import FixError, FixOutcome, check_document, fix_document
-from .fileio import FileProblem, SourceFile, decode, read_source, replace_file, write_atomic
+from .fileio import MAX_BYTES, FileProblem, too_large, SourceFile, decode, read_source, replace_file, write_atomic
 from .fixes import Applicability, FileChange
 from .rules import Rule
 from .safepaths import Roots
@@ -163,6 +163,8 @@ def process_bytes(name: str, data: bytes, settings: Settings, context: Path | No
     """Standard input: nothing is written, the caller prints the output. With a
     ``context`` (from --stdin-filename) the rules can read the build context."""
     try:
+        if len(data) > MAX_BYTES:
+            raise FileProblem(too_large(len(data)).replace(" MB,", "+ MB,"))
         text = decode(data)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")

@@ -125,3 +125,50 @@ def test_symlinked_dockerfile_inside_the_tree_names_the_real_file(tmp_path):
     code, _, err = slimfix("--write", proj / "Dockerfile")
     assert (proj / "real" / "Dockerfile").read_text() == GOOD
     assert f"fixed {proj / 'real' / 'Dockerfile'} (through the symlink {proj / 'Dockerfile'})" in err
+
+
+def run_bounded(*args, cwd=None, stdin=None, timeout=30):
+    """slimfix with a deadline: a hang fails the test instead of stalling the suite."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "slimfix", *map(str, args)], cwd=cwd, stdin=stdin,
+                          capture_output=True, timeout=timeout, env={**os.environ, "NO_COLOR": "1"})
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+# 4. Only regular files are read, up to a size limit.
+def test_fifo_named_dockerfile_in_a_tree_does_not_block(tmp_path):
+    (tmp_path / "a").mkdir()
+    os.mkfifo(tmp_path / "a" / "Dockerfile")
+    (tmp_path / "Dockerfile").write_text(BAD)
+    code, out, err = run_bounded("--check", tmp_path, timeout=20)
+    assert code == 1 and "1 of 1 file would change" in err
+
+
+def test_fifo_and_devices_given_explicitly_are_refused(tmp_path):
+    os.mkfifo(tmp_path / "Dockerfile")
+    code, _, err = run_bounded(tmp_path / "Dockerfile", timeout=20)
+    assert code == 2 and "Dockerfile: skipped: not a regular file" in err
+    code, _, err = run_bounded("/dev/zero", timeout=20)
+    assert code == 2 and "/dev/zero: skipped: not a regular file" in err
+
+
+def test_fifo_as_config_is_refused(tmp_path):
+    os.mkfifo(tmp_path / "slimfix.toml")
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    code, _, err = run_bounded("--config", tmp_path / "slimfix.toml", tmp_path, timeout=20)
+    assert code == 2 and "slimfix.toml: cannot read: not a regular file" in err
+
+
+def test_too_large_files_are_skipped(tmp_path):
+    big = tmp_path / "Dockerfile"
+    big.write_text("FROM scratch\n" + "# padding\n" * 300_000)
+    code, _, err = run_bounded(big, timeout=20)
+    assert code == 2 and "Dockerfile: skipped: too large (3.0 MB" in err
+
+
+def test_standard_input_is_bounded(tmp_path):
+    with open("/dev/zero", "rb") as zero:
+        code, _, err = run_bounded("-", stdin=zero, timeout=20)
+    assert code == 2 and "skipped: too large" in err
