@@ -24,8 +24,9 @@ from .safepaths import Roots
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _COMPOSE_VARIANT = re.compile(r"^(docker-)?compose(\.[\w-]+)*\.ya?ml$")
-_BAKE_TARGET = re.compile(r'target\s+"[^"]*"\s*\{(.*?)\n\s*\}', re.S)
-_HCL_STRING = re.compile(r'^\s*(context|dockerfile)\s*=\s*"([^"$]*)"\s*$', re.M)
+# Line by line, with [ \t] and no ``\s`` spanning lines: linear in the file's size.
+_BAKE_TARGET = re.compile(r'target[ \t]+"[^"\n]*"[ \t]*\{')
+_HCL_STRING = re.compile(r'[ \t]*(context|dockerfile)[ \t]*=[ \t]*"([^"$\n]*)"[ \t]*')
 _MAX_PARENTS = 12
 
 
@@ -138,8 +139,29 @@ def _bake(path: Path) -> list[tuple[Path, Path]]:
     except FileProblem:
         return []
     out = []
-    for body in _BAKE_TARGET.findall(text):
-        fields = dict(_HCL_STRING.findall(body))
+    for fields in _bake_targets(text):
         ctx = (path.parent / fields.get("context", ".")).resolve()
         out.append(((ctx / fields.get("dockerfile", "Dockerfile")).resolve(), ctx))
     return out
+
+
+def _bake_targets(text: str) -> list[dict[str, str]]:
+    """The literal ``context``/``dockerfile`` of each ``target "x" {`` block; a block
+    ends at the first line starting with ``}`` (blank lines and indentation allowed)."""
+    targets: list[dict[str, str]] = []
+    fields: dict[str, str] | None = None
+    for line in text.splitlines():
+        if fields is None:
+            m = _BAKE_TARGET.search(line)
+            if m is None:
+                continue
+            fields = {}
+            line = line[m.end():]  # the rest of the header line counts as the body
+        elif line.lstrip().startswith("}"):
+            targets.append(fields)
+            fields = None
+            continue
+        m = _HCL_STRING.fullmatch(line)
+        if m is not None:
+            fields[m.group(1)] = m.group(2)  # the last one wins, as before
+    return targets

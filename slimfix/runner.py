@@ -14,7 +14,11 @@ from .fileio import MAX_BYTES, FileProblem, too_large, SourceFile, decode, read_
 from .fixes import Applicability, FileChange
 from .rules import Rule
 from .safepaths import Roots
+from .signals import OverBudget, time_budget
 from .syntax import ParseError
+
+
+TIME_BUDGET = 20.0  # seconds: a real Dockerfile takes milliseconds
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Settings:
     keep_texts: bool = True  # the caller needs the texts (diffs, standard input)
     records: bool = False  # structured findings for --output-format json/sarif/github
     roots: Roots | None = None  # where writes may land (None: anywhere, for the Python API)
+    time_budget: float | None = TIME_BUDGET  # seconds per file; None: no limit
 
     @property
     def threshold(self) -> Applicability:
@@ -92,7 +97,11 @@ def process_text(name: str, text: str, settings: Settings, path: Path | None = N
     rules = [r for r in settings.rules if not any(r.code.startswith(c) for c in ignore)]
     run = fix_document if settings.apply or settings.write else check_document
     try:
-        result.outcome = run(text, rules, threshold=settings.threshold, path=path, context_dir=context)
+        with time_budget(settings.time_budget):
+            result.outcome = run(text, rules, threshold=settings.threshold, path=path, context_dir=context)
+    except OverBudget:
+        result.error = (f"{name}: skipped: took more than {settings.time_budget:g} s "
+                        "(the per-file time budget); file left unchanged")
     except ParseError as exc:
         result.error = f"{name}:{exc.line}:{exc.column}: parse error: {exc.message}"
     except FixError as exc:

@@ -43,6 +43,14 @@ class RuleContext:
     path: Path | None = None
     context_dir: Path | None = None
     _runs: dict[int, RunShell | None] = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict)
+
+    def memo(self, key, compute):
+        """``compute()``, once per file: what a rule derives from the whole document,
+        so that asking about each instruction stays linear."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def build_context(self):
