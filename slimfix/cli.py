@@ -85,13 +85,27 @@ def check_command(
         raise typer.BadParameter("--jobs must be at least 1")
     if output_format not in ("text", "json", "sarif", "github"):
         raise typer.BadParameter(f"--output-format must be text, json, sarif or github, not {output_format!r}")
-    code = run(
+    code = guarded(lambda: run(
         paths=paths or ["."], diff=diff, write=write, check=check, select=_split_codes(select),
         ignore=_split_codes(ignore), unsafe_fixes=unsafe_fixes, context=context,
         exclude=exclude or [], stdin_filename=stdin_filename, quiet=quiet, jobs=jobs,
         statistics=statistics, config=config, show_contexts=show_contexts, output_format=output_format,
-    )
+    ))
     raise typer.Exit(code)
+
+
+def guarded(run) -> int:
+    """Any error that escapes is one line and exit status 2, never a traceback (and never
+    exit 1, which CI reads as "changes found")."""
+    try:
+        return run()
+    except Exception as exc:
+        import traceback
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        typer.echo(f"slimfix: internal error: {type(exc).__name__}: {exc} "
+                   f"(at {Path(where.filename).name}:{where.lineno}; please report it)", err=True)
+        return 2
 
 
 @tools_app.command("rules")

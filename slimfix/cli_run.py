@@ -61,17 +61,33 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
                 found = resolver.resolve(Path(name))
                 out_line = f"{name}: {found.context} ({found.reason})"
                 sys.stdout.write(out_line + "\n")
-        return EXIT_CLEAN
+        for problem in resolver.problems:
+            _err(f"slimfix: {problem}")
+        return EXIT_ERROR if resolver.problems else EXIT_CLEAN
 
     def job(name: str) -> Job:
         path = Path(name)
-        return Job(name, str(resolver.resolve(path).context), tuple(cfg.ignores_for(path)))
+        try:
+            found = Job(name, str(resolver.resolve(path).context), tuple(cfg.ignores_for(path)))
+        except Exception as exc:  # a bug costs one file, never the run
+            found = Job(name, error=f"{name}: internal error resolving its build context, file left "
+                                    f"unchanged: {type(exc).__name__}: {exc}")
+        _drain(resolver.problems)
+        return found
 
+    def _drain(problems: list[str]) -> None:
+        nonlocal errors
+        for problem in problems:
+            errors += 1
+            _err(f"slimfix: {problem}")
+        problems.clear()
+
+    errors = 0
     # Discovery feeds the workers as it walks; standard input is read last.
     on_disk = (job(f) for f in iter_discover(paths, exclude) if f != "-")
     names = _with_stdin(process_many(on_disk, settings, jobs), "-" in paths)
     out = sys.stdout
-    errors = changed = reported = fixable = 0
+    changed = reported = fixable = 0
     shown_changes: set[tuple[str, str]] = set()  # file changes several Dockerfiles share
     written_changes: set[str] = set()
     per_rule: Counter = Counter()

@@ -92,7 +92,8 @@ def find_config(start: Path) -> Path | None:
 
 def _has_table(pyproject: Path) -> bool:
     try:
-        return "slimfix" in tomllib.loads(read_text(pyproject)).get("tool", {})
+        tool = tomllib.loads(read_text(pyproject)).get("tool", {})
+        return isinstance(tool, dict) and "slimfix" in tool
     except (FileProblem, ValueError):
         return False
 
@@ -107,7 +108,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     where = "[tool.slimfix]" if path.name == "pyproject.toml" else "the top level"
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("slimfix", {})
+        tool = data.get("tool", {})
+        data = tool.get("slimfix", {}) if isinstance(tool, dict) else None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: [tool.slimfix] must be a table")
     cfg = Config(path=path)
     for key, value in data.items():
         kind = KEYS.get(key)

@@ -41,6 +41,7 @@ class ContextResolver:
     cli_context: Path | None
     config: Config
     roots: Roots | None = None
+    problems: list[str] = field(default_factory=list)  # compose/bake files that could not be read
     _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
 
     def resolve(self, dockerfile: Path) -> Resolved:
@@ -97,7 +98,11 @@ class ContextResolver:
                 names = []
             for name in names:
                 path = Path(directory, name)
-                pairs = _bake(path) if name == "docker-bake.hcl" else _compose(path)
+                try:
+                    pairs = _bake(path) if name == "docker-bake.hcl" else _compose(path)
+                except FileProblem as exc:  # counts for nothing, and is said
+                    self.problems.append(f"{path}: {exc}; not used to find build contexts")
+                    pairs = []
                 for dockerfile, context in pairs:
                     found.setdefault(os.path.abspath(os.path.realpath(dockerfile)), (str(context), str(path)))
             self._maps[directory] = found
@@ -105,17 +110,24 @@ class ContextResolver:
 
 
 def _compose(path: Path) -> list[tuple[Path, Path]]:
-    """(Dockerfile, context) pairs a compose file builds; a file that does not parse
-    counts for nothing."""
-    try:
-        import yaml
+    """(Dockerfile, context) pairs a compose file builds. FileProblem when it cannot be
+    read, is not YAML or has no ``services`` mapping; a service it cannot make sense of
+    is skipped."""
+    import yaml
 
+    try:
         data = yaml.safe_load(read_text(path))
-    except Exception:
-        return []
+    except yaml.YAMLError as exc:
+        raise FileProblem(f"not valid YAML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise FileProblem("not valid YAML (nested too deeply)") from None
     services = data.get("services") if isinstance(data, dict) else None
+    if services is None:
+        return []
+    if not isinstance(services, dict):
+        raise FileProblem(f"'services' must be a mapping, not {type(services).__name__}")
     out = []
-    for service in (services or {}).values():
+    for service in services.values():
         build = service.get("build") if isinstance(service, dict) else None
         if isinstance(build, str):
             build = {"context": build}
@@ -124,22 +136,23 @@ def _compose(path: Path) -> list[tuple[Path, Path]]:
         context = build.get("context", ".")
         if not isinstance(context, str) or "://" in context or context.startswith("git@") or "$" in context:
             continue
-        ctx = (path.parent / context).resolve()
         dockerfile = build.get("dockerfile", "Dockerfile")
         if not isinstance(dockerfile, str) or "$" in dockerfile:
             continue
+        if "\0" in context or "\0" in dockerfile:
+            raise FileProblem("a NUL byte in a build context or dockerfile")
+        ctx = (path.parent / context).resolve()
         out.append(((ctx / dockerfile).resolve(), ctx))
     return out
 
 
 def _bake(path: Path) -> list[tuple[Path, Path]]:
     """Targets of a docker-bake.hcl with literal ``context`` and ``dockerfile``."""
-    try:
-        text = read_text(path)
-    except FileProblem:
-        return []
+    text = read_text(path)
     out = []
     for fields in _bake_targets(text):
+        if any("\0" in v for v in fields.values()):
+            raise FileProblem("a NUL byte in a build context or dockerfile")
         ctx = (path.parent / fields.get("context", ".")).resolve()
         out.append(((ctx / fields.get("dockerfile", "Dockerfile")).resolve(), ctx))
     return out

@@ -120,11 +120,14 @@ class Job:
     name: str
     context: str | None = None  # a string: jobs cross processes by the thousand
     ignore: tuple[str, ...] = ()
+    error: str | None = None  # what went wrong resolving it: the file is not processed
 
 
 def process_file(name: str | Job, settings: Settings) -> FileResult:
     job = name if isinstance(name, Job) else Job(name)
     name = job.name
+    if job.error is not None:
+        return FileResult(name, error=job.error)
     path = Path(name)
     roots = settings.roots
     if roots is not None and not roots.inside(path):

@@ -224,3 +224,58 @@ def test_time_budget_gives_a_clear_message(monkeypatch, tmp_path):
     assert result.error == (f"{tmp_path / 'Dockerfile'}: skipped: took more than 0.2 s "
                             "(the per-file time budget); file left unchanged")
     assert (tmp_path / "Dockerfile").read_text() == BAD
+
+
+# 6. Malformed compose, bake and config files: one line naming the file, exit 2.
+@pytest.mark.parametrize("name, content, message", [
+    ("compose.yml", "services:\n  - x\n", "'services' must be a mapping, not list"),
+    ("compose.yml", "services: web\n", "'services' must be a mapping, not str"),
+    ("compose.yml", "services: 5\n", "'services' must be a mapping, not int"),
+    ("compose.yml", 'services:\n  app:\n    build:\n      context: "a\\0b"\n', "a NUL byte in a build context"),
+    ("docker-bake.hcl", 'target "x" {\n  context = "a\x00b"\n}\n', "binary file (contains NUL bytes)"),
+    ("docker-bake.hcl", b'target "x" {\n  context = "\xff"\n}\n', "line 2: not valid UTF-8 (byte 0xff)"),
+    ("compose.yml", "services: [\n", "not valid YAML"),
+])
+def test_malformed_compose_and_bake_files_are_named_and_exit_2(tmp_path, name, content, message):
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    f = tmp_path / name
+    f.write_bytes(content if isinstance(content, bytes) else content.encode())
+    code, out, err = slimfix(tmp_path)
+    assert code == 2 and "Traceback" not in err
+    assert f"slimfix: {f}: {message}" in err
+
+
+def test_tool_slimfix_that_is_not_a_table(tmp_path):
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    (tmp_path / "pyproject.toml").write_text("[tool]\nslimfix = 5\n")
+    code, _, err = slimfix(".", cwd=tmp_path)
+    assert code == 2 and err.strip() == f"slimfix: {tmp_path / 'pyproject.toml'}: [tool.slimfix] must be a table"
+
+
+def test_any_unexpected_error_is_one_line_and_exit_2(capsys):
+    from slimfix.cli import guarded
+
+    assert guarded(lambda: {}["x"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("slimfix: internal error: KeyError: 'x'")
+
+
+def test_an_error_resolving_one_context_costs_that_file_only(tmp_path, monkeypatch):
+    from slimfix import cli_run
+    from slimfix.contexts import ContextResolver
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text(BAD)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "Dockerfile").write_text(BAD)
+    real = ContextResolver.resolve
+
+    def resolve(self, dockerfile):
+        if "a" in dockerfile.parts:
+            raise ValueError("boom")
+        return real(self, dockerfile)
+
+    monkeypatch.setattr(ContextResolver, "resolve", resolve)
+    code = cli_run.run(paths=[str(tmp_path)], diff=False, write=False, check=True, select=[], ignore=[],
+                       unsafe_fixes=False, context=None, exclude=[], stdin_filename="-", quiet=False, jobs=1)
+    assert code == 2
