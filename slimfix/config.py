@@ -91,11 +91,15 @@ def find_config(start: Path) -> Path | None:
 
 
 def _has_table(pyproject: Path) -> bool:
+    """Whether a pyproject.toml has a [tool.slimfix] table. One that cannot be read or is
+    not TOML is an error, not a file to skip: its settings might be meant for us."""
     try:
         tool = tomllib.loads(read_text(pyproject)).get("tool", {})
-        return isinstance(tool, dict) and "slimfix" in tool
-    except (FileProblem, ValueError):
-        return False
+    except FileProblem as exc:
+        raise ConfigError(f"{pyproject}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+    return isinstance(tool, dict) and "slimfix" in tool
 
 
 def load_config(path: Path) -> Config:
@@ -123,15 +127,30 @@ def load_config(path: Path) -> Config:
     cfg.ignore = data.get("ignore")
     cfg.unsafe_fixes = data.get("unsafe-fixes")
     cfg.exclude = list(data.get("exclude", []))
+    for key in ("select", "ignore"):
+        _known_codes(path, key, data.get(key) or [])
     for glob, directory in data.get("contexts", {}).items():
         if not isinstance(directory, str):
             raise ConfigError(f"{path}: contexts.'{glob}' must be a directory (a string)")
+        if "\0" in directory or not (path.parent / directory).is_dir():
+            raise ConfigError(f"{path}: contexts.'{glob}': {directory!r} is not a directory "
+                              f"(relative to {path.parent})")
         cfg.contexts.append((_spec(glob), glob, (path.parent / directory)))
     for glob, codes in data.get("per-file-ignores", {}).items():
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"{path}: per-file-ignores.'{glob}' must be a list of rule codes")
+        _known_codes(path, f"per-file-ignores.'{glob}'", codes)
         cfg.per_file_ignores.append((_spec(glob), [c.upper() for c in codes]))
     return cfg
+
+
+def _known_codes(path: Path, key: str, codes: list[str]) -> None:
+    from .rules import select_rules
+
+    try:
+        select_rules(codes)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {key}: {exc}") from None
 
 
 def _spec(glob: str) -> pathspec.PathSpec:

@@ -279,3 +279,21 @@ def test_an_error_resolving_one_context_costs_that_file_only(tmp_path, monkeypat
     code = cli_run.run(paths=[str(tmp_path)], diff=False, write=False, check=True, select=[], ignore=[],
                        unsafe_fixes=False, context=None, exclude=[], stdin_filename="-", quiet=False, jobs=1)
     assert code == 2
+
+
+# 7. Broken config is an error naming its file.
+@pytest.mark.parametrize("name, content, message", [
+    ("pyproject.toml", b"[tool.slimfix\nselect = 1\n", "pyproject.toml: not valid TOML"),
+    ("pyproject.toml", b"[tool.slimfix]\nselect = ['\xff']\n", "pyproject.toml: cannot read: line 2: not valid UTF-8"),
+    ("slimfix.toml", b"select = ['\xff']\n", "slimfix.toml: cannot read: line 1: not valid UTF-8"),
+    ("slimfix.toml", b"select = ['SF999']\n", "slimfix.toml: select: unknown rule code or prefix: SF999"),
+    ("slimfix.toml", b"[per-file-ignores]\n'a/**' = ['XX1']\n",
+     "slimfix.toml: per-file-ignores.'a/**': unknown rule code or prefix: XX1"),
+    ("slimfix.toml", b"contexts = { 'Dockerfile' = 'missing' }\n",
+     "slimfix.toml: contexts.'Dockerfile': 'missing' is not a directory"),
+])
+def test_broken_config_is_an_error_naming_the_file(tmp_path, name, content, message):
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    (tmp_path / name).write_bytes(content)
+    code, _, err = slimfix(".", cwd=tmp_path)
+    assert code == 2 and f"slimfix: {tmp_path / name.split(':')[0]}" in err and message in err, err
