@@ -117,6 +117,9 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
                     result.error, result.written = problem, False
         for note in result.notes:
             _err(f"note: {note}")
+        for warning in result.warnings:
+            errors += 1
+            _err(f"slimfix: {warning}")
         if result.error:
             errors += 1
             _err(result.error)

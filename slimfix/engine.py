@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .context import DockerignoreProblem
 from .fixes import Applicability, FileChange, Fix, apply_edits
 from .rules import Finding, Rule, RuleContext
 from .suppressions import read_suppressions
@@ -35,6 +36,7 @@ class FixOutcome:
     passes: int = 0
     history: list[tuple[str, list[Finding]]] = field(default_factory=list)  # text before each pass, fixes applied
     pending: bool = False  # checked only (not fixed), and a fix would apply
+    problems: dict[str, list[str]] = field(default_factory=dict)  # unusable .dockerignore -> codes skipped
 
     @property
     def changed(self) -> bool:
@@ -43,13 +45,21 @@ class FixOutcome:
 
 
 def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
-          context_dir: Path | None = None) -> list[Finding]:
+          context_dir: Path | None = None, problems: dict[str, list[str]] | None = None) -> list[Finding]:
+    """Findings, by position. A rule that needs a `.dockerignore` that cannot be used is
+    skipped; ``problems`` gets the message and the codes skipped for it."""
     ctx = RuleContext(doc, path, context_dir)
     pragmas = read_suppressions(doc)
     starts = [i.span.start for i in doc.instructions]
     findings: list[Finding] = []
     for rule in rules:
-        for f in rule().check(ctx):
+        try:
+            found = list(rule().check(ctx))
+        except DockerignoreProblem as exc:
+            if problems is not None and rule.code not in problems.setdefault(str(exc), []):
+                problems[str(exc)].append(rule.code)
+            continue
+        for f in found:
             if not pragmas.silences(rule.code, rule.hadolint, _instruction_at(doc, starts, f.start)):
                 findings.append(f)
     return sorted(findings, key=lambda f: (f.start, f.code, f.end))
@@ -92,8 +102,9 @@ def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicabili
     """Findings only, for reports and --check: one parse, one pass of the rules. Whether
     a change is due is known from the first pass; applying it is ``fix_document``'s job."""
     threshold = max(threshold, Applicability.UNSAFE)
-    findings = check(parse(text), rules, path, context_dir)
-    outcome = FixOutcome(text, text, findings, findings)
+    problems: dict[str, list[str]] = {}
+    findings = check(parse(text), rules, path, context_dir, problems)
+    outcome = FixOutcome(text, text, findings, findings, problems=problems)
     outcome.pending = any(f.applicability is not None and f.applicability >= threshold for f in findings)
     return outcome
 
@@ -105,8 +116,9 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
     verification or the loop does not converge."""
     threshold = max(threshold, Applicability.UNSAFE)
     doc = parse(text)
-    findings = check(doc, rules, path, context_dir)
-    outcome = FixOutcome(text, text, findings, findings)
+    problems: dict[str, list[str]] = {}
+    findings = check(doc, rules, path, context_dir, problems)
+    outcome = FixOutcome(text, text, findings, findings, problems=problems)
     current = findings
     for _ in range(max_passes):
         chosen: list[tuple[Finding, Fix]] = []
@@ -141,7 +153,7 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
         outcome.history.append((doc.text, [f for f, _ in chosen]))
         outcome.passes += 1
         doc = new_doc
-        current = check(doc, rules, path, context_dir)
+        current = check(doc, rules, path, context_dir, problems)
     raise FixError(f"fixes did not converge after {max_passes} passes")
 
 

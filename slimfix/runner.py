@@ -55,6 +55,7 @@ class FileResult:
     fixable: int = 0
     file_changes: list[FileChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line each: what was left alone and why
+    warnings: list[str] = field(default_factory=list)  # what could not be read: each counts as an error
 
 
 def summarize(result: FileResult, settings: Settings) -> FileResult:
@@ -81,6 +82,8 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
     result.fixable = sum(1 for f in outcome.findings
                          if f.applicability is not None and f.applicability >= settings.threshold)
     result.file_changes = list(outcome.file_changes)
+    result.warnings += [f"{problem}; {', '.join(codes)} skipped for {result.name}"
+                        for problem, codes in outcome.problems.items()]
     outcome.history = []
     if not settings.keep_texts:
         result.outcome = None

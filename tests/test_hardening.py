@@ -297,3 +297,39 @@ def test_broken_config_is_an_error_naming_the_file(tmp_path, name, content, mess
     (tmp_path / name).write_bytes(content)
     code, _, err = slimfix(".", cwd=tmp_path)
     assert code == 2 and f"slimfix: {tmp_path / name.split(':')[0]}" in err and message in err, err
+
+
+# 8. An unusable .dockerignore is named, with its line; only the rules needing it are skipped.
+def test_non_utf8_dockerignore_is_named_not_changed_on_disk(tmp_path):
+    proj = _context(tmp_path / "proj")
+    (proj / "Dockerfile").write_text(COPY_ALL + "RUN apt-get update && apt-get install -y curl\n")
+    (proj / ".dockerignore").write_bytes(b"*.md\n\xff\n")
+    code, _, err = slimfix("--write", proj)
+    assert code == 2
+    assert f"slimfix: {proj / '.dockerignore'}: line 2: not valid UTF-8 (byte 0xff); SF401 skipped for {proj / 'Dockerfile'}" in err
+    assert "changed on disk" not in err
+    assert (proj / ".dockerignore").read_bytes() == b"*.md\n\xff\n"
+    assert "rm -rf /var/lib/apt/lists/*" in (proj / "Dockerfile").read_text()  # SF102 still ran
+
+
+@pytest.mark.parametrize("pattern", ["[z-a]", "[[:alpha:]]"])
+def test_bad_dockerignore_pattern_is_named_with_its_line(tmp_path, pattern):
+    proj = _context(tmp_path / "proj")
+    (proj / ".dockerignore").write_text(f"*.md\n{pattern}\n")
+    code, _, err = slimfix("--diff", proj)
+    assert "internal error" not in err and "Warning" not in err, err
+    if pattern == "[z-a]":
+        assert code == 2 and f"{proj / '.dockerignore'}:2: bad pattern '[z-a]'" in err
+    else:
+        assert code == 1
+
+
+def test_dockerignore_class_with_a_bracket_matches_as_go_does():
+    import warnings
+
+    from slimfix.context import is_ignored, parse_dockerignore
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        patterns = parse_dockerignore("[[:alpha:]]\n")
+    assert is_ignored(patterns, "a]") and is_ignored(patterns, "[]") and not is_ignored(patterns, "b]")
