@@ -97,8 +97,14 @@ def check_command(
 def guarded(run) -> int:
     """Any error that escapes is one line and exit status 2, never a traceback (and never
     exit 1, which CI reads as "changes found")."""
+    from .signals import sigterm_as_sigint
+
+    sigterm_as_sigint()
     try:
         return run()
+    except KeyboardInterrupt:
+        typer.echo("slimfix: interrupted; files not yet written are unchanged", err=True)
+        return 130
     except Exception as exc:
         import traceback
 

@@ -14,7 +14,7 @@ from .fileio import MAX_BYTES, FileProblem, too_large, SourceFile, decode, read_
 from .fixes import Applicability, FileChange
 from .rules import Rule
 from .safepaths import Roots
-from .signals import OverBudget, time_budget
+from .signals import OverBudget, stop_workers, time_budget, worker_init
 from .syntax import ParseError
 
 
@@ -206,6 +206,7 @@ _SETTINGS: Settings | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _SETTINGS
+    worker_init()
     _SETTINGS = settings
 
 
@@ -231,7 +232,8 @@ def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> I
     # are, and discovery goes on feeding the workers while they run.
     pending: deque = deque()
     chunks = _chunks(itertools.chain(head, names), _CHUNK)
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,))
+    try:
         for chunk in itertools.islice(chunks, jobs * 4):
             pending.append(pool.submit(_work, chunk))
         while pending:
@@ -240,6 +242,10 @@ def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> I
             if nxt is not None:
                 pending.append(pool.submit(_work, nxt))
             yield from done
+    except BaseException:  # interrupted (SIGINT, SIGTERM) or the consumer stopped early
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

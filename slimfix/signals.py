@@ -38,3 +38,67 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _terminate_as_interrupt(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def sigterm_as_sigint() -> None:
+    """In the main process: SIGTERM stops the run as Ctrl-C does, so that every
+    ``finally`` runs (temporary files removed, workers stopped)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def worker_init() -> None:
+    """In a pool worker: exit when the parent dies; SIGTERM unwinds (a write in progress
+    removes its temporary file); SIGINT is the parent's to handle, which then stops the
+    workers with SIGTERM."""
+    parent = os.getppid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before we asked to follow it
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Linux: the kernel sends SIGTERM when the parent exits (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def stop_workers(pool) -> None:
+    """Cancel what has not started and send SIGTERM to the workers, which unwind."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, AttributeError):
+            pass
+    for process in processes:
+        try:
+            process.join(5)
+        except (OSError, AttributeError, AssertionError):
+            pass

@@ -333,3 +333,75 @@ def test_dockerignore_class_with_a_bracket_matches_as_go_does():
         warnings.simplefilter("error")
         patterns = parse_dockerignore("[[:alpha:]]\n")
     assert is_ignored(patterns, "a]") and is_ignored(patterns, "[]") and not is_ignored(patterns, "b]")
+
+
+# 9. SIGTERM behaves as SIGINT: no temporary files left, no orphaned workers.
+SLOW_WRITER = """
+import os, sys, time
+import slimfix.fileio as fileio
+real_fsync = os.fsync
+def slow_fsync(fd):
+    time.sleep(0.3)  # every write is caught between its temporary file and the rename
+    real_fsync(fd)
+fileio.os.fsync = slow_fsync
+from slimfix.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _live_in_group(pgid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                pids.append(int(entry))
+    return pids
+
+
+def _wait_until(predicate, timeout: float) -> bool:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+@pytest.mark.parametrize("target", ["group", "main"])
+def test_sigterm_leaves_no_temporary_files_and_no_workers(tmp_path, target):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for i in range(80):
+        (tmp_path / f"d{i:02}").mkdir()
+        (tmp_path / f"d{i:02}" / "Dockerfile").write_text(BAD)
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_WRITER)
+    proc = subprocess.Popen([sys.executable, str(script), "--write", "-j", "2", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        assert _wait_until(lambda: len(_live_in_group(proc.pid)) >= 3, 15), "no workers started"
+        time.sleep(1.0)
+        if target == "group":
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+        assert _wait_until(lambda: not _live_in_group(proc.pid), 10), "workers outlived the run"
+    finally:
+        for pid in _live_in_group(proc.pid):  # whatever this test started and is still there
+            os.kill(pid, signal.SIGKILL)
+    leftovers = [p.name for p in tmp_path.rglob("*.slimfix")]
+    assert leftovers == []
+    assert proc.returncode == 130 and b"slimfix: interrupted" in err
+    contents = {(tmp_path / f"d{i:02}" / "Dockerfile").read_text() for i in range(80)}
+    assert contents <= {BAD, GOOD} and BAD in contents  # stopped before the end, nothing torn
