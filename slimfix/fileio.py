@@ -97,8 +97,9 @@ def replace_file(path: Path, expected: bytes | None, new_text: str) -> None:
     (None: if it still does not exist).
 
     The new content goes to a temporary file in the same directory, gets the original
-    mode (0644 for a new file), and is renamed over the original (through a symlink to
-    its target)."""
+    mode, owner, group and extended attributes (0644 for a new file), and is renamed over
+    the original (through a symlink to its target). A file with hard links is written in
+    place, so that the links stay one file; a read-only file is refused."""
     target = Path(os.path.realpath(path))
     try:
         os.lstat(target)
@@ -113,12 +114,70 @@ def replace_file(path: Path, expected: bytes | None, new_text: str) -> None:
             raise FileProblem(f"cannot re-read before writing: {exc}") from None
     if current != expected:
         raise FileProblem("changed on disk since it was read; not overwritten")
-    mode = stat.S_IMODE(target.stat().st_mode) if current is not None else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".slimfix", dir=target.parent)
+    data = new_text.encode("utf-8")
+    if current is None:
+        _replace(target, data, None)
+        return
+    st = os.stat(target)
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise FileProblem("not writable (read-only); not overwritten")
+    if st.st_nlink > 1:
+        _write_in_place(target, data)  # a rename would split the hard links
+        return
+    _replace(target, data, st)
+
+
+def _write_in_place(target: Path, data: bytes) -> None:
+    """Same inode: hard links, owner, group, mode and extended attributes all stay."""
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        os.ftruncate(fd, 0)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _xattrs(path: Path) -> dict[str, bytes]:
+    if not hasattr(os, "listxattr"):
+        return {}
+    try:
+        return {name: os.getxattr(path, name) for name in os.listxattr(path)}
+    except OSError:
+        return {}
+
+
+def _replace(target: Path, data: bytes, st: os.stat_result | None) -> None:
+    """A temporary file in the same directory, with the original's mode, owner, group
+    and extended attributes (0644 for a new file), renamed over it. When those cannot
+    be given to a new file (another user's file in a shared folder), the file is
+    written in place instead, keeping them."""
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
+    xattrs = _xattrs(target) if st is not None else {}
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".slimfix", dir=target.parent)
+    except PermissionError:
+        if st is None:
+            raise
+        _write_in_place(target, data)  # a writable file in a folder we cannot write
+        return
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(new_text.encode("utf-8"))
+            fh.write(data)
             fh.flush()
+            if st is not None:
+                try:
+                    if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                        os.fchown(fh.fileno(), st.st_uid, st.st_gid)
+                    for name, value in xattrs.items():
+                        os.setxattr(fh.fileno(), name, value)
+                except OSError:
+                    fh.close()
+                    os.unlink(tmp)
+                    _write_in_place(target, data)
+                    return
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)

@@ -405,3 +405,43 @@ def test_sigterm_leaves_no_temporary_files_and_no_workers(tmp_path, target):
     assert proc.returncode == 130 and b"slimfix: interrupted" in err
     contents = {(tmp_path / f"d{i:02}" / "Dockerfile").read_text() for i in range(80)}
     assert contents <= {BAD, GOOD} and BAD in contents  # stopped before the end, nothing torn
+
+
+# 10. --write keeps hard links, owner, group and extended attributes; refuses read-only files.
+def test_write_keeps_hard_links(tmp_path):
+    (tmp_path / "Dockerfile").write_text(BAD)
+    os.link(tmp_path / "Dockerfile", tmp_path / "other")
+    code, _, err = slimfix("--write", tmp_path / "Dockerfile")
+    assert code == 1, err
+    assert (tmp_path / "other").read_text() == GOOD
+    assert os.stat(tmp_path / "other").st_ino == os.stat(tmp_path / "Dockerfile").st_ino
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_write_keeps_owner_and_group(tmp_path):
+    f = tmp_path / "Dockerfile"
+    f.write_text(BAD)
+    os.chown(f, 4321, 4322)
+    slimfix("--write", f)
+    st = os.stat(f)
+    assert f.read_text() == GOOD and (st.st_uid, st.st_gid) == (4321, 4322)
+
+
+def test_write_keeps_extended_attributes(tmp_path):
+    f = tmp_path / "Dockerfile"
+    f.write_text(BAD)
+    try:
+        os.setxattr(f, "user.slimfix-test", b"kept")
+    except OSError:
+        pytest.skip("no user extended attributes on this file system")
+    slimfix("--write", f)
+    assert f.read_text() == GOOD and os.getxattr(f, "user.slimfix-test") == b"kept"
+
+
+def test_write_refuses_read_only_files(tmp_path):
+    f = tmp_path / "Dockerfile"
+    f.write_text(BAD)
+    f.chmod(0o444)
+    code, _, err = slimfix("--write", f)
+    assert code == 2 and f"{f}: not writable (read-only); not overwritten" in err
+    assert f.read_text() == BAD
