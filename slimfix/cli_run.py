@@ -73,6 +73,7 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             found = Job(name, error=f"{name}: internal error resolving its build context, file left "
                                     f"unchanged: {type(exc).__name__}: {exc}")
         _drain(resolver.problems)
+        _drain(unreadable)
         return found
 
     def _drain(problems: list[str]) -> None:
@@ -84,7 +85,8 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
 
     errors = 0
     # Discovery feeds the workers as it walks; standard input is read last.
-    on_disk = (job(f) for f in iter_discover(paths, exclude) if f != "-")
+    unreadable: list[str] = []
+    on_disk = (job(f) for f in iter_discover(paths, exclude, unreadable.append) if f != "-")
     names = _with_stdin(process_many(on_disk, settings, jobs), "-" in paths)
     out = sys.stdout
     changed = reported = fixable = 0
@@ -127,7 +129,7 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
             continue
         stdin_write = name == "-" and write
         outcome = result.outcome
-        if result.changed:
+        if result.changed and (result.written or not write or name == "-"):  # a failed write fixed nothing
             changed += 1
         if diff and outcome is not None and outcome.output != outcome.source:
             out.write(unified_diff(result.name, outcome.source, outcome.output))
@@ -154,6 +156,7 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
                 _err(f"fixed {shown_path(result.name)}")
             for change in result.file_changes:
                 _err(f"{'created' if change.before is None else 'updated'} {change.path} (for {result.name})")
+    _drain(unreadable)  # found after the last Dockerfile
     if progress:
         progress.close()
     if output_format == "json":

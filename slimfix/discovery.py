@@ -43,14 +43,16 @@ def _excluded(rel: str, excludes: list[str]) -> bool:
     )
 
 
-def _walk(top: str, rel_dir: str, specs: list, excludes: list[str]) -> Iterator[str]:
+def _walk(top: str, rel_dir: str, specs: list, excludes: list[str], on_error=None) -> Iterator[str]:
     """Dockerfiles below ``top``, relative to it: each directory's files, then its
     subdirectories, by name; honouring nested .gitignore files; symlinked directories are
     not followed, so the walk never leaves the tree. Plain strings and ``os.scandir``: a
     monorepo has thousands of directories and this runs before any work can start."""
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        if on_error is not None:
+            on_error(f"{top}: cannot read this directory ({exc.strerror or exc}); its Dockerfiles were not checked")
         return
     if any(e.name == ".gitignore" for e in entries):
         spec = _gitignore(Path(top))
@@ -72,7 +74,7 @@ def _walk(top: str, rel_dir: str, specs: list, excludes: list[str]) -> Iterator[
                 continue
             yield rel
     for path, rel in dirs:
-        yield from _walk(path, rel, specs, excludes)
+        yield from _walk(path, rel, specs, excludes, on_error)
 
 
 def _regular_or_link(entry: os.DirEntry) -> bool:
@@ -91,11 +93,12 @@ def _ignored(specs: list, rel: str, is_dir: bool) -> bool:
     return False
 
 
-def iter_discover(paths: Iterable[str], excludes: list[str] | None = None) -> Iterator[str]:
+def iter_discover(paths: Iterable[str], excludes: list[str] | None = None, on_error=None) -> Iterator[str]:
     """Files to process, in a stable order (each directory's files, then its
     subdirectories, by name), without duplicates, yielded as they are found so that
     work can start before the walk ends. Files named explicitly are always processed;
-    ``-`` stands for standard input."""
+    ``-`` stands for standard input. ``on_error`` gets a line for each directory that
+    cannot be read."""
     excludes = excludes or []
     seen: set[str] = set()
     for p in paths:
@@ -103,7 +106,7 @@ def iter_discover(paths: Iterable[str], excludes: list[str] | None = None) -> It
             found: Iterable[str] = ["-"]
         elif os.path.isdir(p):
             prefix = str(Path(p))  # as Path writes it: no trailing slash, no "./"
-            found = (rel if prefix == "." else f"{prefix}/{rel}" for rel in _walk(p, "", [], excludes))
+            found = (rel if prefix == "." else f"{prefix}/{rel}" for rel in _walk(p, "", [], excludes, on_error))
         else:
             found = [p]
         for f in found:

@@ -67,8 +67,9 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
         return result
     result.changed = outcome.changed
     result.rewritten = outcome.output != outcome.source or (outcome.pending and not outcome.file_changes)
-    shown = outcome.remaining if settings.write else outcome.findings
-    text = outcome.output if settings.write else outcome.source
+    fixed = settings.write and (result.written or not outcome.changed)  # a failed write fixed nothing
+    shown = outcome.remaining if fixed else outcome.findings
+    text = outcome.output if fixed else outcome.source
     if settings.records:
         from .formats import record
 

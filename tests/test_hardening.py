@@ -445,3 +445,36 @@ def test_write_refuses_read_only_files(tmp_path):
     code, _, err = slimfix("--write", f)
     assert code == 2 and f"{f}: not writable (read-only); not overwritten" in err
     assert f.read_text() == BAD
+
+
+# 11. Count what was written; say what could not be read.
+def test_a_failed_write_is_not_counted_as_fixed(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text(BAD)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "Dockerfile").write_text(BAD)
+    (tmp_path / "b" / "Dockerfile").chmod(0o444)
+    code, _, err = slimfix("--write", tmp_path)
+    assert code == 2
+    assert "slimfix: 1 of 2 files fixed, 1 finding left, 1 error" in err
+
+
+def test_an_unreadable_directory_is_reported(tmp_path, monkeypatch, capsys):
+    from slimfix import cli_run, discovery
+
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    real = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("secret"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
+    code = cli_run.run(paths=[str(tmp_path)], diff=False, write=False, check=True, select=[], ignore=[],
+                       unsafe_fixes=False, context=None, exclude=[], stdin_filename="-", quiet=False, jobs=1)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert (f"slimfix: {tmp_path / 'secret'}: cannot read this directory (Permission denied); "
+            "its Dockerfiles were not checked") in err
