@@ -15,9 +15,16 @@ SKIP_DIRS = {".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", ".tox
              ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
 
+# Backups, patches, editor swap files, templates and other files that only carry a
+# Dockerfile's name: a walk skips them (naming one on the command line still works).
+NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".bak", ".orig", ".rej", ".swp", ".swo", ".old", "~", ".j2",
+                           ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".in", ".md", ".sh", ".py",
+                           ".txt")
+
+
 def is_dockerfile_name(name: str) -> bool:
     lower = name.lower()
-    if lower == ".dockerignore" or lower.endswith(".dockerignore"):
+    if lower.endswith(NOT_DOCKERFILE_SUFFIXES):
         return False
     return (
         lower in ("dockerfile", "containerfile")

@@ -478,3 +478,21 @@ def test_an_unreadable_directory_is_reported(tmp_path, monkeypatch, capsys):
     assert code == 2
     assert (f"slimfix: {tmp_path / 'secret'}: cannot read this directory (Permission denied); "
             "its Dockerfiles were not checked") in err
+
+
+# 12. A walk skips backups, patches and templates; naming one still works.
+SKIPPED_NAMES = ["Dockerfile.bak", "Dockerfile.orig", "Dockerfile.rej", ".Dockerfile.swp", "Dockerfile.j2",
+                 "Dockerfile.tmpl", "Dockerfile.template", "Dockerfile.in", "Dockerfile.md", "Dockerfile.sh",
+                 "dockerfile.py", "Dockerfile.txt", "Dockerfile~"]
+
+
+def test_walk_skips_backup_patch_and_template_names(tmp_path):
+    from slimfix.discovery import discover
+
+    for name in SKIPPED_NAMES + ["Dockerfile", "Dockerfile.dev", "api.Dockerfile"]:
+        (tmp_path / name).write_text(BAD)
+    assert discover([str(tmp_path)]) == [str(tmp_path / n) for n in ("Dockerfile", "Dockerfile.dev", "api.Dockerfile")]
+    code, _, err = slimfix("--write", tmp_path)
+    assert all((tmp_path / n).read_text() == BAD for n in SKIPPED_NAMES)
+    code, _, _ = slimfix("--check", tmp_path / "Dockerfile.j2")  # named explicitly: checked
+    assert code == 1
