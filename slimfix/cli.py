@@ -61,15 +61,16 @@ def check_command(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Rule codes or prefixes to skip (comma-separated)."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe."),
     context: Optional[Path] = typer.Option(None, "--context", metavar="DIR", file_okay=False, help="Build context directory (default: each Dockerfile's directory)."),
-    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="Glob of paths to skip when searching directories."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="Paths to skip when searching directories, as in .gitignore (vendor, vendor/, **/testdata, ./vendor, an absolute path)."),
     stdin_filename: str = typer.Option("-", "--stdin-filename", metavar="NAME", help="Name to show for standard input."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors (and diffs or fixed output)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", metavar="N",
                                        help="Worker processes (default: the number of CPUs)."),
     statistics: bool = typer.Option(False, "--statistics", help="Print the findings per rule (and files fixed)."),
     config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", dir_okay=False,
-                                          help="Settings file (default: slimfix.toml, .slimfix.toml or "
-                                               "[tool.slimfix] in pyproject.toml, from here upward)."),
+                                          help="Settings file for every Dockerfile (default: for each Dockerfile, the nearest "
+                                               "slimfix.toml, .slimfix.toml or [tool.slimfix] in pyproject.toml, "
+                                               "up to the repository root; else the one from here upward)."),
     output_format: str = typer.Option("text", "--output-format", metavar="FORMAT",
                                       help="text, json, sarif (2.1.0, with fixes) or github (annotations)."),
     show_contexts: bool = typer.Option(False, "--show-contexts",

@@ -11,7 +11,7 @@ from pathlib import Path
 from .discovery import iter_discover
 from .report import unified_diff
 from .rules import select_rules
-from .config import Config, ConfigError, find_config, load_config
+from .config import Config, ConfigError, ConfigFinder, find_config, load_config
 from .contexts import ContextResolver
 from .formats import github_line, render_json, render_sarif
 from .safepaths import Roots, shown_path
@@ -28,12 +28,13 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
         ignore: list[str], unsafe_fixes: bool, context: Path | None, exclude: list[str],
         stdin_filename: str, quiet: bool, jobs: int | None = None, statistics: bool = False,
         config: Path | None = None, show_contexts: bool = False, output_format: str = "text") -> int:
+    cli_select, cli_ignore, cli_unsafe = select, ignore, unsafe_fixes
     try:
         cfg = load_config(config) if config else _found_config()
+        finder = ConfigFinder(cfg if config else None, cfg)
         select = select or cfg.select or []
         ignore = ignore or cfg.ignore or []
         unsafe_fixes = unsafe_fixes or bool(cfg.unsafe_fixes)
-        exclude = exclude + cfg.exclude
         rules = select_rules(select or None, ignore or None)
         for _, codes in cfg.per_file_ignores:
             select_rules(codes)  # an unknown code is an error here too
@@ -56,9 +57,9 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
     jobs = jobs or os.cpu_count() or 1
     resolver = ContextResolver(context, cfg, roots)
     if show_contexts:
-        for name in iter_discover(paths, exclude):
+        for name in iter_discover(paths, exclude, excluded=finder.excluded):
             if name != "-":
-                found = resolver.resolve(Path(name))
+                found = resolver.resolve(Path(name), finder.for_file(name))
                 out_line = f"{name}: {found.context} ({found.reason})"
                 sys.stdout.write(out_line + "\n")
         for problem in resolver.problems:
@@ -68,7 +69,16 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
     def job(name: str) -> Job:
         path = Path(name)
         try:
-            found = Job(name, str(resolver.resolve(path).context), tuple(cfg.ignores_for(path)))
+            own = finder.for_file(path)
+            codes = unsafe = None
+            if own is not cfg:  # a settings file nearer to this Dockerfile
+                codes = tuple(r.code for r in select_rules(cli_select or own.select or None,
+                                                           cli_ignore or own.ignore or None))
+                unsafe = cli_unsafe or bool(own.unsafe_fixes)
+            found = Job(name, str(resolver.resolve(path, own).context), tuple(own.ignores_for(path)),
+                        rules=codes, unsafe_fixes=unsafe)
+        except ConfigError as exc:
+            found = Job(name, error=f"slimfix: {exc}; {name} not checked")
         except Exception as exc:  # a bug costs one file, never the run
             found = Job(name, error=f"{name}: internal error resolving its build context, file left "
                                     f"unchanged: {type(exc).__name__}: {exc}")
@@ -86,7 +96,7 @@ def run(*, paths: list[str], diff: bool, write: bool, check: bool, select: list[
     errors = 0
     # Discovery feeds the workers as it walks; standard input is read last.
     unreadable: list[str] = []
-    on_disk = (job(f) for f in iter_discover(paths, exclude, unreadable.append) if f != "-")
+    on_disk = (job(f) for f in iter_discover(paths, exclude, unreadable.append, finder.excluded) if f != "-")
     names = _with_stdin(process_many(on_disk, settings, jobs), "-" in paths)
     out = sys.stdout
     changed = reported = fixable = 0

@@ -1,8 +1,8 @@
 """Settings from ``[tool.slimfix]`` in pyproject.toml, ``slimfix.toml`` or ``.slimfix.toml``.
 
-The file is found from the working directory upward (the first directory holding one of
-them wins; a pyproject.toml counts only with a ``[tool.slimfix]`` table), or named with
-``--config``. Options on the command line override the file. Paths and globs in the file
+Each Dockerfile gets the nearest file from its folder upward, not above the repository
+root, else the one found from the working directory upward (a pyproject.toml counts only
+with a ``[tool.slimfix]`` table), or the one named with ``--config`` (see ConfigFinder). Options on the command line override the file. Paths and globs in the file
 are relative to the directory it is in.
 
 ```toml
@@ -18,6 +18,7 @@ per-file-ignores = { "legacy/**" = ["SF201"] }
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,15 @@ class Config:
     per_file_ignores: list[tuple[pathspec.PathSpec, list[str]]] = field(default_factory=list)
 
     @property
+    def exclude_spec(self) -> pathspec.PathSpec | None:
+        if not self.exclude:
+            return None
+        if not hasattr(self, "_exclude_spec"):
+            self._exclude_spec = pathspec.GitIgnoreSpec.from_lines(
+                [p[2:] if p.startswith("./") else p for p in self.exclude])
+        return self._exclude_spec
+
+    @property
     def root(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
@@ -80,14 +90,73 @@ class Config:
         return [c for spec, codes in self.per_file_ignores if spec.match_file(rel) for c in codes]
 
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: Path, stop_at_repository: bool = False) -> Path | None:
+    """The nearest settings file from ``start`` upward; with ``stop_at_repository``, not
+    above the repository root (the nearest directory holding ``.git``)."""
     start = start.resolve()
     for directory in (start, *start.parents):
-        for name in NAMES:
-            f = directory / name
-            if f.is_file() and (name != "pyproject.toml" or _has_table(f)):
-                return f
+        found = _config_in(directory)
+        if found is not None:
+            return found
+        if stop_at_repository and (directory / ".git").exists():
+            return None
     return None
+
+
+def _config_in(directory: Path) -> Path | None:
+    for name in NAMES:
+        f = directory / name
+        if f.is_file() and (name != "pyproject.toml" or _has_table(f)):
+            return f
+    return None
+
+
+class ConfigFinder:
+    """The settings for each file: ``--config`` when given; otherwise the nearest settings
+    file upward from the file's folder, not above the repository root (as ruff does),
+    falling back to the one found from the working directory. Each file's globs are
+    relative to its own folder. Raises ConfigError naming a broken file."""
+
+    def __init__(self, explicit: Config | None, fallback: Config):
+        self.explicit = explicit
+        self.fallback = fallback
+        self._by_dir: dict[str, Config] = {}
+        self._loaded: dict[Path, Config] = {}
+        if fallback.path is not None:
+            self._loaded[fallback.path.resolve()] = fallback
+
+    def for_dir(self, directory: str | Path) -> Config:
+        if self.explicit is not None:
+            return self.explicit
+        key = os.path.abspath(directory)
+        found = self._by_dir.get(key)
+        if found is None:
+            path = find_config(Path(key), stop_at_repository=True)
+            if path is None:
+                found = self.fallback
+            else:
+                path = path.resolve()
+                if path not in self._loaded:
+                    self._loaded[path] = load_config(path)
+                found = self._loaded[path]
+            self._by_dir[key] = found
+        return found
+
+    def for_file(self, path: str | Path) -> Config:
+        return self.for_dir(os.path.dirname(os.path.abspath(path)))
+
+    def excluded(self, path: str, is_dir: bool) -> bool:
+        """Whether the settings file governing ``path`` excludes it (globs relative to
+        that file's folder)."""
+        cfg = self.for_dir(os.path.dirname(os.path.abspath(path)))
+        spec = cfg.exclude_spec
+        if spec is None:
+            return False
+        try:
+            rel = Path(os.path.abspath(path)).resolve().relative_to(cfg.root.resolve()).as_posix()
+        except ValueError:
+            return False
+        return spec.match_file(rel + ("/" if is_dir else ""))
 
 
 def _has_table(pyproject: Path) -> bool:

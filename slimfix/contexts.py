@@ -44,21 +44,23 @@ class ContextResolver:
     problems: list[str] = field(default_factory=list)  # compose/bake files that could not be read
     _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
 
-    def resolve(self, dockerfile: Path) -> Resolved:
+    def resolve(self, dockerfile: Path, config: Config | None = None) -> Resolved:
+        """``config``: the settings for this Dockerfile (default: the resolver's)."""
         if self.cli_context is not None:
             return Resolved(self.cli_context, "--context")
+        config = config if config is not None else self.config
         refused = ""
-        configured = self.config.context_for(dockerfile)
+        configured = config.context_for(dockerfile)
         if configured is not None:
             directory, glob = configured
             if self._allowed(directory):
-                return Resolved(directory, f"config {self.config.path} (contexts '{glob}')")
-            refused = f"; {directory} from config {self.config.path} is outside the tree"
+                return Resolved(directory, f"config {config.path} (contexts '{glob}')")
+            refused = f"; {directory} from config {config.path} is outside the tree"
         # Plain strings and one directory listing per directory: this runs in the main
         # process for every Dockerfile of a monorepo.
         target = os.path.abspath(dockerfile)
         directory = os.path.dirname(target)
-        stops = self._stops(dockerfile)
+        stops = self._stops(dockerfile, config)
         for _ in range(_MAX_PARENTS):
             mapping = self._declared_in(directory)
             if mapping and target in mapping:
@@ -76,11 +78,11 @@ class ContextResolver:
     def _allowed(self, context: Path) -> bool:
         return self.roots is None or self.roots.inside(context)
 
-    def _stops(self, dockerfile: Path) -> set[str]:
+    def _stops(self, dockerfile: Path, config: Config) -> set[str]:
         """Directories the search does not go above: the config's and the named root."""
         stops = set()
-        if self.config.path is not None:
-            stops.add(os.path.realpath(self.config.path.parent))
+        if config.path is not None:
+            stops.add(os.path.realpath(config.path.parent))
         if self.roots is not None:
             root = self.roots.root_of(dockerfile.parent)
             if root is not None:

@@ -125,6 +125,8 @@ class Job:
     context: str | None = None  # a string: jobs cross processes by the thousand
     ignore: tuple[str, ...] = ()
     error: str | None = None  # what went wrong resolving it: the file is not processed
+    rules: tuple[str, ...] | None = None  # codes, when its own settings file selects other rules
+    unsafe_fixes: bool | None = None
 
 
 def process_file(name: str | Job, settings: Settings) -> FileResult:
@@ -132,6 +134,8 @@ def process_file(name: str | Job, settings: Settings) -> FileResult:
     name = job.name
     if job.error is not None:
         return FileResult(name, error=job.error)
+    if job.rules is not None or job.unsafe_fixes is not None:
+        settings = _own_settings(settings, job.rules, job.unsafe_fixes)
     path = Path(name)
     roots = settings.roots
     if roots is not None and not roots.inside(path):
@@ -155,6 +159,19 @@ def process_file(name: str | Job, settings: Settings) -> FileResult:
     if settings.write and result.outcome is not None and result.outcome.changed and result.error is None:
         _write(result, source)
     return summarize(result, settings)
+
+
+def _own_settings(settings: Settings, codes: tuple[str, ...] | None, unsafe: bool | None) -> Settings:
+    import dataclasses
+
+    from .rules import rule_by_code
+
+    changes: dict = {}
+    if codes is not None:
+        changes["rules"] = tuple(rule for rule in map(rule_by_code, codes) if rule is not None)
+    if unsafe is not None:
+        changes["unsafe_fixes"] = unsafe
+    return dataclasses.replace(settings, **changes)
 
 
 def apply_file_change(change: FileChange, roots: Roots | None = None) -> str | None:

@@ -496,3 +496,63 @@ def test_walk_skips_backup_patch_and_template_names(tmp_path):
     assert all((tmp_path / n).read_text() == BAD for n in SKIPPED_NAMES)
     code, _, _ = slimfix("--check", tmp_path / "Dockerfile.j2")  # named explicitly: checked
     assert code == 1
+
+
+# 13. The nearest config applies to each file; globs from its own folder; gitignore-style --exclude.
+def test_config_of_the_named_tree_applies_from_its_parent(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "slimfix.toml").write_text('exclude = ["vendor"]\nignore = ["SF102"]\n')
+    (repo / "vendor").mkdir()
+    (repo / "vendor" / "Dockerfile").write_text(BAD)
+    (repo / "app").mkdir()
+    (repo / "app" / "Dockerfile").write_text(BAD)
+    code, out, err = slimfix("--write", "repo", cwd=tmp_path)
+    assert (repo / "vendor" / "Dockerfile").read_text() == BAD  # excluded by repo/slimfix.toml
+    assert (repo / "app" / "Dockerfile").read_text() == BAD  # SF102 ignored there
+    assert code == 0, err
+
+
+def test_config_excludes_are_relative_to_the_config(tmp_path):
+    (tmp_path / "slimfix.toml").write_text('exclude = ["services/old"]\n')
+    for name in ("old", "new"):
+        (tmp_path / "services" / name).mkdir(parents=True)
+        (tmp_path / "services" / name / "Dockerfile").write_text(BAD)
+    code, out, err = slimfix("--check", "services", cwd=tmp_path)
+    assert "1 of 1 file would change" in err
+
+
+def test_nested_configs_each_govern_their_own_folder(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "slimfix.toml").write_text('ignore = ["SF102"]\n')
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text(BAD)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "Dockerfile").write_text(BAD)
+    (tmp_path / "b" / "slimfix.toml").write_text('select = ["SF1"]\n')
+    code, out, err = slimfix("--check", ".", cwd=tmp_path)
+    assert "1 of 2 files would change" in err
+    assert slimfix("--check", "b/Dockerfile", cwd=tmp_path)[0] == 1
+
+
+@pytest.mark.parametrize("form", ["vendor/", "./vendor", "**/vendor", "ABS", "vendor"])
+def test_exclude_accepts_gitignore_forms(tmp_path, form):
+    (tmp_path / "vendor" / "x").mkdir(parents=True)
+    (tmp_path / "vendor" / "x" / "Dockerfile").write_text(BAD)
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    pattern = str(tmp_path / "vendor") if form == "ABS" else form
+    code, out, err = slimfix("--check", "--exclude", pattern, ".", cwd=tmp_path)
+    assert code == 0 and "0 of 1 file would change" in err, err
+
+
+def test_nested_gitignore_negation_wins_and_info_exclude_is_honoured(tmp_path):
+    from slimfix.discovery import discover
+
+    (tmp_path / ".git" / "info").mkdir(parents=True)
+    (tmp_path / ".git" / "info" / "exclude").write_text("private/\n")
+    (tmp_path / ".gitignore").write_text("Dockerfile\n")
+    for d in ("top", "keep", "private"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "Dockerfile").write_text(GOOD)
+    (tmp_path / "keep" / ".gitignore").write_text("!Dockerfile\n")
+    assert discover([str(tmp_path)]) == [str(tmp_path / "keep" / "Dockerfile")]
