@@ -135,6 +135,10 @@ class BuildContext:
             return text, [], str(exc)
 
     @property
+    def ignore_problem(self) -> str | None:
+        return self._loaded[2]
+
+    @property
     def ignore_text(self) -> str | None:
         """Raises DockerignoreProblem when the file exists but cannot be used."""
         text, _, problem = self._loaded

@@ -556,3 +556,46 @@ def test_nested_gitignore_negation_wins_and_info_exclude_is_honoured(tmp_path):
         (tmp_path / d / "Dockerfile").write_text(GOOD)
     (tmp_path / "keep" / ".gitignore").write_text("!Dockerfile\n")
     assert discover([str(tmp_path)]) == [str(tmp_path / "keep" / "Dockerfile")]
+
+
+# 14. `slimfix verify` removes only the images it built.
+def test_verify_removes_only_its_own_images(tmp_path):
+    from slimfix.builders import BuildRun, ImageInfo
+    from slimfix.verify import verify
+
+    class Fake:
+        name = "fake"
+
+        def __init__(self):
+            self.images = {"sha256:base": ["b"]}  # id -> history (as containers-storage: no parents)
+            self.tags: dict[str, str] = {}
+            self.removed: set[str] = set()
+
+        def build(self, dockerfile, context, tag):
+            n = len(self.images)
+            layer, image = f"sha256:layer{n}", f"sha256:img{n}"
+            self.images[layer] = ["b", f"{n} RUN a"]  # an intermediate image of a --layers build
+            self.images[image] = ["b", f"{n} RUN a", f"{n} COPY"]
+            self.tags[tag] = image  # a rebuild moves the tag
+            self.images[f"sha256:unrelated{n}"] = ["b", "someone else's build, meanwhile"]
+            return BuildRun(True, 0.1, ["RUN x"], ["RUN x"], "")
+
+        def info(self, tag):
+            return ImageInfo(1, None, 1)
+
+        def image_ids(self):
+            return set(self.images)
+
+        def describe(self, ref):
+            image = self.tags.get(ref, ref)
+            return (image, "", self.images[image]) if image in self.images else None
+
+        def remove(self, ids):
+            self.removed |= set(ids)
+
+    (tmp_path / "app.py").write_text("print(1)\n")
+    (tmp_path / "Dockerfile").write_text(BAD + "COPY . /app\n")
+    fake = Fake()
+    verify(tmp_path / "Dockerfile", tmp_path, fake)
+    built = {i for i in fake.images if i.startswith(("sha256:img", "sha256:layer"))}
+    assert len(built) == 8 and fake.removed == built  # two cold builds, two rebuilds
