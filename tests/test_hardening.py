@@ -599,3 +599,28 @@ def test_verify_removes_only_its_own_images(tmp_path):
     verify(tmp_path / "Dockerfile", tmp_path, fake)
     built = {i for i in fake.images if i.startswith(("sha256:img", "sha256:layer"))}
     assert len(built) == 8 and fake.removed == built  # two cold builds, two rebuilds
+
+
+# 15. Agreement with BuildKit: a keyword split by a continuation; deep but valid nesting.
+def test_add_keyword_split_by_a_continuation_is_reported_not_an_internal_error():
+    from slimfix.engine import fix_document
+    from slimfix.rules import select_rules
+
+    text = "FROM debian:bookworm-slim\nAD\\\nD app.txt /app/\n"
+    outcome = fix_document(text, select_rules(["SF503"]))
+    assert outcome.output == text
+    assert [(f.code, f.note) for f in outcome.remaining] == [
+        ("SF503", "not fixed: a line continuation splits the keyword")]
+
+
+@pytest.mark.parametrize("opening, closing", [("$(", ")"), ('"$(', ')"'), ("${x:-", "}")])
+def test_shell_nesting_deeper_than_the_reader_goes_is_not_fixed_with_a_reason(opening, closing):
+    from slimfix.engine import fix_document
+    from slimfix.rules import all_rules
+    from slimfix.shell.tokens import MAX_NESTING
+
+    text = ("FROM debian:bookworm-slim\nRUN " + opening * 1000 + "apt-get update && apt-get install -y x"
+            + closing * 1000 + "\n")
+    outcome = fix_document(text, list(all_rules()))  # no RecursionError, no internal error
+    notes = {f.note for f in outcome.remaining if f.code == "SF102"}
+    assert notes == {f"not fixed: the shell could not be read (shell nesting deeper than {MAX_NESTING})"}
