@@ -624,3 +624,23 @@ def test_shell_nesting_deeper_than_the_reader_goes_is_not_fixed_with_a_reason(op
     outcome = fix_document(text, list(all_rules()))  # no RecursionError, no internal error
     notes = {f.note for f in outcome.remaining if f.code == "SF102"}
     assert notes == {f"not fixed: the shell could not be read (shell nesting deeper than {MAX_NESTING})"}
+
+
+# 16. Diff headers for absolute paths work with patch -p1.
+def test_diff_headers_for_absolute_paths_apply_with_patch(tmp_path):
+    import shutil
+    import subprocess
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text(BAD)
+    code, out, _ = slimfix("--diff", tmp_path / "app" / "Dockerfile", cwd=tmp_path)
+    assert out.startswith("--- a/app/Dockerfile\n+++ b/app/Dockerfile\n"), out
+    code, out, _ = slimfix("--diff", tmp_path / "app" / "Dockerfile", cwd=tmp_path / "app")
+    assert out.startswith("--- a/Dockerfile\n"), out
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code, out, _ = slimfix("--diff", tmp_path / "app" / "Dockerfile", cwd=elsewhere)
+    assert out.startswith(f"--- a/{str(tmp_path).lstrip('/')}/app/Dockerfile\n") and "a//" not in out
+    if shutil.which("patch"):
+        subprocess.run(["patch", "-p1", "-s"], input=out.encode(), cwd="/", check=True)
+        assert (tmp_path / "app" / "Dockerfile").read_text() == GOOD
