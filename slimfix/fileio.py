@@ -115,16 +115,16 @@ def replace_file(path: Path, expected: bytes | None, new_text: str) -> None:
     if current != expected:
         raise FileProblem("changed on disk since it was read; not overwritten")
     data = new_text.encode("utf-8")
-    if current is None:
-        _replace(target, data, None)
-        return
-    st = os.stat(target)
-    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+    st = os.stat(target) if current is not None else None
+    if st is not None and (not st.st_mode & 0o222 or not os.access(target, os.W_OK)):
         raise FileProblem("not writable (read-only); not overwritten")
-    if st.st_nlink > 1:
-        _write_in_place(target, data)  # a rename would split the hard links
-        return
-    _replace(target, data, st)
+    from .signals import deferred_termination
+
+    with deferred_termination():  # SIGTERM/SIGINT wait until the file is whole
+        if st is not None and st.st_nlink > 1:
+            _write_in_place(target, data)  # a rename would split the hard links
+        else:
+            _replace(target, data, st)
 
 
 def _write_in_place(target: Path, data: bytes) -> None:

@@ -245,6 +245,7 @@ def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> I
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # A bounded window of chunks in flight: memory stays flat however many files there
     # are, and discovery goes on feeding the workers while they run.
@@ -260,6 +261,13 @@ def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> I
             if nxt is not None:
                 pending.append(pool.submit(_work, nxt))
             yield from done
+    except BrokenProcessPool:
+        stop_workers(pool)
+        import time
+
+        time.sleep(0.5)  # a SIGTERM to the whole group: the parent's own turns this into an interrupt
+        raise RuntimeError("a worker process died (killed by a signal?); files not yet reported "
+                           "are unchanged") from None
     except BaseException:  # interrupted (SIGINT, SIGTERM) or the consumer stopped early
         stop_workers(pool)
         raise

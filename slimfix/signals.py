@@ -1,5 +1,5 @@
-"""Signals: a per-file time budget, SIGTERM handled as SIGINT, and pool workers that
-exit when their parent dies."""
+"""Signals: a per-file time budget, SIGTERM handled as SIGINT, writes that a signal
+cannot tear, and pool workers that exit when their parent dies."""
 
 from __future__ import annotations
 
@@ -40,7 +40,15 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+_writing = 0  # depth of deferred_termination blocks
+_pending: int | None = None  # a signal that came during one
+
+
 def _terminate_as_interrupt(signum, frame):
+    global _pending
+    if _writing:
+        _pending = signum
+        return
     raise KeyboardInterrupt()
 
 
@@ -49,18 +57,46 @@ def sigterm_as_sigint() -> None:
     ``finally`` runs (temporary files removed, workers stopped)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+        signal.signal(signal.SIGINT, _terminate_as_interrupt)
 
 
 _PR_SET_PDEATHSIG = 1
 
 
+def _exit_now(signum, frame):
+    global _pending
+    if _writing:
+        _pending = signum
+        return
+    os._exit(128 + signum)
+
+
+@contextlib.contextmanager
+def deferred_termination() -> Iterator[None]:
+    """SIGTERM and SIGINT wait while a file is being written (Python runs signal
+    handlers in the main thread, between bytecodes: the handlers above see the flag):
+    a write is never torn and never leaves its temporary file; the signal takes effect
+    right after."""
+    global _writing, _pending
+    _writing += 1
+    try:
+        yield
+    finally:
+        _writing -= 1
+        if not _writing and _pending is not None:
+            signum, _pending = _pending, None
+            handler = signal.getsignal(signum)
+            if callable(handler):
+                handler(signum, None)
+
+
 def worker_init() -> None:
-    """In a pool worker: exit when the parent dies; SIGTERM unwinds (a write in progress
-    removes its temporary file); SIGINT is the parent's to handle, which then stops the
-    workers with SIGTERM."""
+    """In a pool worker: exit at once on SIGTERM (writes hold it until they are done, so
+    nothing is torn or left behind), and get SIGTERM when the parent dies. SIGINT is the
+    parent's to handle; it then stops the workers with SIGTERM."""
     parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    signal.signal(signal.SIGTERM, _exit_now)
     if not _die_with_parent():
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     if os.getppid() != parent:  # the parent died before we asked to follow it
