@@ -81,14 +81,19 @@ class SlimBaseImage(Rule):
         if new_tag is None:
             return
         head = stage.from_
-        base_start = head.logical.to_file(head.command.args_span.start)
+        args_start = head.command.args_span.start
+        base_start = head.logical.to_file(args_start)
+        base_end = head.logical.end_to_file(args_start + len(ref))
         new_ref = ref.rsplit(":", 1)[0] + ":" + new_tag if tag else f"{ref}:{new_tag}"
         message = f"{ref} is the full image: {image}:{new_tag} is much smaller"
         if image in _ALPINE and not _uses_apt(ctx, stage):
             version = tag.split("-", 1)[0] if tag and tag != "latest" else ""
             alpine = f"{version}-alpine" if version else "alpine"
             message += f" ({image}:{alpine} is smaller still, but musl-based: many wheels must be built)"
-        yield self.finding(head, message, edits=[Edit(base_start, base_start + len(ref), new_ref)])
+        if doc.text[base_start:base_end] != ref:  # `deb\` + newline + `ian`: a continuation inside it
+            yield self.finding(head, message, note="not fixed: a line continuation splits the image name")
+            return
+        yield self.finding(head, message, edits=[Edit(base_start, base_end, new_ref)])
 
 
 def _uses_apt(ctx: RuleContext, stage: Stage) -> bool:
