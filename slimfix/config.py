@@ -105,9 +105,9 @@ def find_config(start: Path, stop_at_repository: bool = False) -> Path | None:
 
 def _config_in(directory: Path) -> Path | None:
     for name in NAMES:
-        f = directory / name
-        if f.is_file() and (name != "pyproject.toml" or _has_table(f)):
-            return f
+        f = os.path.join(directory, name)  # strings: this runs for every folder of a walk
+        if os.path.isfile(f) and (name != "pyproject.toml" or _has_table(Path(f))):
+            return Path(f)
     return None
 
 
@@ -122,6 +122,7 @@ class ConfigFinder:
         self.fallback = fallback
         self._by_dir: dict[str, Config] = {}
         self._loaded: dict[Path, Config] = {}
+        self._reals: dict[str, str] = {}
         if fallback.path is not None:
             self._loaded[fallback.path.resolve()] = fallback
 
@@ -131,14 +132,19 @@ class ConfigFinder:
         key = os.path.abspath(directory)
         found = self._by_dir.get(key)
         if found is None:
-            path = find_config(Path(key), stop_at_repository=True)
-            if path is None:
+            # One look per directory, memoized for its subdirectories: a walk over a
+            # monorepo asks for every folder.
+            here = _config_in(key)
+            parent = os.path.dirname(key)
+            if here is not None:
+                here = here.resolve()
+                if here not in self._loaded:
+                    self._loaded[here] = load_config(here)
+                found = self._loaded[here]
+            elif parent == key or os.path.exists(os.path.join(key, ".git")):
                 found = self.fallback
             else:
-                path = path.resolve()
-                if path not in self._loaded:
-                    self._loaded[path] = load_config(path)
-                found = self._loaded[path]
+                found = self.for_dir(parent)
             self._by_dir[key] = found
         return found
 
@@ -148,15 +154,20 @@ class ConfigFinder:
     def excluded(self, path: str, is_dir: bool) -> bool:
         """Whether the settings file governing ``path`` excludes it (globs relative to
         that file's folder)."""
-        cfg = self.for_dir(os.path.dirname(os.path.abspath(path)))
+        directory, name = os.path.split(os.path.abspath(path))
+        cfg = self.for_dir(directory)
         spec = cfg.exclude_spec
-        if spec is None:
+        if spec is None or cfg.path is None:
             return False
-        try:
-            rel = Path(os.path.abspath(path)).resolve().relative_to(cfg.root.resolve()).as_posix()
-        except ValueError:
+        rel = os.path.relpath(os.path.join(self._real(directory), name), self._real(str(cfg.path.parent)))
+        if rel == ".." or rel.startswith("../"):
             return False
-        return spec.match_file(rel + ("/" if is_dir else ""))
+        return spec.match_file(rel.replace(os.sep, "/") + ("/" if is_dir else ""))
+
+    def _real(self, directory: str) -> str:
+        from .safepaths import real_path
+
+        return real_path(directory, self._reals)
 
 
 def _has_table(pyproject: Path) -> bool:

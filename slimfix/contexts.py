@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import Config
 from .fileio import FileProblem, read_text
-from .safepaths import Roots
+from .safepaths import Roots, real_path
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _COMPOSE_VARIANT = re.compile(r"^(docker-)?compose(\.[\w-]+)*\.ya?ml$")
@@ -42,6 +42,8 @@ class ContextResolver:
     config: Config
     roots: Roots | None = None
     problems: list[str] = field(default_factory=list)  # compose/bake files that could not be read
+    _ends: dict[str, bool] = field(default_factory=dict)  # dir -> holds .git (the search ends there)
+    _reals: dict[str, str] = field(default_factory=dict)
     _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
 
     def resolve(self, dockerfile: Path, config: Config | None = None) -> Resolved:
@@ -70,10 +72,19 @@ class ContextResolver:
                 refused = refused or f"; {context} from {source} is outside the tree"
                 break
             parent = os.path.dirname(directory)
-            if parent == directory or os.path.realpath(directory) in stops or os.path.isdir(os.path.join(directory, ".git")):
+            if parent == directory or self._real(directory) in stops or self._repository_root(directory):
                 break
             directory = parent
         return Resolved(dockerfile.parent, "the Dockerfile's directory" + refused)
+
+    def _real(self, directory: str) -> str:
+        return real_path(directory, self._reals)
+
+    def _repository_root(self, directory: str) -> bool:
+        found = self._ends.get(directory)
+        if found is None:
+            found = self._ends[directory] = os.path.isdir(os.path.join(directory, ".git"))
+        return found
 
     def _allowed(self, context: Path) -> bool:
         return self.roots is None or self.roots.inside(context)
@@ -82,7 +93,7 @@ class ContextResolver:
         """Directories the search does not go above: the config's and the named root."""
         stops = set()
         if config.path is not None:
-            stops.add(os.path.realpath(config.path.parent))
+            stops.add(self._real(str(config.path.parent)))
         if self.roots is not None:
             root = self.roots.root_of(dockerfile.parent)
             if root is not None:

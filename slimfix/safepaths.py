@@ -26,6 +26,10 @@ class Roots:
 
     def __init__(self, roots: Iterable[str]):
         self.paths: tuple[str, ...] = tuple(sorted({_real(r) for r in roots}))
+        self._dirs: dict[str, str] = {}  # directory -> its real path, asked once per process
+
+    def real(self, path: str | os.PathLike) -> str:
+        return real_path(path, self._dirs)
 
     @classmethod
     def for_paths(cls, paths: Iterable[str], cwd: str | None = None) -> "Roots":
@@ -45,12 +49,12 @@ class Roots:
         return cls(roots or [cwd])
 
     def inside(self, path: str | os.PathLike) -> bool:
-        real = _real(path)
+        real = self.real(path)
         return any(_under(real, r) for r in self.paths)
 
     def root_of(self, path: str | os.PathLike) -> str | None:
         """The outermost root holding ``path`` (by its real path), or None."""
-        real = _real(path)
+        real = self.real(path)
         found = [r for r in self.paths if _under(real, r)]
         return min(found, key=len) if found else None
 
@@ -69,8 +73,22 @@ class Roots:
         return " and ".join(self.paths) if len(self.paths) < 4 else f"the {len(self.paths)} folders named"
 
 
-def real_name(path: str) -> str:
-    return _real(path)
+def real_path(path: str | os.PathLike, cache: dict[str, str]) -> str:
+    """``os.path.realpath``, one lstat per new directory: a directory that is not a link
+    is its real parent plus its name (``cache`` holds the directories seen). Runs for
+    every folder and file of a walk over a monorepo."""
+    full = os.path.abspath(path)
+    found = cache.get(full)
+    if found is not None:
+        return found
+    parent, name = os.path.split(full)
+    if not name or os.path.islink(full):
+        real = _real(full)
+    else:
+        real = os.path.join(real_path(parent, cache), name)
+    if len(cache) < 100_000:
+        cache[full] = real
+    return real
 
 
 def shown_path(name: str) -> str:

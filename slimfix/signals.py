@@ -27,17 +27,27 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     if not seconds or not _can_alarm():
         yield
         return
-
-    def expired(signum, frame):
-        raise OverBudget()
-
-    previous = signal.signal(signal.SIGALRM, expired)
+    global _alarm_installed
+    if not _alarm_installed:  # once per process: the handler only acts inside a budget
+        signal.signal(signal.SIGALRM, _expired)
+        _alarm_installed = True
+    global _budgets
+    _budgets += 1
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _budgets -= 1
+
+
+_alarm_installed = False
+_budgets = 0
+
+
+def _expired(signum, frame):
+    if _budgets:
+        raise OverBudget()
 
 
 _writing = 0  # depth of deferred_termination blocks
