@@ -147,18 +147,38 @@ def process_file(name: str | Job, settings: Settings) -> FileResult:
         return FileResult(name, error=f"{name}: {exc}")
     context = Path(job.context) if job.context is not None else None
     result = process_text(name, source.text, settings, path, context, job.ignore)
-    if roots is not None and result.outcome is not None and result.outcome.file_changes:
-        kept = []
-        for change in result.outcome.file_changes:
-            why = roots.why_not(change.path)
-            if why is None:
-                kept.append(change)
-            else:
-                result.notes.append(f"{name}: {why}")
-        result.outcome.file_changes = kept
+    if roots is not None and result.outcome is not None:
+        _keep_inside(result, roots, settings)
     if settings.write and result.outcome is not None and result.outcome.changed and result.error is None:
         _write(result, source)
     return summarize(result, settings)
+
+
+def _keep_inside(result: FileResult, roots: Roots, settings: Settings) -> None:
+    """Changes to other files that would land outside the roots become notes; with
+    --check they do not count as due either."""
+    outcome = result.outcome
+    assert outcome is not None
+    kept = []
+    for change in outcome.file_changes:
+        why = roots.why_not(change.path)
+        if why is None:
+            kept.append(change)
+        else:
+            result.notes.append(f"{result.name}: {why}")
+    outcome.file_changes = kept
+    if outcome.pending:
+        threshold = max(settings.threshold, Applicability.UNSAFE)
+        due = False
+        for f in outcome.findings:
+            if f.applicability is None or f.applicability < threshold:
+                continue
+            why = roots.why_not(f.file_change.path) if f.file_change is not None else None
+            if why is None:
+                due = True
+            elif f"{result.name}: {why}" not in result.notes:
+                result.notes.append(f"{result.name}: {why}")
+        outcome.pending = due
 
 
 def _own_settings(settings: Settings, codes: tuple[str, ...] | None, unsafe: bool | None) -> Settings:

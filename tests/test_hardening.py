@@ -644,3 +644,12 @@ def test_diff_headers_for_absolute_paths_apply_with_patch(tmp_path):
     if shutil.which("patch"):
         subprocess.run(["patch", "-p1", "-s"], input=out.encode(), cwd="/", check=True)
         assert (tmp_path / "app" / "Dockerfile").read_text() == GOOD
+
+
+def test_check_does_not_ask_for_a_change_it_would_not_write(tmp_path):
+    proj = _context(tmp_path / "proj")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("*.md\n")
+    (proj / ".dockerignore").symlink_to(outside)
+    code, _, err = slimfix("--check", proj)
+    assert code == 0 and "is outside" in err, err
