@@ -653,3 +653,13 @@ def test_check_does_not_ask_for_a_change_it_would_not_write(tmp_path):
     (proj / ".dockerignore").symlink_to(outside)
     code, _, err = slimfix("--check", proj)
     assert code == 0 and "is outside" in err, err
+
+
+def test_reporting_thousands_of_findings_stays_linear():
+    from slimfix import runner
+    from slimfix.rules import select_rules
+
+    text = "FROM debian\n" + "RUN apt-get update && apt-get install -y curl\n" * 15000
+    settings = runner.Settings(tuple(select_rules(["SF102"])), apply=False)
+    elapsed = _seconds(lambda: runner.summarize(runner.process_text("Dockerfile", text, settings), settings))
+    assert elapsed < 4  # was 5.6 s here (1.3 s after): each finding's line was counted from the start
