@@ -1,8 +1,8 @@
 """Settings from ``[tool.slimfix]`` in pyproject.toml, ``slimfix.toml`` or ``.slimfix.toml``.
 
-The file is found from the working directory upward (the first directory holding one of
-them wins; a pyproject.toml counts only with a ``[tool.slimfix]`` table), or named with
-``--config``. Options on the command line override the file. Paths and globs in the file
+Each Dockerfile gets the nearest file from its folder upward, not above the repository
+root, else the one found from the working directory upward (a pyproject.toml counts only
+with a ``[tool.slimfix]`` table), or the one named with ``--config`` (see ConfigFinder). Options on the command line override the file. Paths and globs in the file
 are relative to the directory it is in.
 
 ```toml
@@ -18,11 +18,14 @@ per-file-ignores = { "legacy/**" = ["SF201"] }
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
+
+from .fileio import FileProblem, read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,6 +50,15 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     contexts: list[tuple[pathspec.PathSpec, str, Path]] = field(default_factory=list)  # spec, glob, dir
     per_file_ignores: list[tuple[pathspec.PathSpec, list[str]]] = field(default_factory=list)
+
+    @property
+    def exclude_spec(self) -> pathspec.PathSpec | None:
+        if not self.exclude:
+            return None
+        if not hasattr(self, "_exclude_spec"):
+            self._exclude_spec = pathspec.GitIgnoreSpec.from_lines(
+                [p[2:] if p.startswith("./") else p for p in self.exclude])
+        return self._exclude_spec
 
     @property
     def root(self) -> Path:
@@ -78,34 +90,112 @@ class Config:
         return [c for spec, codes in self.per_file_ignores if spec.match_file(rel) for c in codes]
 
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: Path, stop_at_repository: bool = False) -> Path | None:
+    """The nearest settings file from ``start`` upward; with ``stop_at_repository``, not
+    above the repository root (the nearest directory holding ``.git``)."""
     start = start.resolve()
     for directory in (start, *start.parents):
-        for name in NAMES:
-            f = directory / name
-            if f.is_file() and (name != "pyproject.toml" or _has_table(f)):
-                return f
+        found = _config_in(directory)
+        if found is not None:
+            return found
+        if stop_at_repository and (directory / ".git").exists():
+            return None
     return None
 
 
+def _config_in(directory: Path) -> Path | None:
+    for name in NAMES:
+        f = os.path.join(directory, name)  # strings: this runs for every folder of a walk
+        if os.path.isfile(f) and (name != "pyproject.toml" or _has_table(Path(f))):
+            return Path(f)
+    return None
+
+
+class ConfigFinder:
+    """The settings for each file: ``--config`` when given; otherwise the nearest settings
+    file upward from the file's folder, not above the repository root (as ruff does),
+    falling back to the one found from the working directory. Each file's globs are
+    relative to its own folder. Raises ConfigError naming a broken file."""
+
+    def __init__(self, explicit: Config | None, fallback: Config):
+        self.explicit = explicit
+        self.fallback = fallback
+        self._by_dir: dict[str, Config] = {}
+        self._loaded: dict[Path, Config] = {}
+        self._reals: dict[str, str] = {}
+        if fallback.path is not None:
+            self._loaded[fallback.path.resolve()] = fallback
+
+    def for_dir(self, directory: str | Path) -> Config:
+        if self.explicit is not None:
+            return self.explicit
+        key = os.path.abspath(directory)
+        found = self._by_dir.get(key)
+        if found is None:
+            # One look per directory, memoized for its subdirectories: a walk over a
+            # monorepo asks for every folder.
+            here = _config_in(key)
+            parent = os.path.dirname(key)
+            if here is not None:
+                here = here.resolve()
+                if here not in self._loaded:
+                    self._loaded[here] = load_config(here)
+                found = self._loaded[here]
+            elif parent == key or os.path.exists(os.path.join(key, ".git")):
+                found = self.fallback
+            else:
+                found = self.for_dir(parent)
+            self._by_dir[key] = found
+        return found
+
+    def for_file(self, path: str | Path) -> Config:
+        return self.for_dir(os.path.dirname(os.path.abspath(path)))
+
+    def excluded(self, path: str, is_dir: bool) -> bool:
+        """Whether the settings file governing ``path`` excludes it (globs relative to
+        that file's folder)."""
+        directory, name = os.path.split(os.path.abspath(path))
+        cfg = self.for_dir(directory)
+        spec = cfg.exclude_spec
+        if spec is None or cfg.path is None:
+            return False
+        rel = os.path.relpath(os.path.join(self._real(directory), name), self._real(str(cfg.path.parent)))
+        if rel == ".." or rel.startswith("../"):
+            return False
+        return spec.match_file(rel.replace(os.sep, "/") + ("/" if is_dir else ""))
+
+    def _real(self, directory: str) -> str:
+        from .safepaths import real_path
+
+        return real_path(directory, self._reals)
+
+
 def _has_table(pyproject: Path) -> bool:
+    """Whether a pyproject.toml has a [tool.slimfix] table. One that cannot be read or is
+    not TOML is an error, not a file to skip: its settings might be meant for us."""
     try:
-        return "slimfix" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-    except (OSError, ValueError):
-        return False
+        tool = tomllib.loads(read_text(pyproject)).get("tool", {})
+    except FileProblem as exc:
+        raise ConfigError(f"{pyproject}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+    return isinstance(tool, dict) and "slimfix" in tool
 
 
 def load_config(path: Path) -> Config:
     """Raises ConfigError naming the file and the offending key."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = tomllib.loads(read_text(path))
+    except FileProblem as exc:
+        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     where = "[tool.slimfix]" if path.name == "pyproject.toml" else "the top level"
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("slimfix", {})
+        tool = data.get("tool", {})
+        data = tool.get("slimfix", {}) if isinstance(tool, dict) else None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: [tool.slimfix] must be a table")
     cfg = Config(path=path)
     for key, value in data.items():
         kind = KEYS.get(key)
@@ -117,15 +207,30 @@ def load_config(path: Path) -> Config:
     cfg.ignore = data.get("ignore")
     cfg.unsafe_fixes = data.get("unsafe-fixes")
     cfg.exclude = list(data.get("exclude", []))
+    for key in ("select", "ignore"):
+        _known_codes(path, key, data.get(key) or [])
     for glob, directory in data.get("contexts", {}).items():
         if not isinstance(directory, str):
             raise ConfigError(f"{path}: contexts.'{glob}' must be a directory (a string)")
+        if "\0" in directory or not (path.parent / directory).is_dir():
+            raise ConfigError(f"{path}: contexts.'{glob}': {directory!r} is not a directory "
+                              f"(relative to {path.parent})")
         cfg.contexts.append((_spec(glob), glob, (path.parent / directory)))
     for glob, codes in data.get("per-file-ignores", {}).items():
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"{path}: per-file-ignores.'{glob}' must be a list of rule codes")
+        _known_codes(path, f"per-file-ignores.'{glob}'", codes)
         cfg.per_file_ignores.append((_spec(glob), [c.upper() for c in codes]))
     return cfg
+
+
+def _known_codes(path: Path, key: str, codes: list[str]) -> None:
+    from .rules import select_rules
+
+    try:
+        select_rules(codes)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {key}: {exc}") from None
 
 
 def _spec(glob: str) -> pathspec.PathSpec:

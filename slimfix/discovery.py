@@ -9,13 +9,22 @@ from typing import Iterable, Iterator
 
 import pathspec
 
+from .fileio import FileProblem, read_regular
+
 SKIP_DIRS = {".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", ".tox", ".nox",
              ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
 
+# Backups, patches, editor swap files, templates and other files that only carry a
+# Dockerfile's name: a walk skips them (naming one on the command line still works).
+NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".bak", ".orig", ".rej", ".swp", ".swo", ".old", "~", ".j2",
+                           ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".in", ".md", ".sh", ".py",
+                           ".txt")
+
+
 def is_dockerfile_name(name: str) -> bool:
     lower = name.lower()
-    if lower == ".dockerignore" or lower.endswith(".dockerignore"):
+    if lower.endswith(NOT_DOCKERFILE_SUFFIXES):
         return False
     return (
         lower in ("dockerfile", "containerfile")
@@ -25,31 +34,74 @@ def is_dockerfile_name(name: str) -> bool:
     )
 
 
-def _gitignore(directory: Path) -> pathspec.PathSpec | None:
-    f = directory / ".gitignore"
+def _gitignore(directory: Path, name: str = ".gitignore") -> pathspec.PathSpec | None:
+    f = directory / name
     try:
-        lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        lines = read_regular(f).decode("utf-8", errors="replace").splitlines()
+    except FileProblem:
         return None
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _excluded(rel: str, excludes: list[str]) -> bool:
-    parts = rel.split("/")
-    return any(
-        fnmatch.fnmatch(rel, pat) or any(fnmatch.fnmatch(p, pat) for p in parts) for pat in excludes
-    )
+class Excludes:
+    """``--exclude`` patterns, in gitignore form (``vendor``, ``vendor/``, ``./vendor``,
+    ``**/vendor``, ``a/*/b``, an absolute path) or as a plain glob matched against the
+    path or any of its parts. Relative patterns are matched against the path relative to
+    the directory walked and to the working directory."""
+
+    def __init__(self, patterns: list[str], cwd: str | None = None):
+        self.cwd = os.path.abspath(cwd or os.getcwd())
+        self.globs = [p for p in patterns if p]
+        lines, self.absolute = [], []
+        for p in self.globs:
+            if os.path.isabs(p):
+                real = os.path.normpath(p)
+                if real == self.cwd or real.startswith(self.cwd.rstrip("/") + "/"):
+                    p = os.path.relpath(real, self.cwd) + ("/" if p.endswith("/") else "")
+                else:
+                    self.absolute.append(real)
+                    continue
+            while p.startswith("./"):
+                p = p[2:]
+            lines.append(p)
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+    def __bool__(self) -> bool:
+        return bool(self.globs)
+
+    def match(self, top: str, rel: str, is_dir: bool) -> bool:
+        parts = rel.split("/")
+        if any(fnmatch.fnmatch(rel, pat) or any(fnmatch.fnmatch(p, pat) for p in parts) for pat in self.globs):
+            return True
+        full = os.path.abspath(os.path.join(top, rel))
+        if any(full == a or full.startswith(a.rstrip("/") + "/") for a in self.absolute):
+            return True
+        if self.spec is None:
+            return False
+        suffix = "/" if is_dir else ""
+        if self.spec.match_file(rel + suffix):
+            return True
+        from_cwd = os.path.relpath(full, self.cwd)
+        return not from_cwd.startswith("..") and self.spec.match_file(from_cwd + suffix)
 
 
-def _walk(top: str, rel_dir: str, specs: list, excludes: list[str]) -> Iterator[str]:
+def _walk(top: str, rel_dir: str, specs: list, excludes: Excludes, on_error=None,
+          excluded=None, base: str | None = None) -> Iterator[str]:
     """Dockerfiles below ``top``, relative to it: each directory's files, then its
     subdirectories, by name; honouring nested .gitignore files; symlinked directories are
     not followed, so the walk never leaves the tree. Plain strings and ``os.scandir``: a
     monorepo has thousands of directories and this runs before any work can start."""
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        if on_error is not None:
+            on_error(f"{top}: cannot read this directory ({exc.strerror or exc}); its Dockerfiles were not checked")
         return
+    base = top if base is None else base
+    if any(e.name == ".git" for e in entries):  # a repository's root: .git/info/exclude
+        spec = _gitignore(Path(top, ".git", "info"), "exclude")
+        if spec is not None:
+            specs = specs + [(rel_dir, spec)]
     if any(e.name == ".gitignore" for e in entries):
         spec = _gitignore(Path(top))
         if spec is not None:
@@ -62,38 +114,57 @@ def _walk(top: str, rel_dir: str, specs: list, excludes: list[str]) -> Iterator[
         except OSError:
             continue
         if is_dir:
-            if entry.name in SKIP_DIRS or _ignored(specs, rel, True) or (excludes and _excluded(rel, excludes)):
+            if entry.name in SKIP_DIRS or _ignored(specs, rel, True) or _skip(base, rel, True, excludes, excluded):
                 continue
             dirs.append((entry.path, rel))
-        elif is_dockerfile_name(entry.name):
-            if _ignored(specs, rel, False) or (excludes and _excluded(rel, excludes)):
+        elif is_dockerfile_name(entry.name) and _regular_or_link(entry):
+            if _ignored(specs, rel, False) or _skip(base, rel, False, excludes, excluded):
                 continue
             yield rel
     for path, rel in dirs:
-        yield from _walk(path, rel, specs, excludes)
+        yield from _walk(path, rel, specs, excludes, on_error, excluded, base)
+
+
+def _skip(base: str, rel: str, is_dir: bool, excludes: Excludes, excluded) -> bool:
+    if excludes and excludes.match(base, rel, is_dir):
+        return True
+    return excluded is not None and excluded(os.path.join(base, rel), is_dir)
+
+
+def _regular_or_link(entry: os.DirEntry) -> bool:
+    """A FIFO, socket or device named Dockerfile is not one: a walk never reads it."""
+    try:
+        return entry.is_file(follow_symlinks=False) or entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _ignored(specs: list, rel: str, is_dir: bool) -> bool:
-    for base, spec in specs:
+    """As git decides: the deepest .gitignore with a matching line wins (so a ``!name``
+    deeper down re-includes), then the shallower ones, then .git/info/exclude."""
+    for base, spec in reversed(specs):
         sub = rel[len(base) + 1 :] if base else rel
-        if spec.match_file(sub + ("/" if is_dir else "")):
-            return True
+        decided = spec.check_file(sub + ("/" if is_dir else "")).include
+        if decided is not None:
+            return decided
     return False
 
 
-def iter_discover(paths: Iterable[str], excludes: list[str] | None = None) -> Iterator[str]:
+def iter_discover(paths: Iterable[str], excludes: list[str] | None = None, on_error=None,
+                  excluded=None) -> Iterator[str]:
     """Files to process, in a stable order (each directory's files, then its
     subdirectories, by name), without duplicates, yielded as they are found so that
     work can start before the walk ends. Files named explicitly are always processed;
-    ``-`` stands for standard input."""
-    excludes = excludes or []
+    ``-`` stands for standard input. ``on_error`` gets a line for each directory that
+    cannot be read; ``excluded(path, is_dir)`` says what the settings files exclude."""
+    excludes = Excludes(list(excludes or []))
     seen: set[str] = set()
     for p in paths:
         if p == "-":
             found: Iterable[str] = ["-"]
         elif os.path.isdir(p):
             prefix = str(Path(p))  # as Path writes it: no trailing slash, no "./"
-            found = (rel if prefix == "." else f"{prefix}/{rel}" for rel in _walk(p, "", [], excludes))
+            found = (rel if prefix == "." else f"{prefix}/{rel}" for rel in _walk(p, "", [], excludes, on_error, excluded))
         else:
             found = [p]
         for f in found:

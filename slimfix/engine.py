@@ -7,9 +7,12 @@ same instruction (same raw text, same meaning to BuildKit) in the same order.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .buildcontext.reader import DockerignoreProblem
 from .fixes import Applicability, FileChange, Fix, apply_edits
 from .rules import Finding, Rule, RuleContext
 from .suppressions import read_suppressions
@@ -33,6 +36,7 @@ class FixOutcome:
     passes: int = 0
     history: list[tuple[str, list[Finding]]] = field(default_factory=list)  # text before each pass, fixes applied
     pending: bool = False  # checked only (not fixed), and a fix would apply
+    problems: dict[str, list[str]] = field(default_factory=dict)  # unusable .dockerignore -> codes skipped
 
     @property
     def changed(self) -> bool:
@@ -41,19 +45,56 @@ class FixOutcome:
 
 
 def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
-          context_dir: Path | None = None) -> list[Finding]:
+          context_dir: Path | None = None, problems: dict[str, list[str]] | None = None) -> list[Finding]:
+    """Findings, by position. A rule that needs a `.dockerignore` that cannot be used is
+    skipped; ``problems`` gets the message and the codes skipped for it."""
     ctx = RuleContext(doc, path, context_dir)
     pragmas = read_suppressions(doc)
+    starts = [i.span.start for i in doc.instructions]
     findings: list[Finding] = []
     for rule in rules:
-        for f in rule().check(ctx):
-            if not pragmas.silences(rule.code, rule.hadolint, _instruction_at(doc, f.start)):
+        try:
+            found = list(rule().check(ctx))
+        except DockerignoreProblem as exc:
+            if problems is not None and rule.code not in problems.setdefault(str(exc), []):
+                problems[str(exc)].append(rule.code)
+            continue
+        for f in found:
+            if not pragmas.silences(rule.code, rule.hadolint, _instruction_at(doc, starts, f.start)):
                 findings.append(f)
     return sorted(findings, key=lambda f: (f.start, f.code, f.end))
 
 
-def _instruction_at(doc: Dockerfile, offset: int) -> Instruction | None:
-    return next((i for i in doc.instructions if i.span.start <= offset < i.span.end), None)
+def _instruction_at(doc: Dockerfile, starts: list[int], offset: int) -> Instruction | None:
+    """By bisection: a file with thousands of instructions must stay linear."""
+    k = bisect.bisect_right(starts, offset) - 1
+    if k >= 0:
+        inst = doc.instructions[k]
+        if inst.span.start <= offset < inst.span.end:
+            return inst
+    return None
+
+
+class _Occupied:
+    """Spans of the edits chosen in a pass (disjoint, and not touching one another)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def conflicts(self, fix: Fix) -> bool:
+        # Only the chosen span starting last at or before an edit's end can reach it.
+        for e in fix.edits:
+            k = bisect.bisect_right(self.starts, e.end) - 1
+            if k >= 0 and self.ends[k] >= e.start:
+                return True
+        return False
+
+    def add(self, fix: Fix) -> None:
+        for e in fix.edits:
+            k = bisect.bisect_right(self.starts, e.start)
+            self.starts.insert(k, e.start)
+            self.ends.insert(k, e.end)
 
 
 def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicability = Applicability.SAFE,
@@ -61,8 +102,9 @@ def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicabili
     """Findings only, for reports and --check: one parse, one pass of the rules. Whether
     a change is due is known from the first pass; applying it is ``fix_document``'s job."""
     threshold = max(threshold, Applicability.UNSAFE)
-    findings = check(parse(text), rules, path, context_dir)
-    outcome = FixOutcome(text, text, findings, findings)
+    problems: dict[str, list[str]] = {}
+    findings = check(parse(text), rules, path, context_dir, problems)
+    outcome = FixOutcome(text, text, findings, findings, problems=problems)
     outcome.pending = any(f.applicability is not None and f.applicability >= threshold for f in findings)
     return outcome
 
@@ -74,17 +116,20 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
     verification or the loop does not converge."""
     threshold = max(threshold, Applicability.UNSAFE)
     doc = parse(text)
-    findings = check(doc, rules, path, context_dir)
-    outcome = FixOutcome(text, text, findings, findings)
+    problems: dict[str, list[str]] = {}
+    findings = check(doc, rules, path, context_dir, problems)
+    outcome = FixOutcome(text, text, findings, findings, problems=problems)
     current = findings
     for _ in range(max_passes):
         chosen: list[tuple[Finding, Fix]] = []
+        occupied = _Occupied()
         for f in current:
             if f.fix is None or f.fix.applicability < threshold:
                 continue
-            if any(f.fix.conflicts_with(other) for _, other in chosen):
+            if occupied.conflicts(f.fix):
                 continue  # waits for the next pass, re-checked on the new text
             chosen.append((f, f.fix))
+            occupied.add(f.fix)
         if not chosen:
             outcome.output = doc.text
             outcome.remaining = []
@@ -108,16 +153,24 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
         outcome.history.append((doc.text, [f for f, _ in chosen]))
         outcome.passes += 1
         doc = new_doc
-        current = check(doc, rules, path, context_dir)
+        current = check(doc, rules, path, context_dir, problems)
     raise FixError(f"fixes did not converge after {max_passes} passes")
 
 
-def _touched(inst: Instruction, regions: list[tuple[int, int]]) -> bool:
+def _touched(inst: Instruction, regions: list[tuple[int, int]], starts: list[int] | None = None) -> bool:
+    """``regions`` sorted and disjoint (``starts`` their starts, to bisect)."""
     a, b = inst.span.start, inst.span.end
     # An insertion at the very end belongs to the instruction only when no line ending
     # closes it (the last line of a file without a final newline).
     open_end = not inst.source[a:b].endswith("\n")
-    for s, e in regions:
+    if starts is None:
+        starts = [s for s, _ in regions]
+    # Regions starting before a (at most one of them can reach into the instruction,
+    # they are disjoint) and those starting up to b.
+    k = max(bisect.bisect_left(starts, a) - 1, 0)
+    for s, e in itertools.islice(regions, k, None):
+        if s > b:
+            break
         if s == e:
             if a < s < b or (s == b and open_end):
                 return True
@@ -135,8 +188,10 @@ def check_pass(old: Dockerfile, new: Dockerfile, targets: list[tuple[int, int]],
 
     if directives(old) != directives(new) or old.escape != new.escape:
         return "parser directives changed"
-    before = [i for i in old.instructions if not _touched(i, targets)]
-    after = [i for i in new.instructions if not _touched(i, regions)]
+    targets, regions = sorted(targets), sorted(regions)
+    target_starts, region_starts = [s for s, _ in targets], [s for s, _ in regions]
+    before = [i for i in old.instructions if not _touched(i, targets, target_starts)]
+    after = [i for i in new.instructions if not _touched(i, regions, region_starts)]
     if len(before) != len(after):
         return f"{len(before)} untouched instructions became {len(after)}"
     for a, b in zip(before, after):

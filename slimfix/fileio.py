@@ -35,13 +35,55 @@ def decode(data: bytes) -> str:
         raise FileProblem(f"line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
 
 
-def read_source(path: Path) -> SourceFile:
+MAX_BYTES = 1 << 20  # real Dockerfiles are a few kilobytes; so are configs and ignore files
+
+
+def too_large(size: int) -> str:
+    return f"skipped: too large ({size / 1e6:.1f} MB, the limit is {MAX_BYTES / 1e6:.1f} MB)"
+
+
+def read_regular(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. Opened with O_NONBLOCK so
+    that a FIFO cannot block, and checked with fstat before a byte is read: a device, a
+    FIFO or a socket is refused, never read."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except IsADirectoryError:
         raise FileProblem("is a directory") from None
     except OSError as exc:
         raise FileProblem(exc.strerror or str(exc)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise FileProblem("is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise FileProblem("skipped: not a regular file")
+        if st.st_size > limit:
+            raise FileProblem(too_large(st.st_size))
+        chunks = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:  # it grew while being read
+                raise FileProblem(too_large(size))
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FileProblem(exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str | os.PathLike, limit: int = MAX_BYTES) -> str:
+    """A regular file as strict UTF-8 (BOM kept); FileProblem names what is wrong."""
+    return decode(read_regular(path, limit))
+
+
+def read_source(path: Path) -> SourceFile:
+    data = read_regular(path)
     return SourceFile(path, data, decode(data))
 
 
@@ -55,23 +97,87 @@ def replace_file(path: Path, expected: bytes | None, new_text: str) -> None:
     (None: if it still does not exist).
 
     The new content goes to a temporary file in the same directory, gets the original
-    mode (0644 for a new file), and is renamed over the original (through a symlink to
-    its target)."""
+    mode, owner, group and extended attributes (0644 for a new file), and is renamed over
+    the original (through a symlink to its target). A file with hard links is written in
+    place, so that the links stay one file; a read-only file is refused."""
     target = Path(os.path.realpath(path))
     try:
-        current = target.read_bytes()
+        os.lstat(target)
     except FileNotFoundError:
         current = None
     except OSError as exc:
         raise FileProblem(f"cannot re-read before writing: {exc.strerror or exc}") from None
+    else:
+        try:
+            current = read_regular(target)
+        except FileProblem as exc:
+            raise FileProblem(f"cannot re-read before writing: {exc}") from None
     if current != expected:
         raise FileProblem("changed on disk since it was read; not overwritten")
-    mode = stat.S_IMODE(target.stat().st_mode) if current is not None else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".slimfix", dir=target.parent)
+    data = new_text.encode("utf-8")
+    st = os.stat(target) if current is not None else None
+    if st is not None and (not st.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise FileProblem("not writable (read-only); not overwritten")
+    from .signals import deferred_termination
+
+    with deferred_termination():  # SIGTERM/SIGINT wait until the file is whole
+        if st is not None and st.st_nlink > 1:
+            _write_in_place(target, data)  # a rename would split the hard links
+        else:
+            _replace(target, data, st)
+
+
+def _write_in_place(target: Path, data: bytes) -> None:
+    """Same inode: hard links, owner, group, mode and extended attributes all stay."""
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        os.ftruncate(fd, 0)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _xattrs(path: Path) -> dict[str, bytes]:
+    if not hasattr(os, "listxattr"):
+        return {}
+    try:
+        return {name: os.getxattr(path, name) for name in os.listxattr(path)}
+    except OSError:
+        return {}
+
+
+def _replace(target: Path, data: bytes, st: os.stat_result | None) -> None:
+    """A temporary file in the same directory, with the original's mode, owner, group
+    and extended attributes (0644 for a new file), renamed over it. When those cannot
+    be given to a new file (another user's file in a shared folder), the file is
+    written in place instead, keeping them."""
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
+    xattrs = _xattrs(target) if st is not None else {}
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".slimfix", dir=target.parent)
+    except PermissionError:
+        if st is None:
+            raise
+        _write_in_place(target, data)  # a writable file in a folder we cannot write
+        return
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(new_text.encode("utf-8"))
+            fh.write(data)
             fh.flush()
+            if st is not None:
+                try:
+                    if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                        os.fchown(fh.fileno(), st.st_uid, st.st_gid)
+                    for name, value in xattrs.items():
+                        os.setxattr(fh.fileno(), name, value)
+                except OSError:
+                    fh.close()
+                    os.unlink(tmp)
+                    _write_in_place(target, data)
+                    return
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)

@@ -3,17 +3,24 @@ outcome, errors included, comes back as a ``FileResult`` value."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 import itertools
+from collections import Counter
 from typing import Iterable, Iterator
 
 from .buildcontext import ContextResolver
 from .engine import FixError, FixOutcome, check_document, fix_document
-from .fileio import FileProblem, SourceFile, decode, read_source, replace_file, write_atomic
-from .fixes import Applicability, FileChange
+from .fileio import MAX_BYTES, FileProblem, too_large, SourceFile, decode, read_source, replace_file, write_atomic
+from .fixes import Applicability, FileChange, Kind
 from .rules import Rule
+from .safepaths import Roots
+from .signals import OverBudget, stop_workers, time_budget, worker_init
 from .syntax import ParseError
+
+
+TIME_BUDGET = 20.0  # seconds: a real Dockerfile takes milliseconds
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,8 @@ class Settings:
     apply: bool = True  # False: only find out what would change (reports, --check)
     keep_texts: bool = True  # the caller needs the texts (diffs, standard input)
     records: bool = False  # structured findings for --output-format json/sarif/github
+    roots: Roots | None = None  # where writes may land (None: anywhere, for the Python API)
+    time_budget: float | None = TIME_BUDGET  # seconds per file; None: no limit
 
     @property
     def threshold(self) -> Applicability:
@@ -45,9 +54,14 @@ class FileResult:
     records: list[dict] = field(default_factory=list)  # the same, structured (see report.records)
     codes: list[str] = field(default_factory=list)  # codes of the findings on the input
     applied_codes: list[str] = field(default_factory=list)
+    applied_counts: dict[str, int] = field(default_factory=dict)  # fixes applied, per rule
     reported: int = 0  # findings shown: on the input, or left on the output after --write
+    advice: int = 0  # of those, advice (it never fails a run)
     fixable: int = 0
+    unsafe_fixable: int = 0  # fixable only with --unsafe-fixes
     file_changes: list[FileChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line each: what was left alone and why
+    warnings: list[str] = field(default_factory=list)  # what could not be read: each counts as an error
 
 
 def summarize(result: FileResult, settings: Settings) -> FileResult:
@@ -59,8 +73,9 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
         return result
     result.changed = outcome.changed
     result.rewritten = outcome.output != outcome.source or (outcome.pending and not outcome.file_changes)
-    shown = outcome.remaining if settings.write else outcome.findings
-    text = outcome.output if settings.write else outcome.source
+    fixed = settings.write and (result.written or not outcome.changed)  # a failed write fixed nothing
+    shown = outcome.remaining if fixed else outcome.findings
+    text = outcome.output if fixed else outcome.source
     if settings.records:
         from .report.records import record
 
@@ -70,14 +85,27 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
                         for line in format_finding(result.name, locate(text, f), settings.threshold)]
     result.codes = [f.code for f in outcome.findings]
     result.applied_codes = sorted({f.code for f in outcome.applied})
+    result.applied_counts = dict(Counter(f.code for f in outcome.applied))
     result.reported = len(shown)
+    result.advice = sum(1 for f in shown if f.kind is Kind.ADVICE and f.fix is None and f.file_change is None)
     result.fixable = sum(1 for f in outcome.findings
                          if f.applicability is not None and f.applicability >= settings.threshold)
+    result.unsafe_fixable = sum(1 for f in outcome.findings if f.applicability is Applicability.UNSAFE
+                                and settings.threshold > Applicability.UNSAFE)
     result.file_changes = list(outcome.file_changes)
+    result.warnings += [f"{problem}; {', '.join(codes)} skipped for {result.name}"
+                        for problem, codes in outcome.problems.items()]
     outcome.history = []
     if not settings.keep_texts:
         result.outcome = None
     return result
+
+
+NO_INSTRUCTIONS = "file with no instructions"
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.lstrip("\ufeff").splitlines())
 
 
 def process_text(name: str, text: str, settings: Settings, path: Path | None = None,
@@ -88,10 +116,18 @@ def process_text(name: str, text: str, settings: Settings, path: Path | None = N
     rules = [r for r in settings.rules if not any(r.code.startswith(c) for c in ignore)]
     run = fix_document if settings.apply or settings.write else check_document
     try:
-        result.outcome = run(text, rules, threshold=settings.threshold, path=path, context_dir=context)
+        with time_budget(settings.time_budget):
+            result.outcome = run(text, rules, threshold=settings.threshold, path=path, context_dir=context)
+    except OverBudget:
+        result.error = (f"{name}: skipped: took more than {settings.time_budget:g} s "
+                        "(the per-file time budget); file left unchanged")
     except ParseError as exc:
-        result.error = f"{name}:{exc.line}:{exc.column}: parse error: {exc.message}"
-        result.error_at = (exc.line, exc.column)
+        if exc.message == NO_INSTRUCTIONS and text.strip(" \t\r\n\ufeff") and _only_comments(text):
+            # hadolint passes a file of comments: nothing to build, nothing to fix
+            result.outcome = FixOutcome(text, text, [], [])
+        else:
+            result.error = f"{name}:{exc.line}:{exc.column}: parse error: {exc.message}"
+            result.error_at = (exc.line, exc.column)
     except FixError as exc:
         result.error = f"{name}: internal error, file left unchanged: {exc}"
     except RecursionError:
@@ -108,6 +144,9 @@ class Job:
     name: str
     context: str | None = None  # a string: jobs cross processes by the thousand
     ignore: tuple[str, ...] = ()
+    error: str | None = None  # what went wrong resolving it: the file is not processed
+    rules: tuple[str, ...] | None = None  # codes, when its own settings file selects other rules
+    unsafe_fixes: bool | None = None
 
 
 def process_file(name: str | Job, settings: Settings) -> FileResult:
@@ -119,21 +158,74 @@ def process_file(name: str | Job, settings: Settings) -> FileResult:
         resolved = ContextResolver(settings.context, declared=False).resolve(Path(name)).context
         job = Job(name, str(resolved) if resolved is not None else None)
     name = job.name
+    if job.error is not None:
+        return FileResult(name, error=job.error)
+    if job.rules is not None or job.unsafe_fixes is not None:
+        settings = _own_settings(settings, job.rules, job.unsafe_fixes)
     path = Path(name)
+    roots = settings.roots
+    if roots is not None and not roots.inside(path):
+        return FileResult(name, notes=[f"{name}: skipped: a symlink to {os.path.realpath(path)}, "
+                                       f"outside {roots.describe()}"])
     try:
         source = read_source(path)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
     context = Path(job.context) if job.context is not None else None
     result = process_text(name, source.text, settings, path, context, job.ignore)
+    if roots is not None and result.outcome is not None:
+        _keep_inside(result, roots, settings)
     if settings.write and result.outcome is not None and result.outcome.changed and result.error is None:
         _write(result, source)
     return summarize(result, settings)
 
 
-def apply_file_change(change: FileChange) -> str | None:
+def _keep_inside(result: FileResult, roots: Roots, settings: Settings) -> None:
+    """Changes to other files that would land outside the roots become notes; with
+    --check they do not count as due either."""
+    outcome = result.outcome
+    assert outcome is not None
+    kept = []
+    for change in outcome.file_changes:
+        why = roots.why_not(change.path)
+        if why is None:
+            kept.append(change)
+        else:
+            result.notes.append(f"{result.name}: {why}")
+    outcome.file_changes = kept
+    if outcome.pending:
+        threshold = max(settings.threshold, Applicability.UNSAFE)
+        due = False
+        for f in outcome.findings:
+            if f.applicability is None or f.applicability < threshold:
+                continue
+            why = roots.why_not(f.file_change.path) if f.file_change is not None else None
+            if why is None:
+                due = True
+            elif f"{result.name}: {why}" not in result.notes:
+                result.notes.append(f"{result.name}: {why}")
+        outcome.pending = due
+
+
+def _own_settings(settings: Settings, codes: tuple[str, ...] | None, unsafe: bool | None) -> Settings:
+    import dataclasses
+
+    from .rules import rule_by_code
+
+    changes: dict = {}
+    if codes is not None:
+        changes["rules"] = tuple(rule for rule in map(rule_by_code, codes) if rule is not None)
+    if unsafe is not None:
+        changes["unsafe_fixes"] = unsafe
+    return dataclasses.replace(settings, **changes)
+
+
+def apply_file_change(change: FileChange, roots: Roots | None = None) -> str | None:
     """Write a change to another file; None, or the reason it was not written. A change
     that is already on disk (another Dockerfile of the same context made it) is fine."""
+    why = roots.why_not(change.path) if roots is not None else None
+    if why is not None:
+        return why
     try:
         if change.path.is_file() and change.path.read_bytes() == change.after.encode("utf-8"):
             return None
@@ -150,6 +242,8 @@ def process_bytes(name: str, data: bytes, settings: Settings, context: Path | No
     """Standard input: nothing is written, the caller prints the output. With a
     ``context`` (from --stdin-filename) the rules can read the build context."""
     try:
+        if len(data) > MAX_BYTES:
+            raise FileProblem(too_large(len(data)).replace(" MB,", "+ MB,"))
         text = decode(data)
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
@@ -176,6 +270,7 @@ _SETTINGS: Settings | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _SETTINGS
+    worker_init()
     _SETTINGS = settings
 
 
@@ -196,12 +291,14 @@ def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> I
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # A bounded window of chunks in flight: memory stays flat however many files there
     # are, and discovery goes on feeding the workers while they run.
     pending: deque = deque()
     chunks = _chunks(itertools.chain(head, names), _CHUNK)
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,))
+    try:
         for chunk in itertools.islice(chunks, jobs * 4):
             pending.append(pool.submit(_work, chunk))
         while pending:
@@ -210,6 +307,17 @@ def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> I
             if nxt is not None:
                 pending.append(pool.submit(_work, nxt))
             yield from done
+    except BrokenProcessPool:
+        stop_workers(pool)
+        import time
+
+        time.sleep(0.5)  # a SIGTERM to the whole group: the parent's own turns this into an interrupt
+        raise RuntimeError("a worker process died (killed by a signal?); files not yet reported "
+                           "are unchanged") from None
+    except BaseException:  # interrupted (SIGINT, SIGTERM) or the consumer stopped early
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

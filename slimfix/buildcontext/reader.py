@@ -8,11 +8,14 @@ This follows moby's patternmatcher.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+
+from ..fileio import FileProblem, read_regular, read_text
 
 
 def _translate(pattern: str) -> re.Pattern[str]:
@@ -38,7 +41,9 @@ def _translate(pattern: str) -> re.Pattern[str]:
             if j < 0:
                 out.append(re.escape(ch))
             else:
-                body = pattern[i + 1 : j].replace("\\", "\\\\")
+                # In a class, ``[`` is an ordinary character (Go's filepath.Match), and
+                # must not read to Python as a nested set.
+                body = pattern[i + 1 : j].replace("\\", "\\\\").replace("[", "\\[")
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append(f"[{body}]")
@@ -59,9 +64,14 @@ class _Pattern:
     exclusion: bool  # a ``!`` line: re-include
 
 
-def parse_dockerignore(text: str) -> list[_Pattern]:
+class DockerignoreProblem(Exception):
+    """A `.dockerignore` that cannot be read or holds a bad pattern: the rules that need
+    it are skipped, with this message (naming the file and line)."""
+
+
+def parse_dockerignore(text: str, name: str = ".dockerignore") -> list[_Pattern]:
     patterns = []
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -71,7 +81,11 @@ def parse_dockerignore(text: str) -> list[_Pattern]:
         line = posixpath.normpath(line).lstrip("/")
         if line in ("", "."):
             continue
-        patterns.append(_Pattern(_translate(line), exclusion))
+        try:
+            regex = _translate(line)
+        except re.error as exc:
+            raise DockerignoreProblem(f"{name}:{number}: bad pattern {raw.strip()!r} ({exc})") from None
+        patterns.append(_Pattern(regex, exclusion))
     return patterns
 
 
@@ -103,15 +117,41 @@ class BuildContext:
         return self.root / ".dockerignore"
 
     @cached_property
-    def ignore_text(self) -> str | None:
+    def _loaded(self) -> tuple[str | None, list[_Pattern], str | None]:
+        """The ignore file's text (None: there is none), its patterns, and what is wrong
+        with it (None: nothing)."""
+        name = str(self.ignore_file)
+        if not os.path.lexists(self.ignore_file):
+            return None, [], None
         try:
-            return self.ignore_file.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
+            text = read_text(self.ignore_file)
+        except FileProblem as exc:
+            if not os.path.exists(self.ignore_file):  # a dangling symlink: as if missing
+                return None, [], None
+            return None, [], f"{name}: {str(exc).removeprefix('skipped: ')}"
+        try:
+            return text, parse_dockerignore(text, name), None
+        except DockerignoreProblem as exc:
+            return text, [], str(exc)
 
-    @cached_property
+    @property
+    def ignore_problem(self) -> str | None:
+        return self._loaded[2]
+
+    @property
+    def ignore_text(self) -> str | None:
+        """Raises DockerignoreProblem when the file exists but cannot be used."""
+        text, _, problem = self._loaded
+        if problem:
+            raise DockerignoreProblem(problem)
+        return text
+
+    @property
     def ignore(self) -> list[_Pattern]:
-        return parse_dockerignore(self.ignore_text or "")
+        _, patterns, problem = self._loaded
+        if problem:
+            raise DockerignoreProblem(problem)
+        return patterns
 
     def readable(self) -> bool:
         return self.root.is_dir()
@@ -129,7 +169,7 @@ class BuildContext:
     def read(self, rel: str) -> str | None:
         if rel not in self._cache:
             try:
-                self._cache[rel] = (self.root / rel).read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                self._cache[rel] = read_regular(self.root / rel).decode("utf-8", errors="replace")
+            except FileProblem:
                 self._cache[rel] = None
         return self._cache[rel]

@@ -5,6 +5,11 @@ docker-compose.yml and their variants) in the Dockerfile's directory or a parent
 service builds it (``build.context`` and ``build.dockerfile``); a simple docker-bake.hcl
 doing the same; and finally the Dockerfile's own directory. Standard input with no file
 name has no context unless ``--context`` gives one.
+
+The search for compose and bake files goes up from the Dockerfile's directory and stops
+at the repository root (the nearest directory holding ``.git``), the config's directory,
+or the root the user named, whichever comes first: a compose file in a shared parent
+folder decides nothing. A context outside the roots is not used.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
+from ..fileio import FileProblem, read_text
+from ..safepaths import Roots, real_path
 
 _COMPOSE_VARIANT = re.compile(r"^(docker-)?compose(\.[\w-]+)*\.ya?ml$")
-_BAKE_TARGET = re.compile(r'target\s+"[^"]*"\s*\{(.*?)\n\s*\}', re.S)
-_HCL_STRING = re.compile(r'^\s*(context|dockerfile)\s*=\s*"([^"$]*)"\s*$', re.M)
+# Line by line, with [ \t] and no ``\s`` spanning lines: linear in the file's size.
+_BAKE_TARGET = re.compile(r'target[ \t]+"[^"\n]*"[ \t]*\{')
+_HCL_STRING = re.compile(r'[ \t]*(context|dockerfile)[ \t]*=[ \t]*"([^"$\n]*)"[ \t]*')
 _MAX_PARENTS = 12
 
 
@@ -32,11 +40,16 @@ class Resolved:
 class ContextResolver:
     cli_context: Path | None
     config: Config = field(default_factory=Config)
+    roots: Roots | None = None
     declared: bool = True  # look for the config's table and compose and bake files
+    problems: list[str] = field(default_factory=list)  # compose/bake files that could not be read
+    _ends: dict[str, bool] = field(default_factory=dict)  # dir -> holds .git (the search ends there)
+    _reals: dict[str, str] = field(default_factory=dict)
     _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
 
-    def resolve(self, dockerfile: Path | None) -> Resolved:
-        """``dockerfile`` None is standard input without a name; a name whose directory
+    def resolve(self, dockerfile: Path | None, config: Config | None = None) -> Resolved:
+        """``config``: the settings for this Dockerfile (default: the resolver's).
+        ``dockerfile`` None is standard input without a name; a name whose directory
         does not exist (``--stdin-filename``) gets no context either."""
         if self.cli_context is not None:
             return Resolved(self.cli_context, "--context")
@@ -44,24 +57,55 @@ class ContextResolver:
             return Resolved(None, "standard input")
         if not self.declared:
             return Resolved(dockerfile.parent, "the Dockerfile's directory")
-        configured = self.config.context_for(dockerfile)
+        config = config if config is not None else self.config
+        refused = ""
+        configured = config.context_for(dockerfile)
         if configured is not None:
             directory, glob = configured
-            return Resolved(directory, f"config {self.config.path} (contexts '{glob}')")
+            if self._allowed(directory):
+                return Resolved(directory, f"config {config.path} (contexts '{glob}')")
+            refused = f"; {directory} from config {config.path} is outside the tree"
         # Plain strings and one directory listing per directory: this runs in the main
         # process for every Dockerfile of a monorepo.
         target = os.path.abspath(dockerfile)
         directory = os.path.dirname(target)
+        stops = self._stops(dockerfile, config)
         for _ in range(_MAX_PARENTS):
             mapping = self._declared_in(directory)
             if mapping and target in mapping:
                 context, source = mapping[target]
-                return Resolved(Path(context), source)
+                if self._allowed(Path(context)):
+                    return Resolved(Path(context), source)
+                refused = refused or f"; {context} from {source} is outside the tree"
+                break
             parent = os.path.dirname(directory)
-            if parent == directory:
+            if parent == directory or self._real(directory) in stops or self._repository_root(directory):
                 break
             directory = parent
-        return Resolved(dockerfile.parent, "the Dockerfile's directory")
+        return Resolved(dockerfile.parent, "the Dockerfile's directory" + refused)
+
+    def _real(self, directory: str) -> str:
+        return real_path(directory, self._reals)
+
+    def _repository_root(self, directory: str) -> bool:
+        found = self._ends.get(directory)
+        if found is None:
+            found = self._ends[directory] = os.path.isdir(os.path.join(directory, ".git"))
+        return found
+
+    def _allowed(self, context: Path) -> bool:
+        return self.roots is None or self.roots.inside(context)
+
+    def _stops(self, dockerfile: Path, config: Config) -> set[str]:
+        """Directories the search does not go above: the config's and the named root."""
+        stops = set()
+        if config.path is not None:
+            stops.add(self._real(str(config.path.parent)))
+        if self.roots is not None:
+            root = self.roots.root_of(dockerfile.parent)
+            if root is not None:
+                stops.add(root)
+        return stops
 
     def _declared_in(self, directory: str) -> dict[str, tuple[str, str]]:
         found = self._maps.get(directory)
@@ -74,7 +118,11 @@ class ContextResolver:
                 names = []
             for name in names:
                 path = Path(directory, name)
-                pairs = _bake(path) if name == "docker-bake.hcl" else _compose(path)
+                try:
+                    pairs = _bake(path) if name == "docker-bake.hcl" else _compose(path)
+                except FileProblem as exc:  # counts for nothing, and is said
+                    self.problems.append(f"{path}: {exc}; not used to find build contexts")
+                    pairs = []
                 for dockerfile, context in pairs:
                     found.setdefault(os.path.abspath(os.path.realpath(dockerfile)), (str(context), str(path)))
             self._maps[directory] = found
@@ -82,17 +130,24 @@ class ContextResolver:
 
 
 def _compose(path: Path) -> list[tuple[Path, Path]]:
-    """(Dockerfile, context) pairs a compose file builds; a file that does not parse
-    counts for nothing."""
-    try:
-        import yaml
+    """(Dockerfile, context) pairs a compose file builds. FileProblem when it cannot be
+    read, is not YAML or has no ``services`` mapping; a service it cannot make sense of
+    is skipped."""
+    import yaml
 
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except Exception:
-        return []
+    try:
+        data = yaml.safe_load(read_text(path))
+    except yaml.YAMLError as exc:
+        raise FileProblem(f"not valid YAML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise FileProblem("not valid YAML (nested too deeply)") from None
     services = data.get("services") if isinstance(data, dict) else None
+    if services is None:
+        return []
+    if not isinstance(services, dict):
+        raise FileProblem(f"'services' must be a mapping, not {type(services).__name__}")
     out = []
-    for service in (services or {}).values():
+    for service in services.values():
         build = service.get("build") if isinstance(service, dict) else None
         if isinstance(build, str):
             build = {"context": build}
@@ -101,23 +156,45 @@ def _compose(path: Path) -> list[tuple[Path, Path]]:
         context = build.get("context", ".")
         if not isinstance(context, str) or "://" in context or context.startswith("git@") or "$" in context:
             continue
-        root = (path.parent / context).resolve()
         dockerfile = build.get("dockerfile", "Dockerfile")
         if not isinstance(dockerfile, str) or "$" in dockerfile:
             continue
+        if "\0" in context or "\0" in dockerfile:
+            raise FileProblem("a NUL byte in a build context or dockerfile")
+        root = (path.parent / context).resolve()
         out.append(((root / dockerfile).resolve(), root))
     return out
 
 
 def _bake(path: Path) -> list[tuple[Path, Path]]:
     """Targets of a docker-bake.hcl with literal ``context`` and ``dockerfile``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return []
+    text = read_text(path)
     out = []
-    for body in _BAKE_TARGET.findall(text):
-        fields = dict(_HCL_STRING.findall(body))
+    for fields in _bake_targets(text):
+        if any("\0" in v for v in fields.values()):
+            raise FileProblem("a NUL byte in a build context or dockerfile")
         root = (path.parent / fields.get("context", ".")).resolve()
         out.append(((root / fields.get("dockerfile", "Dockerfile")).resolve(), root))
     return out
+
+
+def _bake_targets(text: str) -> list[dict[str, str]]:
+    """The literal ``context``/``dockerfile`` of each ``target "x" {`` block; a block
+    ends at the first line starting with ``}`` (blank lines and indentation allowed)."""
+    targets: list[dict[str, str]] = []
+    fields: dict[str, str] | None = None
+    for line in text.splitlines():
+        if fields is None:
+            m = _BAKE_TARGET.search(line)
+            if m is None:
+                continue
+            fields = {}
+            line = line[m.end():]  # the rest of the header line counts as the body
+        elif line.lstrip().startswith("}"):
+            targets.append(fields)
+            fields = None
+            continue
+        m = _HCL_STRING.fullmatch(line)
+        if m is not None:
+            fields[m.group(1)] = m.group(2)  # the last one wins, as before
+    return targets

@@ -1,13 +1,28 @@
 """The command line. ``main`` imports what the command needs only once it knows which
-command it is: a plain check must not pay for the others' libraries."""
+command it is: a plain check (what pre-commit and CI run, often for one file) loads
+neither typer nor the other commands' libraries."""
 
 from __future__ import annotations
 
+import sys
+
+SUBCOMMANDS = ("rules", "explain", "verify", "server")
+
 
 def main(argv: list[str] | None = None) -> None:
-    from .app import main as run
+    """``slimfix rules|explain|verify|server ...`` are subcommands; anything else is the
+    main command, ``slimfix [OPTIONS] [PATH]...``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in SUBCOMMANDS:
+        from .app import tools_app
 
-    run(argv)
+        tools_app(args=args, prog_name="slimfix")
+        return
+    from .check import guarded, run
+    from .options import parse
+
+    options = parse(args)
+    raise SystemExit(guarded(lambda: run(options)))
 
 
-__all__ = ["main"]
+__all__ = ["SUBCOMMANDS", "main"]

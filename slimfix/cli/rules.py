@@ -6,16 +6,24 @@ import sys
 
 
 def show_rules() -> None:
+    from ..rules import all_rules
+
+    rows = [(r.code, r.name, r.fix_label(), ", ".join(r.hadolint), r.summary) for r in all_rules()]
+    if not sys.stdout.isatty():
+        # Piped or redirected: whole names, one rule a line, columns aligned, nothing cut.
+        header = ("Code", "Name", "Fix", "hadolint", "Summary")
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+        for row in [header, *rows]:
+            sys.stdout.write("  ".join(f"{v:<{w}}" for v, w in zip(row, widths)) + f"  {row[4]}\n")
+        return
     from rich.console import Console
     from rich.table import Table
-
-    from ..rules import all_rules
 
     table = Table(show_edge=False, header_style="bold")
     for col in ("Code", "Name", "Fix", "hadolint", "Summary"):
         table.add_column(col)
-    for rule in all_rules():
-        table.add_row(rule.code, rule.name, rule.fix_label(), ", ".join(rule.hadolint), rule.summary)
+    for row in rows:
+        table.add_row(*row)
     Console(highlight=False).print(table)
 
 

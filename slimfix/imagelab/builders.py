@@ -117,6 +117,25 @@ class Buildah:
         if image_ids:
             _run(self._cmd("rmi", "-f", *sorted(image_ids)), self.env)
 
+    def describe(self, ref: str) -> tuple[str, str, list] | None:
+        """(image id, parent id or "", history) of ``ref``; None when it cannot be
+        inspected. containers-storage records no parent: an intermediate image of a
+        --layers build is known by its history, a prefix of the final image's (the
+        entries carry their creation times, so another build's images never match)."""
+        proc = _run(self._cmd("inspect", "--type", "image", ref), self.env)
+        if proc.returncode != 0:
+            return None
+        try:
+            data = json.loads(proc.stdout)
+        except ValueError:
+            return None
+        data = data[0] if isinstance(data, list) and data else data
+        if not isinstance(data, dict):
+            return None
+        image = data.get("FromImageID") or data.get("Id") or ""
+        history = (data.get("OCIv1") or {}).get("history") or []
+        return (image, data.get("Parent") or "", history) if image else None
+
 
 class Podman(Buildah):
     name = "podman"
@@ -157,6 +176,52 @@ class Docker:
     def remove(self, image_ids: set[str]) -> None:
         if image_ids:
             _run(["docker", "rmi", "-f", *sorted(image_ids)], self.env)
+
+    def describe(self, ref: str) -> tuple[str, str, list] | None:
+        proc = _run(["docker", "image", "inspect", "--format", "{{.Id}} {{.Parent}}", ref], self.env)
+        if proc.returncode != 0 or not proc.stdout.split():
+            return None
+        image, *rest = proc.stdout.split()
+        return image, (rest[0] if rest else ""), []
+
+
+def bare_id(image: str) -> str:
+    return image.split(":", 1)[1] if image.startswith("sha256:") else image
+
+
+def mark(builder, tag: str) -> tuple[str, str, list] | None:
+    """What a build just made under ``tag`` (taken right after it: a rebuild moves the tag)."""
+    return builder.describe(tag)
+
+
+def created_by_us(builder, before: set[str], marks: list) -> set[str]:
+    """Images that appeared since ``before`` and that our builds made (``marks``): the
+    images built, their parents, and intermediate images whose history is a prefix of
+    theirs. Never an image another process built meanwhile."""
+    marks = [m for m in marks if m is not None]
+    ours = {bare_id(m[0]) for m in marks}
+    for _, parent, _ in marks:  # docker's classic builder records parents
+        steps = 0
+        while parent and steps < 500:
+            found = builder.describe(parent)
+            if found is None:
+                break
+            ours.add(bare_id(found[0]))
+            parent, steps = found[1], steps + 1
+    known = {bare_id(i) for i in before}
+    out = set()
+    for image in builder.image_ids():
+        bare = bare_id(image)
+        if bare in known:
+            continue
+        if bare not in ours:
+            found = builder.describe(image)
+            history = found[2] if found else []
+            if not history or not any(len(m[2]) >= len(history) and m[2][: len(history)] == history
+                                      for m in marks):
+                continue
+        out.add(image)
+    return out
 
 
 BUILDERS = {"docker": Docker, "podman": Podman, "buildah": Buildah}

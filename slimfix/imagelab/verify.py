@@ -15,7 +15,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .builders import BuildRun, BuilderError, ImageInfo
+from .builders import BuildRun, BuilderError, ImageInfo, created_by_us, mark
 from ..buildcontext import BuildContext
 from ..engine import fix_document
 from ..fixes import Applicability
@@ -61,6 +61,8 @@ def pick_edit_file(dockerfile_text: str, context: Path, dockerfile: Path) -> str
     named = {source_path(v) for i in doc.instructions if i.keyword in ("COPY", "ADD") and not context_copy(i)
              for v in i.values()[:-1]}
     build = BuildContext(context, dockerfile)
+    if build.ignore_problem is not None:
+        return None
     candidates = []
     for root, dirs, files in os.walk(context):
         dirs[:] = sorted(d for d in dirs if d not in (".git", "node_modules", "__pycache__", ".venv"))
@@ -90,6 +92,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
     result.edited = edit
     tag = f"localhost/slimfix-verify-{uuid.uuid4().hex[:10]}"
     before_ids = builder.image_ids()
+    marks: list = []  # what each of our builds made
     tmp = Path(tempfile.mkdtemp(prefix="slimfix-verify-"))
     try:
         sides = {}
@@ -105,6 +108,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
         for name, side in (("before", result.before), ("after", result.after)):
             copy_dir, df = sides[name]
             side.cold = builder.build(df, copy_dir, f"{tag}-{name}")
+            marks.append(mark(builder, f"{tag}-{name}"))
             if not side.cold.ok:
                 if name == "after" and result.before.cold and result.before.cold.ok:
                     result.slimfix_bug = True
@@ -120,13 +124,14 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
                 with open(target, "ab") as fh:
                     fh.write(b"\n")
                 side.rebuild = builder.build(df, copy_dir, f"{tag}-{name}")
+                marks.append(mark(builder, f"{tag}-{name}"))
         elif edit is None and result.problem is None:
             result.problem = "no whole-context COPY: a source edit invalidates nothing to compare"
     except (OSError, BuilderError) as exc:
         result.problem = str(exc)
     finally:
-        if not keep:
-            builder.remove(builder.image_ids() - before_ids)
+        if not keep:  # only what this run built, never an image built meanwhile by others
+            builder.remove(created_by_us(builder, before_ids, marks))
         shutil.rmtree(tmp, ignore_errors=True)
     return result
 

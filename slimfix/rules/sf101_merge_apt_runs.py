@@ -133,7 +133,8 @@ class MergeAptRuns(Rule):
 def _following_runs(ctx: RuleContext, inst: Instruction) -> Iterable[Instruction]:
     """RUN instructions right after ``inst`` with only comments and blank lines between."""
     instructions = ctx.doc.instructions
-    for nxt in instructions[inst.index + 1 :]:
+    for k in range(inst.index + 1, len(instructions)):  # no slice: a copy per RUN is quadratic
+        nxt = instructions[k]
         if nxt.keyword != "RUN" or nxt.stage != inst.stage:
             return
         yield nxt

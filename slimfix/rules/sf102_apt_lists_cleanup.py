@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import bisect
 from typing import Iterable
 
 from ..edits import CannotEdit, append_command
@@ -111,24 +112,42 @@ def _mentions_lists(inst: Instruction) -> bool:
 
 
 def _later_apt_without_update(ctx: RuleContext, inst: Instruction) -> Instruction | None:
+    """The first later instruction in scope (this stage, a stage built from it, an
+    ONBUILD trigger) that installs with apt without its own update. The installs and
+    the stage tree are gathered once per file, then bisected: thousands of RUNs or
+    stages stay linear."""
     doc = ctx.doc
+    by_scope, children = ctx.memo("SF102 bare installs", lambda: _bare_installs(ctx))
     stage = doc.stage_of(inst)
-    children = set()
+    scopes = [("stage", inst.stage), ("onbuild", None)]
     if stage is not None and stage.name:
-        children = {s.index for s in doc.stages if s.base.lower() == stage.name}
+        scopes += [("stage", c) for c in children.get(stage.name, ())]
+    best = None
+    for scope in scopes:
+        indexes = by_scope.get(scope)
+        if not indexes:
+            continue
+        k = bisect.bisect_right(indexes, inst.index)
+        if k < len(indexes) and (best is None or indexes[k] < best):
+            best = indexes[k]
+    return doc.instructions[best] if best is not None else None
+
+
+def _bare_installs(ctx: RuleContext) -> tuple[dict, dict]:
+    doc = ctx.doc
+    children: dict[str, list] = {}
+    for s in doc.stages:
+        children.setdefault(s.base.lower(), []).append(s.index)
+    by_scope: dict[tuple, list[int]] = {}
     for other in doc.instructions:
-        if other.index <= inst.index:
-            continue
-        in_scope = other.stage == inst.stage or other.stage in children or other.keyword == "ONBUILD"
-        if not in_scope:
-            continue
         run = ctx.run(other)
         if run is None or run.unsupported:
             continue
         commands = run.commands()
         if any(is_apt_install(c) for c in commands) and not any(is_apt_update(c) for c in commands):
-            return other
-    return None
+            scope = ("onbuild", None) if other.keyword == "ONBUILD" else ("stage", other.stage)
+            by_scope.setdefault(scope, []).append(other.index)  # ONBUILD: in scope of every RUN
+    return by_scope, children
 
 
 _APT_TOOLS = {"apt-get", "apt", "aptitude", "apt-cache", "apt-file", "add-apt-repository", "apt-add-repository"}

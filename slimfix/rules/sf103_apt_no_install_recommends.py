@@ -141,5 +141,14 @@ def _match(cmd: SimpleCommand) -> Token | None:
 
 def _configured(ctx: RuleContext, inst: Instruction) -> bool:
     """An earlier RUN of the stage wrote APT::Install-Recommends into apt's config."""
-    return any(o.stage == inst.stage and o.keyword == "RUN" and "Install-Recommends" in o.text
-               for o in ctx.doc.instructions[: inst.index])
+    first = ctx.memo("SF103 configured", lambda: _first_configuring_run(ctx))
+    return first.get(inst.stage, inst.index) < inst.index
+
+
+def _first_configuring_run(ctx: RuleContext) -> dict:
+    """Stage -> index of its first RUN that mentions APT::Install-Recommends."""
+    first: dict = {}
+    for o in ctx.doc.instructions:
+        if o.keyword == "RUN" and "Install-Recommends" in o.text:
+            first.setdefault(o.stage, o.index)
+    return first

@@ -5,6 +5,7 @@ from typing import Iterable
 from ..edits import block_text, end_with_blank_collapsed, leading_comments_start
 from ..fixes import Edit
 from ..syntax import Instruction
+from ..syntax.nodes import LineKind
 from .base import Finding, Rule, RuleContext
 from .common.context_copy import absolute_dest, commutes_with_context_copy, context_copy, referenced_names
 
@@ -83,6 +84,8 @@ class SinkContextCopy(Rule):
                 if nxt.stage != inst.stage or not commutes_with_context_copy(ctx, nxt, names, dest):
                     break
                 crossed.append(nxt)
+            if crossed and _open_continuation(doc, crossed[-1]):
+                crossed.pop()  # text put after it would continue it
             if not crossed:
                 continue
             last = crossed[-1]
@@ -102,6 +105,17 @@ class SinkContextCopy(Rule):
             message = (f"COPY of the whole context invalidates {len(crossed)} instruction(s) "
                        f"after it; move it below line {last.start_line}")
             yield self.finding(inst, message, edits=edits, end=last.lines[0].content_end)
+
+
+def _open_continuation(doc, inst: Instruction) -> bool:
+    """The file ends inside this instruction's continuation (`ENV A=1 \\` and no more)."""
+    if inst.span.end != len(doc.text) or not inst.lines or inst.lines[-1].kind is LineKind.HEREDOC_END:
+        return False
+    code = [line for line in inst.lines if line.kind is LineKind.CODE]
+    if not code:
+        return False
+    content = doc.text[code[-1].span.start : code[-1].content_end]
+    return content.rstrip(" \t").endswith(doc.escape)
 
 
 def _system_dest(dest: str | None) -> bool:

@@ -72,7 +72,9 @@ class SlimBaseImage(Rule):
         if new_tag is None:
             return
         head = stage.from_
-        base_start = head.logical.to_file(head.command.args_span.start)
+        args_start = head.command.args_span.start
+        base_start = head.logical.to_file(args_start)
+        base_end = head.logical.end_to_file(args_start + len(ref))
         new_ref = ref.rsplit(":", 1)[0] + ":" + new_tag if tag else f"{ref}:{new_tag}"
         message = f"{ref} is the full image: {image}:{new_tag} is much smaller"
         if image in _ALPINE and not _uses_apt(ctx, stage):
@@ -84,11 +86,13 @@ class SlimBaseImage(Rule):
         if reason is None and (pipe := hidden_fetch_failure(ctx, stages)) is not None:
             reason = (f"line {pipe[0].start_line} pipes {pipe[1]} without pipefail: a tool the slim "
                       "image lacks would fail unnoticed")
-        at = (base_start, base_start + len(ref))
+        if reason is None and doc.text[base_start:base_end] != ref:  # `deb\` + newline + `ian`
+            reason = "a line continuation splits the image name"
+        at = (base_start, base_end)
         if reason is not None:
             yield self.not_fixed(head, message, reason, at=at)
             return
-        yield self.finding(head, message, edits=[Edit(base_start, base_start + len(ref), new_ref)], at=at)
+        yield self.finding(head, message, edits=[Edit(base_start, base_end, new_ref)], at=at)
 
 
 def _uses_apt(ctx: RuleContext, stage: Stage) -> bool:

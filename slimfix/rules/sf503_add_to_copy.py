@@ -56,6 +56,10 @@ class AddToCopy(Rule):
             if any(_REMOTE.match(s) or _ARCHIVE.search(s) or re.search(r"[*?\[$]", s) for s in sources):
                 continue
             start = inst.logical.to_file(cmd.keyword_span.start)
+            end = inst.logical.end_to_file(cmd.keyword_span.end)
+            if end - start != len(cmd.keyword):  # `AD\` + newline + `D`: a continuation inside it
+                yield self.not_fixed(inst, "ADD of local files: use COPY", "a line continuation splits the keyword")
+                continue
             new = "copy" if cmd.keyword.islower() else "COPY"
             yield self.finding(inst, "ADD of local files: use COPY",
                                edits=[Edit(start, start + len(cmd.keyword), new)])

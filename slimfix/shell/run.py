@@ -41,6 +41,9 @@ def read_run(inst: Instruction) -> RunShell | None:
     except ShellSyntaxUnsupported as exc:
         run.unsupported = str(exc)
         return run
+    except RecursionError:
+        run.unsupported = "shell nesting too deep to read"
+        return run
     if inst.heredocs:
         progs = [c for c in run.line.commands if c.words]
         runs_script = not progs or (

@@ -47,11 +47,15 @@ _REDIRECT_AT = re.compile(r"(\d*)(<<<|<<-|&>>|<<|>>|<&|>&|<>|>\||&>|<|>)")
 _OPERATOR_AT = re.compile(r"&&|\|\||;;|\|&|[;|&()\n]")
 
 
+MAX_NESTING = 100  # quotes, $(...), ${...} and backquotes inside one another
+
+
 class _Reader:
     def __init__(self, src: str):
         self.src = src
         self.pos = 0
         self.n = len(src)
+        self.nesting = 0
 
     def peek(self, k: int = 0) -> str:
         i = self.pos + k
@@ -274,3 +278,25 @@ def _skip_heredoc_bodies(src: str, pos: int, heredocs: list[tuple[str, bool]]) -
             if line == delim:
                 break
     return pos
+
+
+def _nested(method):
+    """Count how deep the reader is in constructs inside one another: past MAX_NESTING the
+    RUN is reported as not read (valid shell, but no fix is worth a stack overflow)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        self.nesting += 1
+        try:
+            if self.nesting > MAX_NESTING:
+                raise ShellSyntaxUnsupported(f"shell nesting deeper than {MAX_NESTING}")
+            return method(self, *args, **kwargs)
+        finally:
+            self.nesting -= 1
+
+    return wrapper
+
+
+for _name in ("skip_balanced", "double_quote", "dollar"):
+    setattr(_Reader, _name, _nested(getattr(_Reader, _name)))

@@ -255,6 +255,26 @@ class Dockerfile:
     def stage_of(self, inst: Instruction) -> Stage | None:
         return self.stages[inst.stage] if inst.stage >= 0 else None
 
+    @cached_property
+    def stage_parents(self) -> list[int | None]:
+        """For each stage, the earlier stage it is built FROM (by name), or None."""
+        by_name: dict[str, int] = {}
+        out: list[int | None] = []
+        for s in self.stages:
+            out.append(by_name.get(s.base.lower()))
+            if s.name:
+                by_name.setdefault(s.name, s.index)
+        return out
+
+    @cached_property
+    def stage_children(self) -> list[list[int]]:
+        """For each stage, the stages built FROM it."""
+        out: list[list[int]] = [[] for _ in self.stages]
+        for index, up in enumerate(self.stage_parents):
+            if up is not None:
+                out[up].append(index)
+        return out
+
     def iter_nodes(self) -> Iterator[tuple[Node, str]]:
         for node in self.nodes:
             yield node, self.text[node.span.start : node.span.end]

@@ -74,7 +74,8 @@ class _Directives:
 
 
 def _extract_flags(rest: str, escape: str, base: int) -> tuple[int, list[Flag]]:
-    """extractBuilderFlags: leading ``--flag`` words; returns where arguments start."""
+    """extractBuilderFlags: leading ``--flag`` words; returns where arguments start. Inside
+    a flag BuildKit takes a backslash as the escape, whatever the escape directive says."""
     flags: list[Flag] = []
     n = len(rest)
     pos = 0
@@ -94,7 +95,7 @@ def _extract_flags(rest: str, escape: str, base: int) -> tuple[int, list[Flag]]:
             if quote:
                 if ch == quote:
                     quote = ""
-                elif ch == escape:
+                elif ch == "\\":
                     if pos + 1 == n:
                         quote = ""
                     else:
@@ -108,7 +109,7 @@ def _extract_flags(rest: str, escape: str, base: int) -> tuple[int, list[Flag]]:
                 break
             if ch in "'\"":
                 quote, blank_ok = ch, True
-            elif ch == escape:
+            elif ch == "\\":
                 if pos + 1 < n:
                     pos += 1
                     buf.append(rest[pos])

@@ -6,6 +6,7 @@ ASCII separators 0x1c-0x1f), so every trim the parser does goes through these he
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -64,10 +65,24 @@ def split_lines(text: str, start: int = 0) -> list[Line]:
     return lines
 
 
+_newlines: tuple[str, list[int]] = ("", [])  # the last big text asked about, and its newlines
+
+
 def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column (in characters) of an offset, BOM not counted."""
-    line = text.count("\n", 0, offset) + 1
-    line_start = text.rfind("\n", 0, offset) + 1
+    """1-based line and column (in characters) of an offset, BOM not counted. A big text
+    is indexed once (reports locate every finding: counting from the start each time is
+    quadratic)."""
+    global _newlines
+    if len(text) < 20_000:
+        line = text.count("\n", 0, offset) + 1
+        line_start = text.rfind("\n", 0, offset) + 1
+    else:
+        if _newlines[0] is not text:
+            _newlines = (text, [m.start() for m in re.finditer("\n", text)])
+        starts = _newlines[1]
+        k = bisect.bisect_left(starts, offset)
+        line = k + 1
+        line_start = starts[k - 1] + 1 if k else 0
     col = offset - line_start + 1
     if line == 1 and text.startswith(BOM) and offset > 0:
         col -= 1

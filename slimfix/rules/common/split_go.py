@@ -51,7 +51,6 @@ def go_builds(ctx: RuleContext, stage: Stage) -> bool:
 
 
 def plan_go(ctx: RuleContext, stage: Stage, tag: str) -> Split:
-    doc = ctx.doc
     entry, cmd = runtime_command(stage)
     if entry is None and cmd is None:
         raise Refuse("the stage has no CMD or ENTRYPOINT: slimfix cannot tell what runs in it")

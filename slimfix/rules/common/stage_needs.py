@@ -16,8 +16,8 @@ from ..base import RuleContext
 
 def parent(doc: Dockerfile, stage: Stage) -> Stage | None:
     """The earlier stage this one is built FROM, if any."""
-    base = stage.base.lower()
-    return next((s for s in doc.stages[: stage.index] if s.name and s.name == base), None)
+    up = doc.stage_parents[stage.index]
+    return doc.stages[up] if up is not None else None
 
 
 def ancestors(doc: Dockerfile, stage: Stage) -> list[Stage]:
@@ -29,13 +29,15 @@ def ancestors(doc: Dockerfile, stage: Stage) -> list[Stage]:
 
 
 def descendants(doc: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stage and every stage built FROM it, directly or not."""
-    out = [stage]
-    for s in doc.stages[stage.index + 1 :]:
-        up = parent(doc, s)
-        if up is not None and up in out:
-            out.append(s)
-    return out
+    """The stage and every stage built FROM it, directly or not, in file order."""
+    found = {stage.index}
+    todo = [stage.index]
+    while todo:
+        for child in doc.stage_children[todo.pop()]:
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return [doc.stages[i] for i in sorted(found)]
 
 
 def scripts(script: Script) -> Iterator[Script]:
@@ -87,15 +89,22 @@ def hidden_fetch_failure(ctx: RuleContext, stages: list[Stage]) -> tuple[Instruc
     """The first RUN of ``stages`` that pipes curl or wget into another program without
     pipefail (a missing tool or a failed download then goes unnoticed), and the pipe."""
     for stage in stages:
-        for inst in stage.instructions:
-            run = ctx.run(inst)
-            if run is None or run.unsupported:
-                continue
-            for top in run.scripts():
-                for script in scripts(top):
-                    for left, right in _pipes(script):
-                        if program(left) in _FETCHERS and not pipefail_in_force(ctx.doc, inst):
-                            return inst, f"`{program(left)} ... | {program(right) or '...'}`"
+        found = ctx.memo(f"hidden fetch failure {stage.index}", lambda: _hidden_in(ctx, stage))
+        if found is not None:
+            return found
+    return None
+
+
+def _hidden_in(ctx: RuleContext, stage: Stage) -> tuple[Instruction, str] | None:
+    for inst in stage.instructions:
+        run = ctx.run(inst)
+        if run is None or run.unsupported:
+            continue
+        for top in run.scripts():
+            for script in scripts(top):
+                for left, right in _pipes(script):
+                    if program(left) in _FETCHERS and not pipefail_in_force(ctx.doc, inst):
+                        return inst, f"`{program(left)} ... | {program(right) or '...'}`"
     return None
 
 
