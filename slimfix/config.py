@@ -23,8 +23,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:  # imported where a spec is built: a run with no globs never needs it
+    import pathspec
+
+from .discovery import gitignore_spec as _gitignore_spec
 from .fileio import FileProblem, read_text
 
 if sys.version_info >= (3, 11):
@@ -56,7 +60,7 @@ class Config:
         if not self.exclude:
             return None
         if not hasattr(self, "_exclude_spec"):
-            self._exclude_spec = pathspec.GitIgnoreSpec.from_lines(
+            self._exclude_spec = _gitignore_spec(
                 [p[2:] if p.startswith("./") else p for p in self.exclude])
         return self._exclude_spec
 
@@ -234,7 +238,7 @@ def _known_codes(path: Path, key: str, codes: list[str]) -> None:
 
 
 def _spec(glob: str) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines([glob])
+    return _gitignore_spec([glob])
 
 
 def _describe(kind: type) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import fnmatch
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import pathspec
+if TYPE_CHECKING:  # imported where a spec is built: a run with no globs never needs it
+    import pathspec
 
 from .fileio import FileProblem, read_regular
 
@@ -40,7 +41,7 @@ def _gitignore(directory: Path, name: str = ".gitignore") -> pathspec.PathSpec |
         lines = read_regular(f).decode("utf-8", errors="replace").splitlines()
     except FileProblem:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return gitignore_spec(lines)
 
 
 class Excludes:
@@ -64,7 +65,7 @@ class Excludes:
             while p.startswith("./"):
                 p = p[2:]
             lines.append(p)
-        self.spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        self.spec = gitignore_spec(lines) if lines else None
 
     def __bool__(self) -> bool:
         return bool(self.globs)
@@ -176,3 +177,10 @@ def iter_discover(paths: Iterable[str], excludes: list[str] | None = None, on_er
 
 def discover(paths: Iterable[str], excludes: list[str] | None = None) -> list[str]:
     return list(iter_discover(paths, excludes))
+
+
+def gitignore_spec(lines) -> "pathspec.PathSpec":
+    """Patterns read as git reads .gitignore (pathspec is imported only when some are)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
