@@ -42,7 +42,7 @@ class FixOutcome:
 
 def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
           context_dir: Path | None = None) -> list[Finding]:
-    ctx = RuleContext(doc, path, context_dir)
+    ctx = RuleContext(doc, path, context_dir, frozenset(r.code for r in rules))
     pragmas = read_suppressions(doc)
     findings: list[Finding] = []
     for rule in rules:

@@ -19,7 +19,7 @@ from .builders import BuildRun, BuilderError, ImageInfo
 from ..buildcontext import BuildContext
 from ..engine import fix_document
 from ..fixes import Applicability
-from ..rules import all_rules
+from ..rules import select_rules
 from ..rules.common.context_copy import context_copy, source_path
 
 _MANIFESTS = {"requirements.txt", "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
@@ -80,7 +80,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
     """``rules``: the rules whose fixes make the rewritten side (default: all)."""
     text = dockerfile.read_bytes().decode("utf-8")
     threshold = Applicability.UNSAFE if unsafe_fixes else Applicability.SAFE
-    outcome = fix_document(text, list(rules or all_rules()), threshold=threshold, path=dockerfile,
+    outcome = fix_document(text, list(rules or select_rules()), threshold=threshold, path=dockerfile,
                            context_dir=context)
     result = Verification(str(dockerfile), builder.name, None, sorted({f.code for f in outcome.applied}))
     if not outcome.changed:

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..edits import CannotEdit, append_command
-from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
+from ..shell.packages import apt_subcommand, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.guards import mounted, reaches_image, shell_runs
+from .common.apt_lists import later_apt_without_update
+from .common.cache_mounts import mount_takes_over
 from .common.stage_needs import descendants, program, script_file
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
@@ -72,6 +74,8 @@ class AptListsCleanup(Rule):
                 continue
             if _mentions_lists(inst):
                 continue
+            if mount_takes_over(ctx, inst, "SF601"):
+                continue  # SF601 is selected and mounts the lists instead
             if run.unsupported:
                 if "apt-get update" in inst.args or "apt update" in inst.args:
                     yield self.shell_not_read(inst, "apt lists are left in the layer", run)
@@ -90,7 +94,7 @@ class AptListsCleanup(Rule):
                 message = "`apt-get update` whose lists nothing after it uses stays in the layer"
             if any(apt_subcommand(c) == "dist-clean" for c in commands):
                 continue  # apt >= 2.7 removes the lists itself
-            later = _later_apt_without_update(ctx, inst)
+            later = later_apt_without_update(ctx, inst)
             if later is not None:
                 yield self.not_fixed(inst, message, f"line {later.start_line} installs "
                                    "with apt without its own update and needs these lists")
@@ -107,27 +111,6 @@ def _mentions_lists(inst: Instruction) -> bool:
     """Any removal of the lists already there counts; being wrong here costs nothing."""
     bodies = "".join(h.content for h in inst.heredocs)
     return "/var/lib/apt/lists" in inst.effective.args + bodies
-
-
-def _later_apt_without_update(ctx: RuleContext, inst: Instruction) -> Instruction | None:
-    doc = ctx.doc
-    stage = doc.stage_of(inst)
-    children = set()
-    if stage is not None and stage.name:
-        children = {s.index for s in doc.stages if s.base.lower() == stage.name}
-    for other in doc.instructions:
-        if other.index <= inst.index:
-            continue
-        in_scope = other.stage == inst.stage or other.stage in children or other.keyword == "ONBUILD"
-        if not in_scope:
-            continue
-        run = ctx.run(other)
-        if run is None or run.unsupported:
-            continue
-        commands = run.commands()
-        if any(is_apt_install(c) for c in commands) and not any(is_apt_update(c) for c in commands):
-            return other
-    return None
 
 
 _APT_TOOLS = {"apt-get", "apt", "aptitude", "apt-cache", "apt-file", "add-apt-repository", "apt-add-repository"}
