@@ -69,9 +69,11 @@ def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicabili
 
 def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability = Applicability.SAFE,
                  path: Path | None = None, context_dir: Path | None = None,
-                 max_passes: int = MAX_PASSES) -> FixOutcome:
+                 max_passes: int = MAX_PASSES, unsafe_codes: frozenset[str] = frozenset()) -> FixOutcome:
     """Raises ParseError when ``text`` does not parse and FixError when a fix fails
-    verification or the loop does not converge."""
+    verification or the loop does not converge. The unsafe fixes of the rules in
+    ``unsafe_codes`` are applied whatever the threshold (``slimfix verify`` builds the
+    cache-mount rewrite so)."""
     threshold = max(threshold, Applicability.UNSAFE)
     doc = parse(text)
     findings = check(doc, rules, path, context_dir)
@@ -80,7 +82,7 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
     for _ in range(max_passes):
         chosen: list[tuple[Finding, Fix]] = []
         for f in current:
-            if f.fix is None or f.fix.applicability < threshold:
+            if f.fix is None or f.fix.applicability < (Applicability.UNSAFE if f.code in unsafe_codes else threshold):
                 continue
             if any(f.fix.conflicts_with(other) for _, other in chosen):
                 continue  # waits for the next pass, re-checked on the new text

@@ -23,6 +23,8 @@ Examples:
   slimfix rules                  list the rules
   slimfix explain SF102          show a rule's documentation
   slimfix verify app/Dockerfile  build before and after, compare size and rebuild time
+  slimfix verify --select ALL,SF6 app/Dockerfile
+                                 ... and a third image with cache mounts (SF6xx)
   slimfix server                 the language server, for editors (docs/editors.md)
 
 \b
@@ -128,15 +130,30 @@ def verify_command(
                                             "(default: a source file only the whole-context COPY brings in)."),
     keep: bool = typer.Option(False, "--keep", help="Keep the images the run builds."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe."),
+    select: Optional[List[str]] = typer.Option(
+        None, "--select", metavar="CODES",
+        help="Rules whose fixes make the rewrite (as for `slimfix --select`). With the opt-in "
+             "cache-mount rules (ALL,SF6) a third image is built with their fixes."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Rule codes or prefixes to skip."),
+    dependency_edit: bool = typer.Option(True, "--dependency-edit/--no-dependency-edit",
+                                         help="Also rebuild after adding a dependency to the manifest."),
+    manifest: Optional[str] = typer.Option(None, "--manifest", metavar="FILE",
+                                           help="Manifest (in the context) for the dependency edit (default: the "
+                                                "requirements file the Dockerfile installs, or package.json)."),
+    dependency: Optional[str] = typer.Option(None, "--dependency", metavar="LINE",
+                                             help="The requirement (name@version for package.json) to add "
+                                                  "(default: a small package the manifest lacks)."),
     output_format: str = typer.Option("text", "--output-format", metavar="FORMAT", help="text or json."),
 ) -> None:
     """Build the Dockerfile as it is and as slimfix rewrites it, and compare image size,
-    layers, build time and what a source edit makes rebuild. The build context is copied:
-    your files are never touched."""
+    the layers, build time, and what a source edit and a dependency edit make rebuild.
+    The build context is copied: your files are never touched."""
     from .verify import run
 
     raise typer.Exit(run(path, context=context, builder=builder, edit=edit, keep=keep,
-                         unsafe_fixes=unsafe_fixes, output_format=output_format))
+                         unsafe_fixes=unsafe_fixes, output_format=output_format, select=_split_codes(select),
+                         ignore=_split_codes(ignore), dependency_edit=dependency_edit, manifest=manifest,
+                         dependency=dependency))
 
 
 @tools_app.command("server")
