@@ -106,3 +106,22 @@ def test_non_root_pip_cache_is_owned_by_the_user():
 def test_home_from_env_and_numeric_user():
     text = "FROM python:3.12-slim\nENV HOME=/srv\nUSER 1500\nRUN pip install flask\n"
     assert "--mount=type=cache,target=/srv/.cache/pip,uid=1500 " in _fix(text, ["SF6"])
+
+
+def test_command_line_and_config_select_the_opt_in_rules(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text(APT)
+
+    def run(*args):
+        proc = subprocess.run([sys.executable, "-m", "slimfix", *args, "Dockerfile"], cwd=tmp_path,
+                              capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+        return proc.stdout
+
+    assert "SF601" not in run() and "SF102" in run()
+    assert "SF601" in run("--select", "SF6") and "SF102" not in run("--select", "ALL,SF6")
+    (tmp_path / "slimfix.toml").write_text('select = ["ALL", "SF6"]\n')
+    assert "SF601" in run() and "SF102" not in run()
+    assert "--mount=type=cache,target=/var/cache/apt" in run("--diff", "--unsafe-fixes")

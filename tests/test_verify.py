@@ -230,3 +230,10 @@ def test_dependency_edit_adds_a_line_or_an_entry(tmp_path):
 def test_only_filesystem_steps_count_as_re_run():
     log = ("STEP 1/4: FROM localhost/base\nSTEP 2/4: ENV A=1\nSTEP 3/4: COPY . .\nSTEP 4/4: CMD [\"x\"]\n")
     assert parse_step_log(log)[1] == ["COPY . ."]
+
+
+def test_multi_stage_buildah_log():
+    log = ("[1/2] STEP 1/3: FROM golang AS build\n[1/2] STEP 2/3: COPY . .\n--> 1a2b\n"
+           "[1/2] STEP 3/3: RUN go build -o /out/app .\n--> Using cache 3c4d\n"
+           "[2/2] STEP 1/2: FROM debian\n[2/2] STEP 2/2: COPY --from=build /out/app /app\n--> 5e6f\n")
+    assert parse_step_log(log)[1] == ["COPY . .", "COPY --from=build /out/app /app"]

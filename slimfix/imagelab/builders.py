@@ -226,7 +226,7 @@ def find_builder(choice: str = "auto", env: dict | None = None):
     raise BuilderError("no image builder found: install docker (with BuildKit), podman or buildah")
 
 
-_STEP = re.compile(r"^STEP (\d+)(?:/\d+)?: (.*)$")
+_STEP = re.compile(r"^(?:\[\d+/\d+\] )?STEP (\d+)(?:/\d+)?: (.*)$")  # "[1/2] " in multi-stage builds
 
 
 def parse_step_log(log: str) -> tuple[list[str], list[str]]:

@@ -137,6 +137,38 @@ def dependency_edit(path: Path, line: str | None = None) -> str:
     return line
 
 
+_APT_EXTRA = ("tree", "less", "file")
+
+
+def apt_dependency_edit(text: str) -> tuple[str, str] | None:
+    """With no manifest, the Dockerfile's own package list is the manifest: one more package
+    (a small one from Debian) at the end of its first ``apt-get install``. Returns the new
+    text and the package, or None when there is no such install."""
+    from ..edits import CannotEdit, insert_after
+    from ..fixes import apply_edits
+    from ..shell import read_run
+    from ..shell.packages import apt_subcommand
+    from ..syntax import parse
+
+    doc = parse(text)
+    for inst in doc.instructions:
+        run = read_run(inst)
+        if run is None or run.unsupported:
+            continue
+        for cmd in run.commands():
+            if apt_subcommand(cmd) != "install" or cmd.words[-1].value is None:
+                continue
+            pkg = next((p for p in _APT_EXTRA if p not in cmd.argv), None)
+            if pkg is None:
+                continue
+            try:
+                edit = insert_after(inst, cmd, cmd.words[-1], f" {pkg}")
+            except CannotEdit:
+                continue
+            return apply_edits(text, [edit]).text, pkg
+    return None
+
+
 def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None, keep: bool = False,
            unsafe_fixes: bool = False, rules: list | None = None, dependency: bool = True,
            manifest: str | None = None, dependency_line: str | None = None,
@@ -223,7 +255,19 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
                     result.problem = f"the {name} build failed after the dependency edit: " \
                                      f"{_last_error(sides[name].dependency.log_tail)}"
         elif dependency and manifest is None and result.problem is None:
-            result.notes.append("no requirements.txt or package.json (without a lockfile) to add a dependency to")
+            edited = {name: apt_dependency_edit(content) for name, content, _ in texts}
+            if all(edited.values()):
+                for name, _, _ in texts:
+                    new_text, pkg = edited[name]
+                    copies[name][1].write_bytes(new_text.encode("utf-8"))
+                    result.dependency = f"{pkg} to the apt-get install"
+                    sides[name].dependency = build(name, f"after adding {pkg} to the apt-get install")
+                    if not sides[name].dependency.ok and result.problem is None:
+                        result.problem = f"the {name} build failed after the dependency edit: " \
+                                         f"{_last_error(sides[name].dependency.log_tail)}"
+            else:
+                result.notes.append("no requirements.txt, package.json (without a lockfile) or apt-get install "
+                                    "to add a dependency to")
     except (OSError, BuilderError, ValueError) as exc:
         result.problem = str(exc)
     finally:
@@ -250,23 +294,30 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def _normal(instruction: str) -> str:
-    """An instruction as the layer alignment compares it: without mounts and cleanups."""
+    """An instruction as the layer alignment compares it: without mounts, cleanups,
+    no-cache options and comments."""
     text = re.sub(r"--mount=\S+\s*", "", instruction)
-    text = re.sub(r"&&\s*rm -rf /var/lib/apt/lists/\*|rm -f /etc/apt/apt.conf.d/docker-clean\s*&&", "", text)
+    text = re.sub(r"&&\s*rm -rf /var/lib/apt/lists/\*|rm -f /etc/apt/apt.conf.d/docker-clean\s*&&"
+                  r"|--no-cache-dir|--no-cache\b|--no-install-recommends|\s#\s.*$", "", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
 def _align(a: list[Layer], b: list[Layer]) -> list[tuple[int | None, int | None]]:
-    """Pairs of indexes of the layers of two images that the same step made."""
-    matcher = difflib.SequenceMatcher(None, [_normal(x.instruction) for x in a], [_normal(x.instruction) for x in b],
-                                      autojunk=False)
-    out: list[tuple[int | None, int | None]] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
-            out += list(zip(range(i1, i2), range(j1, j2)))
-        else:
-            out += [(i, None) for i in range(i1, i2)] + [(None, j) for j in range(j1, j2)]
-    return out
+    """Pairs of indexes of the layers of two images that the same step made (a rewrite may
+    move steps: the most alike instructions are paired first), in the order of ``b``; the
+    layers only ``a`` has come last."""
+    na, nb = [_normal(x.instruction) for x in a], [_normal(x.instruction) for x in b]
+    scored = sorted(((difflib.SequenceMatcher(None, x, y).ratio(), i, j) for i, x in enumerate(na)
+                     for j, y in enumerate(nb)), key=lambda t: (-t[0], abs(t[1] - t[2]), t[1]))
+    pair_a: dict[int, int] = {}
+    pair_b: dict[int, int] = {}
+    for ratio, i, j in scored:
+        if ratio < 0.6:
+            break
+        if i not in pair_a and j not in pair_b:
+            pair_a[i], pair_b[j] = j, i
+    out: list[tuple[int | None, int | None]] = [(pair_b.get(j), j) for j in range(len(b))]
+    return out + [(i, None) for i in range(len(a)) if i not in pair_a]
 
 
 def layer_rows(images: list[ImageInfo]) -> list[tuple[str, ...]]:
@@ -287,11 +338,11 @@ def layer_rows(images: list[ImageInfo]) -> list[tuple[str, ...]]:
     first = _align(rest[0], rest[1])
     table: list[list[int | None]] = [[i, j] for i, j in first]
     for k in range(2, len(rest)):
-        pairs = dict((j, m) for j, m in _align(rest[k - 1], rest[k]) if j is not None)
+        aligned = _align(rest[k - 1], rest[k])
+        pairs = {j: m for j, m in aligned if j is not None}
         for row in table:
-            row.append(pairs.pop(row[k - 1], None) if row[k - 1] is not None else None)
-        for m in sorted(m for m in pairs.values() if m is not None):
-            table.append([None] * k + [m])
+            row.append(pairs.get(row[k - 1]) if row[k - 1] is not None else None)
+        table += [[None] * k + [m] for j, m in aligned if j is None and m is not None]
     for row in table:
         name = next(rest[k][i].instruction for k, i in enumerate(row) if i is not None)
         rows.append((name[:64] + ("..." if len(name) > 64 else ""),
