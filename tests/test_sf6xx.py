@@ -20,7 +20,7 @@ def test_cache_mounts_are_not_selected_by_default_all_or_sf():
 
 
 def test_cache_mounts_are_selected_by_a_prefix_that_names_them():
-    assert _codes(select_rules(["SF6"])) == {"SF601", "SF602", "SF603", "SF604", "SF605", "SF606"}
+    assert _codes(select_rules(["SF6"])) == {"SF601", "SF602", "SF603", "SF604", "SF605", "SF606", "SF607"}
     assert _codes(select_rules(["SF602"])) == {"SF602"}
     both = _codes(select_rules(["ALL", "SF6"]))
     assert {"SF102", "SF301", "SF601"} <= both
@@ -125,3 +125,14 @@ def test_command_line_and_config_select_the_opt_in_rules(tmp_path):
     (tmp_path / "slimfix.toml").write_text('select = ["ALL", "SF6"]\n')
     assert "SF601" in run() and "SF102" not in run()
     assert "--mount=type=cache,target=/var/cache/apt" in run("--diff", "--unsafe-fixes")
+
+
+@pytest.mark.parametrize("text", [
+    "FROM python:3.12\nRUN pip install flask; rm -rf /root/.cache\n",  # after `;`: cannot go, and rm would fail
+    "FROM python:3.12\nRUN pip install flask && rm -rf /root/.cache /tmp/x\n",  # not only the cache
+    "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/*\n",
+])
+def test_no_mount_where_an_rm_would_remove_the_mount_point(text):
+    out = fix_document(text, select_rules(["SF6"]), threshold=Applicability.UNSAFE)
+    assert out.output == text
+    assert all("mount point" in (f.not_fixed or "") for f in out.findings), out.findings

@@ -6,21 +6,14 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
-from .common.cache_mounts import (ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, later_runs,
-                                  removes_only, user_cache)
+from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, unmounted_reader, user_cache
 from .common.guards import env_set
-from .common.stage_needs import ancestors, program
+from .common.stage_needs import ancestors
 
 _NEEDS_MODULES = {"build", "install", "test", "run", "vet", "get", "list", "generate"}
 _MOD_VERBS = {"download", "tidy", "vendor", "verify", "graph", "why"}
 _COMPILES = {"build", "install", "test", "run", "vet"}
 _GOLANG = re.compile(r"^(?:docker\.io/)?(?:library/)?golang(?::[^@]*)?(?:@.*)?$", re.I)
-# programs that cannot read Go's module cache
-_HARMLESS = {"apt-get", "apt", "apk", "dnf", "yum", "mkdir", "cp", "mv", "rm", "chmod", "chown", "ln", "echo",
-             "useradd", "groupadd", "adduser", "addgroup", "true", "set", "export", "cd", "ls", "cat", "test", "[",
-             "strip", "upx", "touch", "printf", "update-ca-certificates", "addgroup", "setcap", "file", "sha256sum"}
-
-
 def _verb(cmd: SimpleCommand) -> str | None:
     argv = program_words(cmd)
     if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "go":
@@ -99,10 +92,9 @@ class GoCacheMount(CacheMountRule):
             if isinstance(build, Refusal):
                 return build
             plan.mounts.append(build)
-        for other in later_runs(ctx, inst):
-            why = self._reads_modules_unmounted(ctx, other)
-            if why:
-                return Refusal(f"line {other.start_line} {why} and would not find the modules in the image")
+        why = unmounted_reader(ctx, type(self), inst, "go")
+        if why:
+            return Refusal(why)
         targets = [m.target for m in plan.mounts]
         for cmd in run.commands():
             argv = program_words(cmd)
@@ -125,19 +117,3 @@ class GoCacheMount(CacheMountRule):
         if isinstance(mount, Refusal):
             return mount
         return Mount("/go/pkg/mod", None, mount.uid, mount.gid)
-
-    def _reads_modules_unmounted(self, ctx: RuleContext, other: Instruction) -> str | None:
-        run = ctx.run(other)
-        if run is None:
-            return "is an exec-form RUN"
-        if run.unsupported or run.opaque_heredocs:
-            return "cannot be read"
-        theirs = type(self).plan(ctx, other)
-        mounts_too = isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED
-        for cmd in run.commands():
-            prog = program(cmd)
-            if prog == "go" and mounts_too:
-                continue
-            if prog is None or prog not in _HARMLESS:
-                return f"runs {prog or 'a command slimfix cannot name'}"
-        return None

@@ -134,6 +134,10 @@ class CacheMountRule(Rule):
             return plan
         if any(m.target in mounted for m in plan.mounts):
             return ALREADY_MOUNTED
+        targets = [m.target for m in plan.mounts]
+        for cmd in run.commands():
+            if cmd not in plan.cleanups and removes_mount_point(cmd, targets):
+                return Refusal(f"`{cmd.text()}` would remove the mount point (the RUN would fail)")
         copied = copied_from(ctx, inst, [m.target for m in plan.mounts])
         if copied:
             return Refusal(copied)
@@ -271,6 +275,41 @@ def later_runs(ctx: RuleContext, inst: Instruction) -> list[Instruction]:
             if o.effective.name == "RUN" and (o.stage in scope or o.keyword == "ONBUILD")]
 
 
+# programs that cannot read a package manager's downloaded sources (Go modules, crates)
+HARMLESS = frozenset({
+    "apt-get", "apt", "apk", "dnf", "yum", "mkdir", "cp", "mv", "rm", "chmod", "chown", "ln", "echo", "useradd",
+    "groupadd", "adduser", "addgroup", "true", "set", "export", "cd", "ls", "cat", "test", "[", "strip", "upx",
+    "touch", "printf", "update-ca-certificates", "setcap", "file", "sha256sum"})
+
+
+def unmounted_reader(ctx: RuleContext, rule: type["CacheMountRule"], inst: Instruction, program: str) -> str | None:
+    """Why a later RUN (of the stage, of a stage built from it, an ONBUILD trigger) may read
+    the sources ``program`` downloaded into its cache without mounting it: the cache would
+    no longer be in the image for it. None when none does."""
+    from .stage_needs import program as program_of
+
+    for other in later_runs(ctx, inst):
+        run = ctx.run(other)
+        why = None
+        if run is None:
+            why = "is an exec-form RUN"
+        elif run.unsupported or run.opaque_heredocs:
+            why = "cannot be read"
+        else:
+            theirs = rule.plan(ctx, other)
+            mounts_too = isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED
+            for cmd in run.commands():
+                prog = program_of(cmd)
+                if prog == program and mounts_too:
+                    continue
+                if prog is None or prog not in HARMLESS:
+                    why = f"runs {prog or 'a command slimfix cannot name'}"
+                    break
+        if why:
+            return f"line {other.start_line} {why} and would not find the downloads in the image"
+    return None
+
+
 # --- edits --------------------------------------------------------------------------
 
 def plan_edits(ctx: RuleContext, inst: Instruction, plan: Plan) -> list[Edit]:
@@ -298,10 +337,13 @@ def plan_edits(ctx: RuleContext, inst: Instruction, plan: Plan) -> list[Edit]:
         edits.append(_delete_word(doc, inst, cmd, tok))
     for cmd, tok, text in plan.inserts:
         edits.append(Edit.insert(file_offset(inst, cmd.script, tok.end, end=True), text))
+    targets = [m.target for m in plan.mounts]
     for cmd in list(plan.cleanups):
         try:
             edits.append(_delete_command(inst, cmd))
         except CannotEdit as exc:
+            if removes_mount_point(cmd, targets):
+                raise CannotEdit(f"`{cmd.text()}` would remove the mount point and cannot be taken out ({exc})")
             plan.cleanups.remove(cmd)
             plan.kept.append(f"keeps `{cmd.text()}` ({exc})")
     return edits
@@ -373,6 +415,38 @@ def _delete_command(inst: Instruction, cmd: SimpleCommand) -> Edit:
 def under(path: str, targets: Iterable[str]) -> bool:
     p = posixpath.normpath(path.rstrip("*").rstrip("/") or "/")
     return any(p == t or p.startswith(t.rstrip("/") + "/") for t in targets)
+
+
+def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str]) -> bool:
+    """An ``rm`` whose operand is a mount target or above one (``/root/.cache`` and
+    ``/root/.cache/*`` both reach ``/root/.cache/pip``), or that slimfix cannot read: a
+    mount point cannot be removed, and rm then fails."""
+    from ...shell.packages import program_words
+
+    argv = program_words(cmd)
+    if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "rm":
+        return False
+    targets = list(targets)
+    for a in argv[1:]:
+        if a is None:
+            return True
+        if a.startswith("-"):
+            continue
+        p = posixpath.normpath(a) if a.startswith("/") else None
+        if p is None:
+            continue  # a relative path: under the working directory, not a cache
+        if any(ch in p for ch in "*?["):
+            head = p.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+            parent = head.rsplit("/", 1)[0] or "/"
+            if any(t.startswith(parent.rstrip("/") + "/") for t in targets):
+                # `DIR/*` reaches the mount points below DIR, not DIR itself
+                if any(t != parent and t.startswith(parent.rstrip("/") + "/") and
+                       (posixpath.dirname(t) == parent or t.startswith(head)) for t in targets):
+                    return True
+            continue
+        if any(t == p or t.startswith(p.rstrip("/") + "/") for t in targets):
+            return True
+    return False
 
 
 def removes_only(cmd: SimpleCommand, prog: str, targets: Iterable[str]) -> bool:
