@@ -99,13 +99,26 @@ def test_two_families_in_one_run_converge():
 
 def test_non_root_pip_cache_is_owned_by_the_user():
     text = ("FROM python:3.12-slim\nRUN groupadd -g 2000 app && useradd -m -u 1000 -g 2000 app\nUSER app\n"
-            "RUN pip install --user flask\n")
-    assert "--mount=type=cache,target=/home/app/.cache/pip,uid=1000,gid=2000 pip install" in _fix(text, ["SF6"])
+            "ENV PIP_CACHE_DIR=/tmp/pip\nRUN pip install --user flask\n")
+    assert "--mount=type=cache,target=/tmp/pip,uid=1000,gid=2000 pip install" in _fix(text, ["SF6"])
+
+
+def test_no_mount_that_would_leave_a_root_owned_directory_in_a_users_home():
+    """BuildKit and buildah create a mount target's missing parents owned by root, and they
+    stay in the image: ~/.cache would no longer be writable by the user."""
+    text = "FROM python:3.12-slim\nRUN useradd -m -u 1000 app\nUSER app\nRUN pip install --user flask\n"
+    out = fix_document(text, select_rules(["SF6"]), threshold=Applicability.UNSAFE)
+    assert out.output == text and "owned by root" in out.findings[0].not_fixed
+    # npm's cache is directly in the home, which useradd -m created: fine
+    npm = "FROM node:20\nRUN useradd -m -u 1001 app\nUSER app\nRUN npm ci\n"
+    assert "--mount=type=cache,target=/home/app/.npm,uid=1001 npm ci" in _fix(npm, ["SF6"])
+    # without -m nothing creates the home: its .npm would have a root-owned parent
+    assert "--mount" not in _fix(npm.replace("useradd -m", "useradd"), ["SF6"])
 
 
 def test_home_from_env_and_numeric_user():
-    text = "FROM python:3.12-slim\nENV HOME=/srv\nUSER 1500\nRUN pip install flask\n"
-    assert "--mount=type=cache,target=/srv/.cache/pip,uid=1500 " in _fix(text, ["SF6"])
+    text = "FROM node:20\nENV HOME=/srv\nUSER 1500\nRUN npm ci\n"
+    assert "--mount=type=cache,target=/srv/.npm,uid=1500 " in _fix(text, ["SF6"])
 
 
 def test_command_line_and_config_select_the_opt_in_rules(tmp_path):

@@ -48,9 +48,9 @@ class PythonCacheMount(CacheMountRule):
     Opt-in (`--select SF6`). Mounts pip's cache into a RUN that runs `pip install`
     (`pip3`, `python -m pip`) and uv's into one that runs `uv pip install`, `uv pip sync`,
     `uv sync`, `uv add` or `uv tool install`: `--mount=type=cache,target=/root/.cache/pip`
-    (`/root/.cache/uv`), under the home of the USER that runs the RUN, with `uid=` (and
-    `gid=`) for a non-root user, or at `PIP_CACHE_DIR` / `UV_CACHE_DIR` (or
-    `$XDG_CACHE_HOME/pip`, a `--cache-dir` of the command) when the Dockerfile sets it.
+    (`/root/.cache/uv`) for root, or at `PIP_CACHE_DIR` / `UV_CACHE_DIR` (or
+    `$XDG_CACHE_HOME/pip`, a `--cache-dir` of the command) when the Dockerfile sets it, with
+    `uid=` (and `gid=`) for the non-root USER that runs the RUN.
     `--no-cache-dir` (uv: `--no-cache`, `-n`), which would keep the mount empty, is removed,
     and so are `pip cache purge`, `uv cache clean` and an `rm -rf` of the cache chained with
     `&&`. SF301 does not add `--no-cache-dir` / `--no-cache` to a RUN this rule mounts.
@@ -77,7 +77,10 @@ class PythonCacheMount(CacheMountRule):
     across the mount; `UV_LINK_MODE=copy` silences it. No fix is offered (the finding is
     still reported) when the user that runs the RUN is not known from the Dockerfile (a base
     image other than the official ones may set its own USER), when that user is created
-    without an explicit uid, when `PIP_NO_CACHE_DIR` or `UV_NO_CACHE` is set by ENV or ARG or
+    without an explicit uid, when it is not root and the cache is not directly under its
+    home or a directory every image has (`/tmp`, `/opt`...): the builder creates the missing
+    parents of a mount target (`~/.cache`) owned by root, they stay in the image, and the
+    user could no longer write there; when `PIP_NO_CACHE_DIR` or `UV_NO_CACHE` is set by ENV or ARG or
     on the command, when the cache directory comes from a value slimfix cannot read, when a
     later `COPY --from` takes the cache from the stage, when the RUN is commented as warming
     a cache, when its shell or heredoc cannot be read, and under a `# syntax=` older than 1.2.

@@ -67,7 +67,9 @@ class JsCacheMount(CacheMountRule):
     (`PNPM_HOME`, `npm_config_store_dir` or `--store-dir`): pnpm moves the default store next
     to the project when it is on another filesystem, which would put it in the image; when
     the user that runs the RUN, its uid or the cache directory is not known from the
-    Dockerfile; when a later `COPY --from` takes the cache from the stage; when the RUN is
+    Dockerfile; for a non-root user, when the cache is not directly under its home (created
+    by the Dockerfile, or the node image's `node`) or a directory every image has: the
+    builder creates missing parents of a mount target owned by root, and they stay; when a later `COPY --from` takes the cache from the stage; when the RUN is
     commented as warming a cache; when its shell or heredoc cannot be read; and under a
     `# syntax=` older than 1.2. Silent on Windows images, for exec-form RUNs and ONBUILD
     triggers, and when the RUN already has a cache mount of the manager's cache.

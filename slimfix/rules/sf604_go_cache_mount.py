@@ -32,9 +32,9 @@ class GoCacheMount(CacheMountRule):
     Opt-in (`--select SF6`). Mounts Go's caches into a RUN that runs the go command:
     the module cache (`/go/pkg/mod` in the golang images, else `$GOMODCACHE` or
     `$GOPATH/pkg/mod`) for `go mod download` and every command that reads modules, and the
-    build cache (`/root/.cache/go-build` for root, `~/.cache/go-build` for another user, or
-    `$GOCACHE`) for `go build`, `go install`, `go test`, `go run` and `go vet`; `uid=` for
-    a non-root USER. `go clean -modcache` / `-cache` and an `rm -rf` of a cache chained with
+    build cache (`/root/.cache/go-build`, or `$GOCACHE`) for `go build`, `go install`,
+    `go test`, `go run` and `go vet`; with `uid=` for a non-root USER only where `$GOMODCACHE`
+    and `$GOCACHE` are directly under a directory every image has (`/tmp`, `/opt`...). `go clean -modcache` / `-cache` and an `rm -rf` of a cache chained with
     `&&` are removed.
 
     ## Why is this bad?
@@ -65,7 +65,8 @@ class GoCacheMount(CacheMountRule):
     script, `make`, anything but the go command and a short list of file and package tools);
     when a later `COPY --from` takes a cache from the stage; when GOPATH is not known (not a
     golang image and no GOPATH or GOMODCACHE set); when the user that runs the RUN or its uid
-    is not known; when the RUN is commented as warming a cache; when its shell or heredoc
+    is not known, or is not root and a mount would need a new parent directory (the builder
+    creates it owned by root, and it stays in the image); when the RUN is commented as warming a cache; when its shell or heredoc
     cannot be read; and under a `# syntax=` older than 1.2. Silent on Windows images, for
     exec-form RUNs and ONBUILD triggers, and when the RUN already mounts a Go cache.
     """
@@ -113,7 +114,11 @@ class GoCacheMount(CacheMountRule):
         if not _GOLANG.match(base):
             return Refusal(f"GOPATH is not known: {base} is not a golang image and the Dockerfile sets neither "
                            "GOPATH nor GOMODCACHE")
-        mount = user_cache(ctx, inst, "")  # the owner; the golang images set GOPATH=/go
-        if isinstance(mount, Refusal):
-            return mount
-        return Mount("/go/pkg/mod", None, mount.uid, mount.gid)
+        from .common.run_user import run_user
+
+        user = run_user(ctx, inst)  # the golang images set GOPATH=/go
+        if isinstance(user, str):
+            return Refusal(user)
+        if not user.root:
+            return Refusal("the RUN is not run as root: the builder would create /go/pkg owned by root")
+        return Mount("/go/pkg/mod")

@@ -29,7 +29,7 @@ class CargoCacheMount(CacheMountRule):
     Opt-in (`--select SF6`). Mounts cargo's download caches into a RUN that runs `cargo
     build`, `cargo install`, `cargo fetch` and the other commands that fetch crates:
     `$CARGO_HOME/registry` and `$CARGO_HOME/git` (`/usr/local/cargo` in the rust images,
-    else `~/.cargo` of the USER that runs the RUN, `uid=` for a non-root user). The build's
+    else `/root/.cargo`), for a RUN run as root. The build's
     `target/` directory is never mounted: the binaries built there must reach the layer.
 
     ## Why is this bad?
@@ -57,7 +57,8 @@ class CargoCacheMount(CacheMountRule):
     read the crates without the mounts (an exec-form or unreadable RUN, a script, `make`,
     anything but cargo and a short list of file and package tools); when a later `COPY
     --from` takes a cache from the stage; when CARGO_HOME or the user that runs the RUN is
-    not known; when the RUN is commented as warming a cache; when its shell or heredoc
+    not known, or is not root (the builder creates a missing parent of a mount target owned by
+    root, and it stays in the image); when the RUN is commented as warming a cache; when its shell or heredoc
     cannot be read; and under a `# syntax=` older than 1.2. Silent on Windows images, for
     exec-form RUNs and ONBUILD triggers, and when the RUN already mounts cargo's caches.
     """
@@ -77,6 +78,9 @@ class CargoCacheMount(CacheMountRule):
         home = self._cargo_home(ctx, inst)
         if isinstance(home, Refusal):
             return home
+        if home.uid:
+            return Refusal("the RUN is not run as root: the builder would create the mounts' parent "
+                           f"{home.target} owned by root")
         plan = Plan([Mount(f"{home.target}/registry", None, home.uid, home.gid),
                      Mount(f"{home.target}/git", None, home.uid, home.gid)])
         why = unmounted_reader(ctx, type(self), inst, "cargo")

@@ -492,6 +492,11 @@ def option_tokens(cmd: SimpleCommand, *names: str) -> list[Token]:
     return [w for w in cmd.words if w.value in names]
 
 
+# directories every Linux image has: a mount below one of them creates no directory
+_SYSTEM_DIRS = {"/", "/tmp", "/var/tmp", "/opt", "/srv", "/var/cache", "/var/lib", "/usr/local", "/usr/local/share",
+                "/var", "/usr", "/root"}
+
+
 def user_cache(ctx: RuleContext, inst: Instruction, rel: str, *, env: str | None = None,
                xdg: str | None = None, explicit: str | None = None, sharing: str | None = None,
                env_suffix: str = "") -> Mount | Refusal:
@@ -524,5 +529,12 @@ def user_cache(ctx: RuleContext, inst: Instruction, rel: str, *, env: str | None
         target = f"{user.home.rstrip('/')}/{rel}"
     if not target.startswith("/") or "$" in target:
         return Refusal(f"the cache directory {target} is not an absolute path slimfix can read")
+    target = posixpath.normpath(target)
+    parent = posixpath.dirname(target)
+    if not user.root and parent not in _SYSTEM_DIRS and not (user.home_created and parent == user.home.rstrip("/")):
+        # the builder creates missing parents of a mount target as root, and they stay in the image
+        return Refusal(f"the builder would create {parent} owned by root for the mount, and it would stay in the "
+                       f"image where {user.name} cannot write (set the cache directory to one under / or /tmp, or "
+                       f"create {parent} as {user.name})")
     return Mount(posixpath.normpath(target), sharing, None if user.root else user.uid,
                  None if user.root else user.gid)

@@ -31,6 +31,7 @@ class RunUser:
     uid: int
     gid: int | None
     home: str
+    home_created: bool = False  # the home directory exists, owned by the user
 
     @property
     def root(self) -> bool:
@@ -81,22 +82,25 @@ def _run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
         home = home_env or (match[2] if match else None)
         if home is None:
             return f"the home of uid {uid} is not known (set HOME with ENV, or create the user with -u)"
-        return RunUser(name, uid, gid if gid is not None else (match[1] if match else None), home)
+        created_home = bool(match and match[3] and home == match[2])
+        return RunUser(name, uid, gid if gid is not None else (match[1] if match else None), home, created_home)
     if name in created:
-        uid, cgid, home = created[name]
+        uid, cgid, home, made = created[name]
         if uid is None:
             return f"user {name} is created without an explicit uid (-u), so the uid of the cache is not known"
-        return RunUser(name, uid, gid if gid is not None else cgid, home_env or home)
+        return RunUser(name, uid, gid if gid is not None else cgid, home_env or home,
+                       made and (home_env is None or home_env == home))
     image_user = _IMAGE_USERS.get((_base_name(base), name))
     if image_user is not None:
         uid, igid, home = image_user
-        return RunUser(name, uid, gid if gid is not None else igid, home_env or home)
+        return RunUser(name, uid, gid if gid is not None else igid, home_env or home, home_env in (None, home))
     return f"user {name} is not created in this Dockerfile with an explicit uid, so the uid of the cache is not known"
 
 
-def _created_users(ctx: RuleContext, earlier: list[Instruction]) -> dict[str, tuple[int | None, int | None, str]]:
-    """name -> (uid, gid, home) of the users ``useradd`` / ``adduser`` create."""
-    out: dict[str, tuple[int | None, int | None, str]] = {}
+def _created_users(ctx: RuleContext, earlier: list[Instruction]) -> dict[str, tuple[int | None, int | None, str, bool]]:
+    """name -> (uid, gid, home, whether the home directory is created) of the users
+    ``useradd`` / ``adduser`` create."""
+    out: dict[str, tuple[int | None, int | None, str, bool]] = {}
     for other in earlier:
         run = ctx.run(other)
         if run is None or run.unsupported:
@@ -111,7 +115,13 @@ def _created_users(ctx: RuleContext, earlier: list[Instruction]) -> dict[str, tu
             parsed = _user_options(prog, argv[1:])
             if parsed is not None:
                 name, uid, gid, home = parsed
-                out[name] = (uid, gid, home or f"/home/{name}")
+                flags = {a for a in argv[1:] if a and a.startswith("-")}
+                if prog == "useradd":
+                    made = bool(flags & {"-m", "--create-home"}) or any(
+                        f.startswith("-") and not f.startswith("--") and "m" in f[1:] and len(f) <= 4 for f in flags)
+                else:  # adduser creates the home unless told not to (or for a system user)
+                    made = not flags & {"-H", "--no-create-home", "-S", "--system"}
+                out[name] = (uid, gid, home or f"/home/{name}", made)
     return out
 
 
