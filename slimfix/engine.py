@@ -48,7 +48,7 @@ def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
           context_dir: Path | None = None, problems: dict[str, list[str]] | None = None) -> list[Finding]:
     """Findings, by position. A rule that needs a `.dockerignore` that cannot be used is
     skipped; ``problems`` gets the message and the codes skipped for it."""
-    ctx = RuleContext(doc, path, context_dir)
+    ctx = RuleContext(doc, path, context_dir, frozenset(r.code for r in rules))
     pragmas = read_suppressions(doc)
     starts = [i.span.start for i in doc.instructions]
     findings: list[Finding] = []
@@ -111,9 +111,11 @@ def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicabili
 
 def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability = Applicability.SAFE,
                  path: Path | None = None, context_dir: Path | None = None,
-                 max_passes: int = MAX_PASSES) -> FixOutcome:
+                 max_passes: int = MAX_PASSES, unsafe_codes: frozenset[str] = frozenset()) -> FixOutcome:
     """Raises ParseError when ``text`` does not parse and FixError when a fix fails
-    verification or the loop does not converge."""
+    verification or the loop does not converge. The unsafe fixes of the rules in
+    ``unsafe_codes`` are applied whatever the threshold (``slimfix verify`` builds the
+    cache-mount rewrite so)."""
     threshold = max(threshold, Applicability.UNSAFE)
     doc = parse(text)
     problems: dict[str, list[str]] = {}
@@ -124,7 +126,7 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
         chosen: list[tuple[Finding, Fix]] = []
         occupied = _Occupied()
         for f in current:
-            if f.fix is None or f.fix.applicability < threshold:
+            if f.fix is None or f.fix.applicability < (Applicability.UNSAFE if f.code in unsafe_codes else threshold):
                 continue
             if occupied.conflicts(f.fix):
                 continue  # waits for the next pass, re-checked on the new text

@@ -19,7 +19,7 @@ import pytest
 from conftest import FIXTURES
 
 from slimfix.imagelab.builders import Buildah, parse_buildkit_log, parse_step_log
-from slimfix.imagelab.verify import pick_edit_file, verify
+from slimfix.imagelab.verify import pick_edit_file, render_text, verify
 
 MiB = 1 << 20
 
@@ -182,3 +182,93 @@ def test_verify_split_go_image(lab, tmp_path):
         assert run.stdout.strip() == "hello from the runtime stage", run.stderr
     finally:
         builder.remove(builder.image_ids() - before_ids)
+
+
+def test_cache_mount_build_keeps_the_cache_out_of_the_layer(lab, tmp_path):
+    """With SF6 selected verify builds a third image whose RUNs mount apt's and pip's caches:
+    it builds, the fakes' 5 MiB of lists and 2 MiB of pip cache land in the mounts (on the
+    build machine), none of it in the image, which is no larger than the slim rewrite."""
+    from slimfix.rules import select_rules
+
+    project = tmp_path / "mounts"
+    shutil.copytree(FIXTURES / "verify" / "mounts", project)
+    builder = Buildah(lab)
+    images = builder.image_ids()
+    result = verify(project / "Dockerfile", project, builder, rules=select_rules(["ALL", "SF6"]), keep=True)
+    assert result.problem is None, result.problem
+    assert {"SF601", "SF602"} <= set(result.mount_fixes) and not {"SF601", "SF602"} & set(result.fixes)
+    assert result.mounts is not None and result.mounts.cold.ok
+    before, after, mounts = result.before.image, result.after.image, result.mounts.image
+    assert abs((before.size - after.size) - 7 * MiB) < 64 * 1024
+    assert mounts.size <= after.size + 64 * 1024, (mounts.size, after.size)
+    # the image has no cache files: look inside it
+    tag = next(t for t in _tags(lab) if t.endswith("-cache-mounts:latest"))
+    ctr = subprocess.run(["buildah", "from", "--pull=never", tag], env=lab, capture_output=True, text=True)
+    assert ctr.returncode == 0, ctr.stderr
+    name = ctr.stdout.strip()
+    try:
+        root = Path(subprocess.run(["buildah", "mount", name], env=lab, capture_output=True, text=True,
+                                   check=True).stdout.strip())
+        assert not (root / "root" / ".cache" / "pip" / "wheels").exists()
+        assert not list((root / "var" / "lib" / "apt" / "lists").glob("*")) if (
+            root / "var" / "lib" / "apt" / "lists").exists() else True
+        assert (root / "usr" / "share" / "fake" / "curl").exists()  # the install itself is in the image
+    finally:
+        subprocess.run(["buildah", "rm", name], env=lab, capture_output=True)
+    # ... and the cache is on the build machine, for the next build
+    caches = [p for p in Path(lab["TMPDIR"]).rglob("*") if p.name in ("wheels", "fake_Packages")]
+    assert {p.name for p in caches} == {"wheels", "fake_Packages"}
+    # the dependency edit re-ran pip in every image; only RUN/COPY/ADD steps are counted
+    assert result.dependency == "six to requirements.txt"
+    for _, side in result.sides():
+        assert any("pip install" in s for s in side.dependency.ran)
+        assert all(s.split()[0] in ("RUN", "COPY", "ADD") for s in side.dependency.ran + side.rebuild.ran)
+    text = render_text(result)
+    print(text)
+    assert "cache mounts" in text and "where the bytes are" in text
+    builder.remove(builder.image_ids() - images)
+
+
+def _tags(env) -> list[str]:
+    proc = subprocess.run(["buildah", "images", "--format", "{{.Name}}:{{.Tag}}"], env=env, capture_output=True,
+                          text=True)
+    return proc.stdout.split()
+
+
+def test_nothing_to_compare_prints_no_table(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY a /a\n")
+    (tmp_path / "a").write_text("x\n")
+
+    class NoBuilder:
+        name = "none"
+
+    result = verify(tmp_path / "Dockerfile", tmp_path, NoBuilder())
+    out = render_text(result)
+    assert "nothing to compare" in out and len(out.strip().splitlines()) == 2, out
+
+
+def test_dependency_edit_adds_a_line_or_an_entry(tmp_path):
+    from slimfix.imagelab.verify import dependency_edit, pick_manifest
+
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\nflask")
+    assert pick_manifest("RUN pip install -r requirements.txt", tmp_path) == "requirements.txt"
+    assert dependency_edit(tmp_path / "requirements.txt") == "idna"
+    assert (tmp_path / "requirements.txt").read_text() == "six==1.16.0\nflask\nidna\n"
+    (tmp_path / "requirements.txt").unlink()
+    (tmp_path / "package.json").write_text('{"name": "x", "dependencies": {"ms": "2"}}')
+    assert pick_manifest("RUN npm install", tmp_path) == "package.json"
+    assert dependency_edit(tmp_path / "package.json") == "is-number@^7.0.0"
+    (tmp_path / "package-lock.json").write_text("{}")
+    assert pick_manifest("RUN npm ci", tmp_path) is None  # npm ci would refuse the stale lockfile
+
+
+def test_only_filesystem_steps_count_as_re_run():
+    log = ("STEP 1/4: FROM localhost/base\nSTEP 2/4: ENV A=1\nSTEP 3/4: COPY . .\nSTEP 4/4: CMD [\"x\"]\n")
+    assert parse_step_log(log)[1] == ["COPY . ."]
+
+
+def test_multi_stage_buildah_log():
+    log = ("[1/2] STEP 1/3: FROM golang AS build\n[1/2] STEP 2/3: COPY . .\n--> 1a2b\n"
+           "[1/2] STEP 3/3: RUN go build -o /out/app .\n--> Using cache 3c4d\n"
+           "[2/2] STEP 1/2: FROM debian\n[2/2] STEP 2/2: COPY --from=build /out/app /app\n--> 5e6f\n")
+    assert parse_step_log(log)[1] == ["COPY . .", "COPY --from=build /out/app /app"]

@@ -5,13 +5,17 @@ are in ``options``."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 _SETTINGS = dict(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
                  context_settings={"help_option_names": ["-h", "--help"]})
 tools_app = typer.Typer(**_SETTINGS)
+
+
+def _split_codes(values: Optional[List[str]]) -> list[str]:
+    return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
 
 
 @tools_app.command("rules")
@@ -43,15 +47,30 @@ def verify_command(
                                             "(default: a source file only the whole-context COPY brings in)."),
     keep: bool = typer.Option(False, "--keep", help="Keep the images the run builds."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe."),
+    select: Optional[List[str]] = typer.Option(
+        None, "--select", metavar="CODES",
+        help="Rules whose fixes make the rewrite (as for `slimfix --select`). With the opt-in "
+             "cache-mount rules (ALL,SF6) a third image is built with their fixes."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Rule codes or prefixes to skip."),
+    dependency_edit: bool = typer.Option(True, "--dependency-edit/--no-dependency-edit",
+                                         help="Also rebuild after adding a dependency to the manifest."),
+    manifest: Optional[str] = typer.Option(None, "--manifest", metavar="FILE",
+                                           help="Manifest (in the context) for the dependency edit (default: the "
+                                                "requirements file the Dockerfile installs, or package.json)."),
+    dependency: Optional[str] = typer.Option(None, "--dependency", metavar="LINE",
+                                             help="The requirement (name@version for package.json) to add "
+                                                  "(default: a small package the manifest lacks)."),
     output_format: str = typer.Option("text", "--output-format", metavar="FORMAT", help="text or json."),
 ) -> None:
     """Build the Dockerfile as it is and as slimfix rewrites it, and compare image size,
-    layers, build time and what a source edit makes rebuild. The build context is copied:
-    your files are never touched."""
+    the layers, build time, and what a source edit and a dependency edit make rebuild.
+    The build context is copied: your files are never touched."""
     from .verify import run
 
     raise typer.Exit(run(path, context=context, builder=builder, edit=edit, keep=keep,
-                         unsafe_fixes=unsafe_fixes, output_format=output_format))
+                         unsafe_fixes=unsafe_fixes, output_format=output_format, select=_split_codes(select),
+                         ignore=_split_codes(ignore), dependency_edit=dependency_edit, manifest=manifest,
+                         dependency=dependency))
 
 
 @tools_app.command("server")

@@ -23,6 +23,8 @@ Examples:
   slimfix rules                  list the rules
   slimfix explain SF102          show a rule's documentation
   slimfix verify app/Dockerfile  build before and after, compare size and rebuild time
+  slimfix verify --select ALL,SF6 app/Dockerfile
+                                 ... and a third image with cache mounts (SF6xx)
   slimfix server                 the language server, for editors (docs/editors.md)
 
 Exit status: 0 nothing to change (or, with --write, every fix applied); 1 findings

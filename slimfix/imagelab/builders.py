@@ -32,6 +32,33 @@ class ImageInfo:
     size: int  # bytes, uncompressed
     compressed: int | None  # bytes, as a registry would store it, where known
     layers: int
+    history: list["Layer"] = field(default_factory=list)  # the layers, oldest first
+
+
+@dataclass
+class Layer:
+    instruction: str  # what made it, as the image's history says
+    size: int  # bytes, uncompressed
+    digest: str = ""  # the layer's diff id, where known
+
+
+_STEP_KINDS = ("RUN", "COPY", "ADD")
+
+
+def _fs_step(step: str) -> bool:
+    """A step that can make a layer (RUN, COPY, ADD): the only ones worth counting as
+    re-run; ENV, EXPOSE, CMD and the like cost nothing."""
+    return step.split(None, 1)[0].upper() in _STEP_KINDS if step.strip() else False
+
+
+def _instruction(created_by: str) -> str:
+    """``/bin/sh -c #(nop) COPY file:ab12... in /app`` -> ``COPY file in /app``."""
+    text = re.sub(r"^/bin/sh -c (#\(nop\) )?", "", created_by.strip())
+    if not text.startswith(("COPY", "ADD", "ENV", "LABEL", "CMD", "ENTRYPOINT", "WORKDIR", "USER", "EXPOSE", "ARG",
+                            "VOLUME", "SHELL", "STOPSIGNAL", "HEALTHCHECK", "ONBUILD")):
+        text = "RUN " + text
+    text = re.sub(r"\b(file|dir|multi):[0-9a-f]{64}", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 class BuilderError(Exception):
@@ -82,10 +109,15 @@ class Buildah:
         if proc.returncode != 0:
             raise BuilderError(_tail(proc.stderr))
         data = json.loads(proc.stdout)
-        diff_ids = data.get("OCIv1", {}).get("rootfs", {}).get("diff_ids", [])
+        oci = data.get("OCIv1", {})
+        diff_ids = oci.get("rootfs", {}).get("diff_ids", [])
         sizes = self._layer_sizes()
         size = sum(sizes.get(d, 0) for d in diff_ids)
-        return ImageInfo(size, self._compressed(tag), len(diff_ids))
+        made = [h.get("created_by", "") for h in oci.get("history", []) if not h.get("empty_layer")]
+        history = []
+        if len(made) == len(diff_ids):
+            history = [Layer(_instruction(m), sizes.get(d, 0), d) for m, d in zip(made, diff_ids)]
+        return ImageInfo(size, self._compressed(tag), len(diff_ids), history)
 
     def _layer_sizes(self) -> dict[str, int]:
         """Uncompressed layer sizes from containers-storage's own records."""
@@ -171,7 +203,17 @@ class Docker:
         if proc.returncode != 0:
             raise BuilderError(_tail(proc.stderr))
         data = json.loads(proc.stdout)[0]
-        return ImageInfo(int(data.get("Size", 0)), None, len(data.get("RootFS", {}).get("Layers", [])))
+        layers = data.get("RootFS", {}).get("Layers", [])
+        hist = _run(["docker", "history", "--no-trunc", "--format", "{{json .}}", tag], self.env)
+        rows = [json.loads(line) for line in hist.stdout.splitlines() if line.strip().startswith("{")]
+        history = []
+        for row in reversed(rows):  # docker lists the newest first
+            size = _docker_size(row.get("Size", "0B"))
+            if size or "#(nop)" not in row.get("CreatedBy", ""):
+                history.append(Layer(_instruction(row.get("CreatedBy", "")), size))
+        if len(history) != len(layers):
+            history = []
+        return ImageInfo(int(data.get("Size", 0)), None, len(layers), history)
 
     def remove(self, image_ids: set[str]) -> None:
         if image_ids:
@@ -224,6 +266,13 @@ def created_by_us(builder, before: set[str], marks: list) -> set[str]:
     return out
 
 
+def _docker_size(text: str) -> int:
+    m = re.match(r"^([\d.]+)\s*([kMG]?B)$", text.strip())
+    if not m:
+        return 0
+    return int(float(m.group(1)) * {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[m.group(2)])
+
+
 BUILDERS = {"docker": Docker, "podman": Podman, "buildah": Buildah}
 
 
@@ -242,7 +291,7 @@ def find_builder(choice: str = "auto", env: dict | None = None):
     raise BuilderError("no image builder found: install docker (with BuildKit), podman or buildah")
 
 
-_STEP = re.compile(r"^STEP (\d+)(?:/\d+)?: (.*)$")
+_STEP = re.compile(r"^(?:\[\d+/\d+\] )?STEP (\d+)(?:/\d+)?: (.*)$")  # "[1/2] " in multi-stage builds
 
 
 def parse_step_log(log: str) -> tuple[list[str], list[str]]:
@@ -255,7 +304,7 @@ def parse_step_log(log: str) -> tuple[list[str], list[str]]:
             steps.append(m.group(2))
         elif line.strip().startswith("--> Using cache") and steps:
             cached.add(len(steps) - 1)
-    ran = [s for i, s in enumerate(steps) if i not in cached and not s.upper().startswith("FROM ")]
+    ran = [s for i, s in enumerate(steps) if i not in cached and _fs_step(s)]
     return steps, ran
 
 
@@ -275,5 +324,5 @@ def parse_buildkit_log(log: str) -> tuple[list[str], list[str]]:
         elif (c := _BK_CACHED.match(line)):
             cached.add(c.group(1))
     ordered = list(steps.items())
-    ran = [s for n, s in ordered if n not in cached and not s.upper().startswith("FROM ")]
+    ran = [s for n, s in ordered if n not in cached and _fs_step(s)]
     return [s for _, s in ordered], ran

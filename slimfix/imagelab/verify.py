@@ -1,25 +1,35 @@
 """`slimfix verify`: build the original and the rewritten Dockerfile, and compare.
 
-The build context is copied twice into a temporary folder (the user's files are never
-touched). Each copy is built cold, measured, then a source file is edited in both copies
-and both are rebuilt, to show which steps the edit invalidates. Images the run creates
-are removed afterwards unless asked to keep them.
+The build context is copied into a temporary folder for each side (the user's files are
+never touched): the original, the rewrite, and, when the selection includes the opt-in
+cache-mount rules (SF6xx), the rewrite with cache mounts. Each copy is built cold and
+measured; then a source file is edited in every copy and each is rebuilt (which steps
+the edit invalidates), then a dependency is added to the manifest (one more line in
+requirements.txt, one more entry in package.json) and each is rebuilt again: that is
+where cache mounts pay. Images the run creates are removed afterwards unless asked to
+keep them.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
+import re
 import shutil
+import time
 import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .builders import BuildRun, BuilderError, ImageInfo, created_by_us, mark
+from typing import Callable
+
+from .builders import BuildRun, BuilderError, ImageInfo, Layer, created_by_us, mark
 from ..buildcontext import BuildContext
 from ..engine import fix_document
 from ..fixes import Applicability
-from ..rules import all_rules
+from ..rules import select_rules
 from ..rules.common.context_copy import context_copy, source_path
 
 _MANIFESTS = {"requirements.txt", "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
@@ -32,7 +42,8 @@ _SOURCES = (".py", ".js", ".ts", ".go", ".rb", ".php", ".java", ".rs", ".c", ".s
 class Side:
     cold: BuildRun | None = None
     image: ImageInfo | None = None
-    rebuild: BuildRun | None = None
+    rebuild: BuildRun | None = None  # after the source edit
+    dependency: BuildRun | None = None  # after the dependency edit
 
 
 @dataclass
@@ -45,6 +56,14 @@ class Verification:
     after: Side = field(default_factory=Side)
     problem: str | None = None  # why the comparison is incomplete
     slimfix_bug: bool = False  # the rewrite failed to build where the original built
+    mounts: Side | None = None  # the rewrite with cache mounts (SF6xx selected)
+    mount_fixes: list[str] = field(default_factory=list)
+    dependency: str | None = None  # what the dependency edit added, and where
+    notes: list[str] = field(default_factory=list)
+
+    def sides(self) -> list[tuple[str, Side]]:
+        out = [("before", self.before), ("after", self.after)]
+        return out + ([("cache mounts", self.mounts)] if self.mounts is not None else [])
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -77,57 +96,183 @@ def pick_edit_file(dockerfile_text: str, context: Path, dockerfile: Path) -> str
     return (preferred or candidates or [None])[0]
 
 
+# Small, real packages to add for the dependency edit (PyPI, npm), in order of preference.
+_PY_EXTRA = ("six", "idna", "packaging", "tomli", "attrs")
+_NPM_EXTRA = (("ms", "^2.1.3"), ("is-number", "^7.0.0"), ("escape-html", "^1.0.3"))
+_LOCKS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
+
+
+def pick_manifest(dockerfile_text: str, context: Path) -> str | None:
+    """The manifest a dependency edit goes into: a requirements file the Dockerfile
+    installs with ``-r``, else requirements.txt or a package.json without a lockfile
+    (``npm ci`` refuses a lockfile that does not match) at the context root."""
+    for m in re.finditer(r"(?:-r|--requirement)[ =]+([^\s'\"]+)", dockerfile_text):
+        name = m.group(1).lstrip("./")
+        if "$" not in name and (context / name).is_file():
+            return name
+    if (context / "requirements.txt").is_file():
+        return "requirements.txt"
+    if (context / "package.json").is_file() and not any((context / lock).exists() for lock in _LOCKS):
+        return "package.json"
+    return None
+
+
+def dependency_edit(path: Path, line: str | None = None) -> str:
+    """Add one dependency to the manifest at ``path``; returns what was added."""
+    text = path.read_text(encoding="utf-8")
+    if path.name == "package.json":
+        data = json.loads(text)
+        deps = data.setdefault("dependencies", {})
+        if line:
+            name, _, version = line.partition("@")
+            name, version = (line, "*") if not version else (name, version)
+        else:
+            name, version = next(((n, v) for n, v in _NPM_EXTRA if n not in deps), _NPM_EXTRA[-1])
+        deps[name] = version
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        return f"{name}@{version}"
+    if line is None:
+        present = {re.split(r"[\s=<>!~\[;]", ln.strip(), maxsplit=1)[0].lower() for ln in text.splitlines()}
+        line = next((p for p in _PY_EXTRA if p not in present), _PY_EXTRA[-1])
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(("" if text.endswith("\n") or not text else "\n") + line + "\n")
+    return line
+
+
+_APT_EXTRA = ("tree", "less", "file")
+
+
+def apt_dependency_edit(text: str) -> tuple[str, str] | None:
+    """With no manifest, the Dockerfile's own package list is the manifest: one more package
+    (a small one from Debian) at the end of its first ``apt-get install``. Returns the new
+    text and the package, or None when there is no such install."""
+    from ..edits import CannotEdit, insert_after
+    from ..fixes import apply_edits
+    from ..shell import read_run
+    from ..shell.packages import apt_subcommand
+    from ..syntax import parse
+
+    doc = parse(text)
+    for inst in doc.instructions:
+        run = read_run(inst)
+        if run is None or run.unsupported:
+            continue
+        for cmd in run.commands():
+            if apt_subcommand(cmd) != "install" or cmd.words[-1].value is None:
+                continue
+            pkg = next((p for p in _APT_EXTRA if p not in cmd.argv), None)
+            if pkg is None:
+                continue
+            try:
+                edit = insert_after(inst, cmd, cmd.words[-1], f" {pkg}")
+            except CannotEdit:
+                continue
+            return apply_edits(text, [edit]).text, pkg
+    return None
+
+
 def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None, keep: bool = False,
-           unsafe_fixes: bool = False, rules: list | None = None) -> Verification:
-    """``rules``: the rules whose fixes make the rewritten side (default: all)."""
+           unsafe_fixes: bool = False, rules: list | None = None, dependency: bool = True,
+           manifest: str | None = None, dependency_line: str | None = None,
+           progress: Callable[[str], None] | None = None) -> Verification:
+    """``rules``: the rules whose fixes make the rewritten side (default: the default
+    selection). When they include the opt-in cache-mount rules, the rewrite is built twice:
+    without them (``after``) and with them (``mounts``; their unsafe fixes are applied for
+    the comparison even without ``unsafe_fixes``)."""
     text = dockerfile.read_bytes().decode("utf-8")
     threshold = Applicability.UNSAFE if unsafe_fixes else Applicability.SAFE
-    outcome = fix_document(text, list(rules or all_rules()), threshold=threshold, path=dockerfile,
-                           context_dir=context)
+    chosen = list(rules or select_rules())
+    default_rules = [r for r in chosen if r.default]
+    opt_in = frozenset(r.code for r in chosen if not r.default)
+    outcome = fix_document(text, default_rules, threshold=threshold, path=dockerfile, context_dir=context)
     result = Verification(str(dockerfile), builder.name, None, sorted({f.code for f in outcome.applied}))
-    if not outcome.changed:
+    texts = [("before", text, []), ("after", outcome.output, outcome.file_changes)]
+    if opt_in:
+        mounted = fix_document(text, chosen, threshold=threshold, path=dockerfile, context_dir=context,
+                               unsafe_codes=opt_in)
+        result.mount_fixes = sorted({f.code for f in mounted.applied})
+        if mounted.output != outcome.output:
+            result.mounts = Side()
+            texts.append(("cache mounts", mounted.output, mounted.file_changes))
+        else:
+            result.notes.append("the cache-mount rules change nothing more than the rewrite")
+    if not outcome.changed and result.mounts is None:
         result.problem = "slimfix changes nothing in this Dockerfile: nothing to compare"
         return result
+    say = progress or (lambda message: None)
     edit = edit or pick_edit_file(text, context, dockerfile)
     result.edited = edit
+    manifest = manifest or (pick_manifest(text, context) if dependency else None)
     tag = f"localhost/slimfix-verify-{uuid.uuid4().hex[:10]}"
     before_ids = builder.image_ids()
     marks: list = []  # what each of our builds made
     tmp = Path(tempfile.mkdtemp(prefix="slimfix-verify-"))
+    sides = dict(result.sides())
     try:
-        sides = {}
-        for name, content in (("before", text), ("after", outcome.output)):
-            copy_dir = tmp / name / "context"
+        copies = {}
+        for name, content, changes in texts:
+            slug = name.replace(" ", "-")
+            copy_dir = tmp / slug / "context"
             shutil.copytree(context, copy_dir, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-            df = tmp / name / "Dockerfile"
+            df = tmp / slug / "Dockerfile"
             df.write_bytes(content.encode("utf-8"))
-            sides[name] = (copy_dir, df)
-        for change in outcome.file_changes:  # .dockerignore, in the rewritten copy only
-            rel = os.path.relpath(change.path, context)
-            (sides["after"][0] / rel).write_bytes(change.after.encode("utf-8"))
-        for name, side in (("before", result.before), ("after", result.after)):
-            copy_dir, df = sides[name]
-            side.cold = builder.build(df, copy_dir, f"{tag}-{name}")
-            marks.append(mark(builder, f"{tag}-{name}"))
+            for change in changes:  # .dockerignore, in the rewritten copies only
+                rel = os.path.relpath(change.path, context)
+                (copy_dir / rel).write_bytes(change.after.encode("utf-8"))
+            copies[name] = (copy_dir, df, f"{tag}-{slug}")
+
+        def build(name: str, what: str) -> BuildRun:
+            copy_dir, df, image = copies[name]
+            say(f"building {name} ({what})...")
+            t0 = time.perf_counter()
+            run = builder.build(df, copy_dir, image)
+            marks.append(mark(builder, image))
+            say(f"  {'done' if run.ok else 'failed'} in {time.perf_counter() - t0:.1f} s")
+            return run
+
+        for name, _, _ in texts:
+            side = sides[name]
+            side.cold = build(name, "cold")
             if not side.cold.ok:
-                if name == "after" and result.before.cold and result.before.cold.ok:
+                if name != "before" and result.before.cold and result.before.cold.ok:
                     result.slimfix_bug = True
-                    result.problem = "the rewritten Dockerfile failed to build where the original built"
+                    result.problem = f"the {'cache-mount ' if name == 'cache mounts' else ''}rewritten Dockerfile " \
+                                     "failed to build where the original built"
                 elif result.problem is None:
                     result.problem = f"the {name} build failed: {_last_error(side.cold.log_tail)}"
                 continue
-            side.image = builder.info(f"{tag}-{name}")
+            side.image = builder.info(copies[name][2])
         if result.problem is None and edit is not None:
-            for name, side in (("before", result.before), ("after", result.after)):
-                copy_dir, df = sides[name]
-                target = copy_dir / edit
-                with open(target, "ab") as fh:
+            for name, _, _ in texts:
+                copy_dir = copies[name][0]
+                with open(copy_dir / edit, "ab") as fh:
                     fh.write(b"\n")
-                side.rebuild = builder.build(df, copy_dir, f"{tag}-{name}")
-                marks.append(mark(builder, f"{tag}-{name}"))
+                sides[name].rebuild = build(name, f"after editing {edit}")
         elif edit is None and result.problem is None:
-            result.problem = "no whole-context COPY: a source edit invalidates nothing to compare"
-    except (OSError, BuilderError) as exc:
+            result.notes.append("no whole-context COPY: a source edit invalidates nothing to compare")
+        if result.problem is None and manifest is not None:
+            for name, _, _ in texts:
+                added = dependency_edit(copies[name][0] / manifest, dependency_line)
+                result.dependency = f"{added} to {manifest}"
+                sides[name].dependency = build(name, f"after adding {added} to {manifest}")
+                if not sides[name].dependency.ok and result.problem is None:
+                    result.problem = f"the {name} build failed after the dependency edit: " \
+                                     f"{_last_error(sides[name].dependency.log_tail)}"
+        elif dependency and manifest is None and result.problem is None:
+            edited = {name: apt_dependency_edit(content) for name, content, _ in texts}
+            if all(edited.values()):
+                for name, _, _ in texts:
+                    new_text, pkg = edited[name]
+                    copies[name][1].write_bytes(new_text.encode("utf-8"))
+                    result.dependency = f"{pkg} to the apt-get install"
+                    sides[name].dependency = build(name, f"after adding {pkg} to the apt-get install")
+                    if not sides[name].dependency.ok and result.problem is None:
+                        result.problem = f"the {name} build failed after the dependency edit: " \
+                                         f"{_last_error(sides[name].dependency.log_tail)}"
+            else:
+                result.notes.append("no requirements.txt, package.json (without a lockfile) or apt-get install "
+                                    "to add a dependency to")
+    except (OSError, BuilderError, ValueError) as exc:
         result.problem = str(exc)
     finally:
         if not keep:  # only what this run built, never an image built meanwhile by others
@@ -142,43 +287,133 @@ def _last_error(log: str) -> str:
     return (errors or lines or ["no output"])[-1].strip()[:200]
 
 
+def _mb(n) -> str:
+    return f"{n / 1e6:.1f} MB" if isinstance(n, int) else "-"
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+            for r in rows]
+
+
+def _normal(instruction: str) -> str:
+    """An instruction as the layer alignment compares it: without mounts, cleanups,
+    no-cache options and comments."""
+    text = re.sub(r"--mount=\S+\s*", "", instruction)
+    text = re.sub(r"&&\s*rm -rf /var/lib/apt/lists/\*|rm -f /etc/apt/apt.conf.d/docker-clean\s*&&"
+                  r"|--no-cache-dir|--no-cache\b|--no-install-recommends|\s#\s.*$", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _align(a: list[Layer], b: list[Layer]) -> list[tuple[int | None, int | None]]:
+    """Pairs of indexes of the layers of two images that the same step made (a rewrite may
+    move steps: the most alike instructions are paired first), in the order of ``b``; the
+    layers only ``a`` has come last."""
+    na, nb = [_normal(x.instruction) for x in a], [_normal(x.instruction) for x in b]
+    scored = sorted(((difflib.SequenceMatcher(None, x, y).ratio(), i, j) for i, x in enumerate(na)
+                     for j, y in enumerate(nb)), key=lambda t: (-t[0], abs(t[1] - t[2]), t[1]))
+    pair_a: dict[int, int] = {}
+    pair_b: dict[int, int] = {}
+    for ratio, i, j in scored:
+        if ratio < 0.6:
+            break
+        if i not in pair_a and j not in pair_b:
+            pair_a[i], pair_b[j] = j, i
+    out: list[tuple[int | None, int | None]] = [(pair_b.get(j), j) for j in range(len(b))]
+    return out + [(i, None) for i in range(len(a)) if i not in pair_a]
+
+
+def layer_rows(images: list[ImageInfo]) -> list[tuple[str, ...]]:
+    """Instruction and size in each image, the layers they share at the bottom (the base
+    image) in one row."""
+    if not images or any(not i.history for i in images):
+        return []
+    hist = [i.history for i in images]
+    shared = 0
+    while all(len(h) > shared for h in hist) and len({h[shared].digest for h in hist}) == 1 and hist[0][shared].digest:
+        shared += 1
+    rows: list[tuple[str, ...]] = []
+    if shared:
+        size = _mb(sum(layer.size for layer in hist[0][:shared]))
+        rows.append((f"base image and layers all share ({shared})", *([size] * len(hist))))
+    rest = [h[shared:] for h in hist]
+    # align every image on the first one, then the third on the second
+    first = _align(rest[0], rest[1])
+    table: list[list[int | None]] = [[i, j] for i, j in first]
+    for k in range(2, len(rest)):
+        aligned = _align(rest[k - 1], rest[k])
+        pairs = {j: m for j, m in aligned if j is not None}
+        for row in table:
+            row.append(pairs.get(row[k - 1]) if row[k - 1] is not None else None)
+        table += [[None] * k + [m] for j, m in aligned if j is None and m is not None]
+    for row in table:
+        name = next(rest[k][i].instruction for k, i in enumerate(row) if i is not None)
+        rows.append((name[:64] + ("..." if len(name) > 64 else ""),
+                     *[_mb(rest[k][i].size) if i is not None else "-" for k, i in enumerate(row)]))
+    return rows
+
+
 def render_text(v: Verification) -> str:
-    lines = [f"{v.dockerfile}: built with {v.builder}; fixes applied: {', '.join(v.fixes) or 'none'}"]
+    head = f"{v.dockerfile}: built with {v.builder}; fixes applied: {', '.join(v.fixes) or 'none'}"
+    if v.mounts is not None or v.mount_fixes:
+        head += f"; with cache mounts: {', '.join(v.mount_fixes) or 'none'}"
+    lines = [head]
     if v.slimfix_bug:
+        broken = v.mounts if v.mounts is not None and v.mounts.cold and not v.mounts.cold.ok else v.after
         lines.append("SLIMFIX BUG: the rewritten Dockerfile failed to build where the original built.")
         lines.append("Please report it, with this log:")
-        lines.append(v.after.cold.log_tail if v.after.cold else "")
+        lines.append(broken.cold.log_tail if broken.cold else "")
         return "\n".join(lines) + "\n"
-    rows = [("", "before", "after", "change")]
+    sides = v.sides()
+    names = [n for n, _ in sides]
+    two = len(sides) == 2
+    rows: list[tuple[str, ...]] = [("", *names, *(["change"] if two else []))]
 
-    def mb(n):
-        return f"{n / 1e6:.1f} MB" if isinstance(n, int) else "-"
+    def add(label: str, values: list, fmt, delta=None):
+        if any(x is None for x in values):
+            return
+        row = [label, *[fmt(x) for x in values]]
+        if two:
+            row.append(delta(values[0], values[1]) if delta else "")
+        rows.append(tuple(row))
 
-    def delta(a, b, unit=" MB", scale=1e6):
-        return f"{(b - a) / scale:+.1f}{unit}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) else "-"
-
-    bi, ai = v.before.image, v.after.image
-    if bi and ai:
-        rows.append(("image size", mb(bi.size), mb(ai.size), delta(bi.size, ai.size)))
-        rows.append(("compressed", mb(bi.compressed), mb(ai.compressed), delta(bi.compressed, ai.compressed)))
-        rows.append(("layers", str(bi.layers), str(ai.layers), f"{ai.layers - bi.layers:+d}"))
-    bc, ac = v.before.cold, v.after.cold
-    if bc and ac and bc.ok and ac.ok:
-        rows.append(("cold build", f"{bc.seconds:.1f} s", f"{ac.seconds:.1f} s", delta(bc.seconds, ac.seconds, " s", 1)))
-    br, ar = v.before.rebuild, v.after.rebuild
-    if br and ar:
-        rows.append((f"rebuild after editing {v.edited}", f"{br.seconds:.1f} s", f"{ar.seconds:.1f} s",
-                     delta(br.seconds, ar.seconds, " s", 1)))
-        rows.append(("steps re-run", str(len(br.ran)), str(len(ar.ran)), f"{len(ar.ran) - len(br.ran):+d}"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    if br and ar:
-        lines.append(f"re-run before: {'; '.join(s[:50] for s in br.ran) or 'nothing'}")
-        lines.append(f"re-run after:  {'; '.join(s[:50] for s in ar.ran) or 'nothing'}")
-    for name, side in (("before", v.before), ("after", v.after)):
+    images = [s.image for _, s in sides]
+    if all(images):
+        add("image size", [i.size for i in images], _mb, lambda a, b: f"{(b - a) / 1e6:+.1f} MB")
+        if all(i.compressed is not None for i in images):
+            add("compressed", [i.compressed for i in images], _mb, lambda a, b: f"{(b - a) / 1e6:+.1f} MB")
+        add("layers", [i.layers for i in images], str, lambda a, b: f"{b - a:+d}")
+    seconds = lambda x: f"{x:.1f} s"  # noqa: E731
+    dsec = lambda a, b: f"{b - a:+.1f} s"  # noqa: E731
+    colds = [s.cold for _, s in sides]
+    if all(c is not None and c.ok for c in colds):
+        add("cold build", [c.seconds for c in colds], seconds, dsec)
+    for label, runs in ((f"rebuild after editing {v.edited}", [s.rebuild for _, s in sides]),
+                        (f"rebuild after adding {v.dependency}", [s.dependency for _, s in sides])):
+        if all(r is not None for r in runs):
+            add(label, [r.seconds for r in runs], seconds, dsec)
+            add("  steps re-run (RUN, COPY, ADD)", [len(r.ran) for r in runs], str, lambda a, b: f"{b - a:+d}")
+    if len(rows) > 1:
+        lines += _table(rows)
+    for label, attr in (("source edit", "rebuild"), ("dependency edit", "dependency")):
+        runs = [(n, getattr(s, attr)) for n, s in sides]
+        if all(r is not None for _, r in runs):
+            for n, r in runs:
+                lines.append(f"re-run after the {label}, {n}: {'; '.join(x[:50] for x in r.ran) or 'nothing'}")
+    if v.mounts is not None and v.after.dependency and v.mounts.dependency and v.mounts.dependency.seconds > 0:
+        lines.append(f"the dependency edit rebuilds {v.after.dependency.seconds / v.mounts.dependency.seconds:.1f}x "
+                     "faster with cache mounts than with the rewrite alone")
+    layer_table = layer_rows([i for i in images if i is not None]) if all(images) else []
+    if layer_table:
+        lines.append("")
+        lines.append("where the bytes are (uncompressed size of each layer, as `docker image history` shows):")
+        lines += _table([("layer made by", *names), *layer_table])
+    for name, side in sides:
         if side.cold and not side.cold.ok:
             lines.append(f"the {name} build failed; its log ends with:\n{side.cold.log_tail}")
+    for note in v.notes:
+        lines.append(f"note: {note}")
     if v.problem:
         lines.append(f"note: {v.problem}")
     return "\n".join(lines) + "\n"

@@ -36,6 +36,9 @@ def rule_by_code(code: str) -> type[Rule] | None:
 def select_rules(select: list[str] | None = None, ignore: list[str] | None = None) -> list[type[Rule]]:
     """Rules whose code starts with a selected prefix and with no ignored prefix.
 
+    Opt-in rules (``default = False``: the SF6xx cache mounts) are selected only by a
+    selector of at least three characters that names them (``SF6``, ``SF60``, ``SF601``):
+    not by default, ``ALL`` or ``SF``. ``--select ALL,SF6`` is every rule.
     Unknown codes are an error: a typo must not silently select nothing."""
     known = all_rules()
     for code in (select or []) + (ignore or []):
@@ -48,7 +51,12 @@ def select_rules(select: list[str] | None = None, ignore: list[str] | None = Non
     def matches(rule: type[Rule], prefixes: list[str]) -> bool:
         return any(p == "ALL" or rule.code.startswith(p) for p in prefixes)
 
-    return [r for r in known if matches(r, sel) and not matches(r, ign)]
+    def selected(rule: type[Rule]) -> bool:
+        if rule.default:
+            return matches(rule, sel)
+        return any(len(p) >= 3 and rule.code.startswith(p) for p in sel if p != "ALL")
+
+    return [r for r in known if selected(r) and not matches(r, ign)]
 
 
 __all__ = ["DOC_SECTIONS", "Finding", "Rule", "RuleContext", "all_rules", "rule_by_code", "select_rules"]

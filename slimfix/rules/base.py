@@ -27,6 +27,7 @@ class RuleContext:
     doc: Dockerfile
     path: Path | None = None
     context_dir: Path | None = None
+    selected: frozenset[str] = frozenset()  # codes of the rules that run on this file
     _runs: dict[int, RunShell | None] = field(default_factory=dict)
     _build_context: "BuildContext | None | bool" = False  # False: not looked at yet
     _memo: dict[str, Any] = field(default_factory=dict)
@@ -65,6 +66,9 @@ class Rule:
     # The applicabilities its fixes may have; the first is the default.
     fix_safety: ClassVar[tuple[Applicability, ...]] = (Applicability.SAFE,)
     kind: ClassVar[Kind] = Kind.PROBLEM
+    # False for opt-in rules: run only when a selector names them (``SF6``, ``SF601``), not
+    # by default, ``ALL`` or ``SF``
+    default: ClassVar[bool] = True
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError
@@ -74,8 +78,11 @@ class Rule:
         """What the rules table says of its fixes: ``safe``, ``unsafe``, ``safe or unsafe``,
         ``display-only`` (advice, never applied)."""
         if cls.fix_availability is FixAvailability.NONE or not cls.fix_safety:
-            return "display-only"
-        return " or ".join(str(a) for a in cls.fix_safety)
+            label = "display-only"
+        else:
+            label = " or ".join(str(a) for a in cls.fix_safety)
+        return label if cls.default else f"{label} (opt-in)"
+
 
     @classmethod
     def url(cls) -> str:

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-import bisect
 from typing import Iterable
 
 from ..edits import CannotEdit, append_command
-from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update
+from ..shell.packages import apt_subcommand, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import mounted, reaches_image, shell_runs
+from .common.apt_lists import later_apt_without_update
+from .common.cache_mounts import mount_takes_over
 from .common.stage_needs import descendants, program, script_file
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
@@ -73,6 +74,8 @@ class AptListsCleanup(Rule):
                 continue
             if _mentions_lists(inst):
                 continue
+            if mount_takes_over(ctx, inst, "SF601"):
+                continue  # SF601 is selected and mounts the lists instead
             if run.unsupported:
                 if "apt-get update" in inst.args or "apt update" in inst.args:
                     yield self.shell_not_read(inst, "apt lists are left in the layer", run)
@@ -92,7 +95,7 @@ class AptListsCleanup(Rule):
                 message = "`apt-get update` whose lists nothing after it uses stays in the layer"
             if any(apt_subcommand(c) == "dist-clean" for c in commands):
                 continue  # apt >= 2.7 removes the lists itself
-            later = _later_apt_without_update(ctx, inst)
+            later = later_apt_without_update(ctx, inst)
             if later is not None:
                 yield self.not_fixed(inst, message, f"line {later.start_line} installs "
                                    "with apt without its own update and needs these lists", at=at)
@@ -109,45 +112,6 @@ def _mentions_lists(inst: Instruction) -> bool:
     """Any removal of the lists already there counts; being wrong here costs nothing."""
     bodies = "".join(h.content for h in inst.heredocs)
     return "/var/lib/apt/lists" in inst.effective.args + bodies
-
-
-def _later_apt_without_update(ctx: RuleContext, inst: Instruction) -> Instruction | None:
-    """The first later instruction in scope (this stage, a stage built from it, an
-    ONBUILD trigger) that installs with apt without its own update. The installs and
-    the stage tree are gathered once per file, then bisected: thousands of RUNs or
-    stages stay linear."""
-    doc = ctx.doc
-    by_scope, children = ctx.memo("SF102 bare installs", lambda: _bare_installs(ctx))
-    stage = doc.stage_of(inst)
-    scopes = [("stage", inst.stage), ("onbuild", None)]
-    if stage is not None and stage.name:
-        scopes += [("stage", c) for c in children.get(stage.name, ())]
-    best = None
-    for scope in scopes:
-        indexes = by_scope.get(scope)
-        if not indexes:
-            continue
-        k = bisect.bisect_right(indexes, inst.index)
-        if k < len(indexes) and (best is None or indexes[k] < best):
-            best = indexes[k]
-    return doc.instructions[best] if best is not None else None
-
-
-def _bare_installs(ctx: RuleContext) -> tuple[dict, dict]:
-    doc = ctx.doc
-    children: dict[str, list] = {}
-    for s in doc.stages:
-        children.setdefault(s.base.lower(), []).append(s.index)
-    by_scope: dict[tuple, list[int]] = {}
-    for other in doc.instructions:
-        run = ctx.run(other)
-        if run is None or run.unsupported:
-            continue
-        commands = run.commands()
-        if any(is_apt_install(c) for c in commands) and not any(is_apt_update(c) for c in commands):
-            scope = ("onbuild", None) if other.keyword == "ONBUILD" else ("stage", other.stage)
-            by_scope.setdefault(scope, []).append(other.index)  # ONBUILD: in scope of every RUN
-    return by_scope, children
 
 
 _APT_TOOLS = {"apt-get", "apt", "aptitude", "apt-cache", "apt-file", "add-apt-repository", "apt-add-repository"}

@@ -7,6 +7,7 @@ from ..shell import SimpleCommand, Token
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
+from .common.cache_mounts import mount_takes_over
 from .common.guards import cache_mount_targets, env_set
 from .common.options import has_word, missing_option
 from .common.stage_needs import ancestors
@@ -62,12 +63,13 @@ class PipNoCacheDir(Rule):
             self, ctx, _pip_install, "--no-cache-dir",
             "pip install without --no-cache-dir keeps pip's cache in the layer",
             exempt=lambda inst: _exempt(ctx, inst, "PIP_NO_CACHE_DIR", ".cache/pip", "pip")
-            or _ancient_pip(ctx, inst),
+            or _ancient_pip(ctx, inst) or mount_takes_over(ctx, inst, "SF602"),
             looks_like=re.compile(r"\bpip[\d.]*\s+install\b"), image_only=True)
         yield from missing_option(
             self, ctx, _uv_install, "--no-cache",
             "uv without --no-cache keeps uv's cache in the layer",
-            exempt=lambda inst: _exempt(ctx, inst, "UV_NO_CACHE", ".cache/uv", "uv"), image_only=True)
+            exempt=lambda inst: _exempt(ctx, inst, "UV_NO_CACHE", ".cache/uv", "uv")
+            or mount_takes_over(ctx, inst, "SF602"), image_only=True)
 
 
 def _assigned(cmd: SimpleCommand, name: str) -> bool:

@@ -7,6 +7,7 @@ from ..shell import SimpleCommand, Token
 from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
+from .common.cache_mounts import mount_takes_over
 from .common.guards import mounted
 from .common.options import has_word, missing_option
 
@@ -49,7 +50,8 @@ class ApkNoCache(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         return missing_option(self, ctx, _apk_add, "--no-cache",
                               "apk add without --no-cache keeps apk's cache in the layer",
-                              exempt=_exempt, looks_like=re.compile(r"\bapk\s+(-\S+\s+)*add\b"), image_only=True)
+                              exempt=lambda inst: _exempt(inst) or mount_takes_over(ctx, inst, "SF605"),
+                              looks_like=re.compile(r"\bapk\s+(-\S+\s+)*add\b"), image_only=True)
 
 
 def _apk_add(cmd: SimpleCommand) -> Token | None:

@@ -8,6 +8,7 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
+from .common.cache_mounts import mount_takes_over
 from .common.guards import mounted
 
 _INSTALLS = {"install", "groupinstall", "reinstall", "update", "upgrade", "localinstall", "in", "up"}
@@ -53,7 +54,8 @@ class RpmCacheCleanup(Rule):
     hadolint = ("DL3032", "DL3040", "DL3036")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        return missing_cleanup(self, ctx, _needs, _cleaned,
+        return missing_cleanup(self, ctx, _needs,
+                               lambda inst, cleanup: _cleaned(inst, cleanup) or mount_takes_over(ctx, inst, "SF606"),
                                "package install without `{cleanup}` leaves the package cache in the layer",
                                looks_like={c: re.compile(rf"\b{p}\s+(-\S+\s+)*(install|in)\b")
                                            for p, c in _CLEANUP.items()})

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Iterable
 
@@ -11,8 +10,9 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
 from ..edits import leading_comments_start
-from .common.context_copy import source_path
+from .common.cache_mounts import mount_takes_over
 from .common.guards import cache_mount_targets
+from .common.js import yarn_flavour
 
 _NPM = "npm cache clean --force"
 _YARN = "yarn cache clean"
@@ -67,12 +67,13 @@ class JsCacheCleanup(Rule):
         flavour = None
         for finding in missing_cleanup(
                 self, ctx, _needs, lambda inst, cleanup: _cleaned(inst, cleanup) or _warms_cache(ctx, inst)
-                or (cleanup == _YARN and _yarn_flavour(ctx) == "berry"),
+                or mount_takes_over(ctx, inst, "SF603")
+                or (cleanup == _YARN and yarn_flavour(ctx) == "berry"),
                 "dependency install without `{cleanup}` leaves the download cache in the layer",
                 looks_like={_NPM: re.compile(r"\bnpm\s+(ci|install|i)\b"),
                             _YARN: re.compile(r"\byarn\s+install\b")}):
             if finding.fix is not None and _YARN in finding.message:
-                flavour = flavour or _yarn_flavour(ctx)
+                flavour = flavour or yarn_flavour(ctx)
                 if flavour == "unknown":
                     finding = dataclasses.replace(finding, fix=None, not_fixed=(
                         "without the build context's package.json, yarn.lock or "
@@ -119,45 +120,3 @@ def _warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
     if _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]):
         return True
     return re.search(r"\bnpm\s+cache\s+add\b", run_text(inst)) is not None
-
-
-_BERRY_IN_DOCKERFILE = re.compile(r"\.yarnrc\.yml|\.yarn/releases|\.pnp\.c?js|yarn\s+set\s+version"
-                                  r"|yarn@[2-9]|yarn@berry|yarnPath|yarn\s+policies\s+set-version")
-
-
-def _yarn_flavour(ctx: RuleContext) -> str:
-    """"berry" (Yarn 2 or later), "classic" (Yarn 1) or "unknown", from the Dockerfile
-    and the build context: the context root and the directories whose package.json or
-    yarn.lock a COPY names."""
-    doc = ctx.doc
-    if _BERRY_IN_DOCKERFILE.search(doc.text):
-        return "berry"
-    build = ctx.build_context
-    if build is None:
-        return "unknown"
-    dirs = {""}
-    for inst in doc.instructions:
-        if inst.effective.name in ("COPY", "ADD") and not inst.effective.flag("from"):
-            for src in map(source_path, inst.values()[:-1]):
-                if src.rsplit("/", 1)[-1] in ("package.json", "yarn.lock", ".yarnrc.yml"):
-                    dirs.add(src.rsplit("/", 1)[0] if "/" in src else "")
-    known = False
-    for d in sorted(dirs):
-        prefix = f"{d}/" if d else ""
-        if (build.root / prefix / ".yarnrc.yml").is_file() or (build.root / prefix / ".yarn" / "releases").is_dir():
-            return "berry"
-        lock = build.read(prefix + "yarn.lock")
-        if lock is not None:
-            if "__metadata:" in lock:
-                return "berry"
-            known = known or "yarn lockfile v1" in lock
-        manifest = build.read(prefix + "package.json")
-        if manifest is not None:
-            try:
-                manager = json.loads(manifest).get("packageManager", "")
-            except (ValueError, AttributeError):
-                return "unknown"
-            if re.match(r"^yarn@(?!1\.)", str(manager)):
-                return "berry"
-            known = True
-    return "classic" if known else "unknown"

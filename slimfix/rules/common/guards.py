@@ -131,7 +131,7 @@ def _image_stages(doc: Dockerfile) -> set[int]:
             if source is None:
                 continue
             used.add(source)
-            paths = [posixpath.normpath("/" + v) for v in other.values()[:-1]]
+            paths = [posixpath.normpath("/" + v.lstrip("/")) for v in other.values()[:-1]]
             if any("$" in p or any(c == p or c.startswith(p.rstrip("/") + "/") for c in _CACHE_DIRS)
                    for p in paths):
                 roots.add(source)

@@ -1,0 +1,543 @@
+"""The SF6xx family: package caches moved into BuildKit cache mounts (opt-in).
+
+Each rule of the family says which commands it is about, where their caches live for the
+user that runs the RUN, what in the RUN would defeat a mount (an option that turns the
+cache off, a cleanup that empties it) and what else must hold. This module does the rest:
+the guards every family shares, the edits (the ``--mount`` flags after ``RUN``, options
+and cleanups removed), and ``mount_takes_over``, which SF102 and SF3xx call so that they
+do not add a cleanup to a RUN whose cache an SF6xx rule mounts.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar, Iterable
+
+from ...edits import CannotEdit, file_offset, line_ending_at
+from ...edits.blocks import leading_comments_start
+from ...fixes import Applicability, Edit, FixAvailability
+from ...shell import RunShell, SimpleCommand, Token, TokenKind
+from ...syntax import Instruction, LineKind
+from ..base import Finding, Rule, RuleContext
+from .guards import cache_mount_targets, non_posix_shell
+from .stage_needs import ancestors, descendants
+
+UNSAFE_NOTE = "unsafe: RUN --mount needs BuildKit, buildah or podman (not the legacy builder or kaniko)"
+
+
+@dataclass(frozen=True)
+class Mount:
+    target: str
+    sharing: str | None = None
+    uid: int | None = None
+    gid: int | None = None
+
+    def text(self) -> str:
+        parts = ["type=cache", f"target={self.target}"]
+        if self.sharing:
+            parts.append(f"sharing={self.sharing}")
+        if self.uid:
+            parts.append(f"uid={self.uid}")
+            if self.gid is not None:
+                parts.append(f"gid={self.gid}")
+        return "--mount=" + ",".join(parts)
+
+
+@dataclass
+class Plan:
+    """What the fix does to one RUN."""
+
+    mounts: list[Mount]
+    # tokens to delete (options that turn the cache off): must go, or the mount is useless
+    options: list[tuple[SimpleCommand, Token]] = field(default_factory=list)
+    # (token after which to insert, text): an option the RUN needs once its cache is mounted
+    inserts: list[tuple[SimpleCommand, Token, str]] = field(default_factory=list)
+    # cleanup commands that would empty the cache: removed where that is safe
+    cleanups: list[SimpleCommand] = field(default_factory=list)
+    prepend: str | None = None  # a command to run first (apt: remove docker-clean)
+    kept: list[str] = field(default_factory=list)  # cleanups left in place, and why
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+
+
+class _Mounted:
+    """The RUN already mounts this family's cache: left alone."""
+
+
+ALREADY_MOUNTED = _Mounted()
+
+
+class CacheMountRule(Rule):
+    """Base of the SF6xx rules (not itself a rule: the registry takes only classes defined
+    in an ``sfNNN_*`` module)."""
+
+    default: ClassVar[bool] = False
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (Applicability.UNSAFE,)
+    message: ClassVar[str]
+    # the targets any mount of this family may have (a RUN mounting one is left alone)
+    known_targets: ClassVar[tuple[str, ...]] = ()
+    # parts of a target that show a mount of this family's cache (``.cache/pip``)
+    mount_markers: ClassVar[tuple[str, ...]] = ()
+    # text that suggests the family in a RUN whose shell cannot be read
+    looks_like: ClassVar[re.Pattern[str]]
+
+    # --- what each family says -------------------------------------------------------
+    def wants(self, cmd: SimpleCommand) -> bool:
+        raise NotImplementedError
+
+    def plan_for(self, ctx: RuleContext, inst: Instruction, run: RunShell,
+                 commands: list[SimpleCommand]) -> Plan | Refusal:
+        raise NotImplementedError
+
+    # --- shared ------------------------------------------------------------------------
+    @classmethod
+    def plan(cls, ctx: RuleContext, inst: Instruction) -> Plan | Refusal | _Mounted | None:
+        """What the rule would do to ``inst``: a Plan, a Refusal (reported without a fix),
+        ALREADY_MOUNTED, or None (nothing for this family)."""
+        return ctx.memo(f"{cls.code}:plan:{inst.index}", lambda: cls()._plan(ctx, inst))
+
+    def _plan(self, ctx: RuleContext, inst: Instruction) -> Plan | Refusal | _Mounted | None:
+        if inst.keyword != "RUN":
+            return None  # ONBUILD triggers and everything else
+        run = ctx.run(inst)
+        if run is None or non_posix_shell(ctx, inst) or windows_stage(ctx, inst):
+            return None
+        if run.unsupported:
+            if self.looks_like.search(_text(inst)):
+                return Refusal(f"the shell could not be read ({run.unsupported})")
+            return None
+        commands = [c for c in run.commands() if self.wants(c)]
+        opaque = [h for h in run.opaque_heredocs if self.looks_like.search(h.content)]
+        if not commands:
+            if opaque:
+                return Refusal(f"the heredoc {opaque[0].name} is not a shell script slimfix reads")
+            return None
+        mounted = cache_mount_targets(inst)
+        if any(t == k or t.startswith(k + "/") or k.startswith(t + "/") for t in mounted for k in self.known_targets) \
+                or any(m in t for t in mounted for m in self.mount_markers):
+            return ALREADY_MOUNTED
+        if opaque:
+            return Refusal(f"the heredoc {opaque[0].name} is not a shell script slimfix reads")
+        why = syntax_problem(ctx)
+        if why:
+            return Refusal(why)
+        if warms_cache(ctx, inst):
+            return Refusal("the RUN is there to fill the cache in the image (its comment says so)")
+        plan = self.plan_for(ctx, inst, run, commands)
+        if isinstance(plan, Refusal):
+            return plan
+        if any(m.target in mounted for m in plan.mounts):
+            return ALREADY_MOUNTED
+        targets = [m.target for m in plan.mounts]
+        for cmd in run.commands():
+            if cmd not in plan.cleanups and removes_mount_point(cmd, targets):
+                return Refusal(f"`{cmd.text()}` would remove the mount point (the RUN would fail)")
+        copied = copied_from(ctx, inst, [m.target for m in plan.mounts])
+        if copied:
+            return Refusal(copied)
+        return plan
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for inst in ctx.doc.instructions:
+            plan = self.plan(ctx, inst)
+            if plan is None or plan is ALREADY_MOUNTED:
+                continue
+            if isinstance(plan, Refusal):
+                yield self.not_fixed(inst, self.message, plan.reason)
+                continue
+            try:
+                edits = plan_edits(ctx, inst, plan)
+            except CannotEdit as exc:
+                yield self.not_fixed(inst, self.message, exc)
+                continue
+            yield self.finding(inst, self.message, edits=edits, detail=_detail(plan))
+
+
+def _detail(plan: Plan) -> str:
+    parts = [UNSAFE_NOTE]
+    if plan.options:
+        parts.append("removes " + ", ".join(f"`{t.text}`" for _, t in plan.options) + ", which turns the cache off")
+    if plan.cleanups:
+        parts.append("removes " + ", ".join(f"`{c.text()}`" for c in plan.cleanups) + ", which would empty it")
+    parts += plan.kept
+    return "; ".join(parts)
+
+
+def _text(inst: Instruction) -> str:
+    return inst.effective.args + "".join(h.content for h in inst.heredocs)
+
+
+def mount_takes_over(ctx: RuleContext, inst: Instruction, code: str) -> bool:
+    """Whether the SF6xx rule ``code`` is selected and mounts (or has mounted) the cache of
+    ``inst``: then the cleanup and no-cache rules leave that RUN alone."""
+    if code not in ctx.selected:
+        return False
+    from .. import rule_by_code
+
+    rule = rule_by_code(code)
+    if rule is None or not issubclass(rule, CacheMountRule):
+        return False
+    plan = rule.plan(ctx, inst)
+    if plan is ALREADY_MOUNTED:
+        return True
+    if not isinstance(plan, Plan):
+        return False
+    try:  # an SF6xx finding whose edit cannot be written leaves the RUN to the cleanups
+        plan_edits(ctx, inst, Plan(plan.mounts, plan.options, plan.inserts, list(plan.cleanups), plan.prepend))
+    except CannotEdit:
+        return False
+    return True
+
+
+# --- guards -------------------------------------------------------------------------
+
+_WINDOWS = re.compile(r"(^|[/:._-])(windows|windowsservercore|servercore|nanoserver|ltsc\d{4})($|[/:._-])", re.I)
+
+
+def windows_stage(ctx: RuleContext, inst: Instruction) -> bool:
+    """A stage built from a Windows image (no ``RUN --mount`` there)."""
+    stage = ctx.doc.stage_of(inst)
+    if stage is None:
+        return False
+    for s in ancestors(ctx.doc, stage):
+        platform = " ".join(f.value or "" for f in s.from_.flags if f.name.lower() == "platform")
+        if _WINDOWS.search(s.base) or "windows" in platform.lower():
+            return True
+    return False
+
+
+_SYNTAX = re.compile(r"^(?:docker\.io/)?docker/dockerfile(?::([^@\s]+))?(?:@sha256:[0-9a-f]+)?$", re.I)
+
+
+def syntax_problem(ctx: RuleContext) -> str | None:
+    """Why the file's ``# syntax=`` directive cannot take ``RUN --mount`` (it is never
+    changed): a frontend older than 1.2 without -experimental, or one slimfix does not know."""
+    value = ctx.doc.directives.get("syntax")
+    if not value:
+        return None
+    m = _SYNTAX.match(value.strip())
+    if m is None:
+        return f"the `# syntax={value}` frontend is not one slimfix knows supports RUN --mount"
+    tag = (m.group(1) or "latest").lower()
+    if "experimental" in tag or "labs" in tag:
+        return None
+    v = re.match(r"^(\d+)(?:\.(\d+))?", tag)
+    if v and int(v.group(1)) == 1 and v.group(2) is not None and int(v.group(2)) < 2:
+        return f"`# syntax={value}` predates RUN --mount (docker/dockerfile:1.2)"
+    return None
+
+
+_WARMING = re.compile(r"(warm|prime|pre-?populate|seed|pre-?fetch|pre-?fill)\w*\W+(\w+\W+){0,4}cache"
+                      r"|cache\W+(\w+\W+){0,2}(warm|priming)", re.I)
+
+
+def warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
+    doc = ctx.doc
+    return _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]) is not None
+
+
+def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str]) -> str | None:
+    """A later ``COPY --from`` of this stage (or one built from it) that takes a path at or
+    above a mount target: the cache would no longer be there to copy."""
+    doc = ctx.doc
+    stage = doc.stage_of(inst)
+    if stage is None:
+        return None
+    names = {str(s.index) for s in descendants(doc, stage)} | {s.name for s in descendants(doc, stage) if s.name}
+    for other in doc.instructions[inst.index + 1 :]:
+        cmd = other.effective
+        if cmd.name not in ("COPY", "ADD"):
+            continue
+        for flag in cmd.flag("from"):
+            if (flag.value or "").lower() not in names:
+                continue
+            for src in other.values()[:-1]:
+                p = posixpath.normpath("/" + src.lstrip("/"))
+                if "$" in p or any(t == p or t.startswith(p.rstrip("/") + "/") or p.startswith(t + "/")
+                                   for t in targets):
+                    return f"line {other.start_line} copies {src} from this stage, which the mount would leave empty"
+    return None
+
+
+def later_runs(ctx: RuleContext, inst: Instruction) -> list[Instruction]:
+    """RUNs after ``inst`` in its stage and the stages built from it, and ONBUILD triggers:
+    what sees the files ``inst`` leaves."""
+    doc = ctx.doc
+    stage = doc.stage_of(inst)
+    scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
+    runs = ctx.memo("RUN indexes", lambda: [o.index for o in doc.instructions if o.effective.name == "RUN"])
+    first = bisect.bisect_right(runs, inst.index)
+    return [o for o in (doc.instructions[i] for i in runs[first:]) if o.stage in scope or o.keyword == "ONBUILD"]
+
+
+# programs that cannot read a package manager's downloaded sources (Go modules, crates)
+HARMLESS = frozenset({
+    "apt-get", "apt", "apk", "dnf", "yum", "mkdir", "cp", "mv", "rm", "chmod", "chown", "ln", "echo", "useradd",
+    "groupadd", "adduser", "addgroup", "true", "set", "export", "cd", "ls", "cat", "test", "[", "strip", "upx",
+    "touch", "printf", "update-ca-certificates", "setcap", "file", "sha256sum"})
+
+
+def unmounted_reader(ctx: RuleContext, rule: type["CacheMountRule"], inst: Instruction, program: str) -> str | None:
+    """Why a later RUN (of the stage, of a stage built from it, an ONBUILD trigger) may read
+    the sources ``program`` downloaded into its cache without mounting it: the cache would
+    no longer be in the image for it. None when none does."""
+    from .stage_needs import program as program_of
+
+    for other in later_runs(ctx, inst):
+        run = ctx.run(other)
+        why = None
+        if run is None:
+            why = "is an exec-form RUN"
+        elif run.unsupported or run.opaque_heredocs:
+            why = "cannot be read"
+        else:
+            theirs = rule.plan(ctx, other)
+            mounts_too = isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED
+            for cmd in run.commands():
+                prog = program_of(cmd)
+                if prog == program and mounts_too:
+                    continue
+                if prog is None or prog not in HARMLESS:
+                    why = f"runs {prog or 'a command slimfix cannot name'}"
+                    break
+        if why:
+            return f"line {other.start_line} {why} and would not find the downloads in the image"
+    return None
+
+
+# --- edits --------------------------------------------------------------------------
+
+def plan_edits(ctx: RuleContext, inst: Instruction, plan: Plan) -> list[Edit]:
+    doc = ctx.doc
+    run = ctx.run(inst)
+    assert run is not None
+    at = inst.logical.to_file(inst.command.args_span.start)
+    flags = " ".join(m.text() for m in plan.mounts) + " "
+    code = inst.code_lines
+    if len(code) > 1 and not inst.heredocs:
+        # a continued RUN gets one mount a line, as Docker's documentation writes them
+        second = doc.text[code[1].span.start : code[1].content_end]
+        indent = second[: len(second) - len(second.lstrip(" \t"))] or "    "
+        newline = line_ending_at(doc, code[0])
+        flags = "".join(f"{m.text()} {inst.escape}{newline}{indent}" for m in plan.mounts)
+    edits: list[Edit] = []
+    if plan.prepend:
+        where = _first_token_offset(inst, run)
+        if where == at:
+            flags += plan.prepend + " && "
+        else:
+            edits.append(Edit.insert(where, plan.prepend + " && "))
+    edits.insert(0, Edit.insert(at, flags))
+    for cmd, tok in plan.options:
+        edits.append(_delete_word(doc, inst, cmd, tok))
+    for cmd, tok, text in plan.inserts:
+        edits.append(Edit.insert(file_offset(inst, cmd.script, tok.end, end=True), text))
+    targets = [m.target for m in plan.mounts]
+    for cmd in list(plan.cleanups):
+        try:
+            edits.append(_delete_command(inst, cmd))
+        except CannotEdit as exc:
+            if removes_mount_point(cmd, targets):
+                raise CannotEdit(f"`{cmd.text()}` would remove the mount point and cannot be taken out ({exc})")
+            plan.cleanups.remove(cmd)
+            plan.kept.append(f"keeps `{cmd.text()}` ({exc})")
+    return edits
+
+
+def _first_token_offset(inst: Instruction, run: RunShell) -> int:
+    if run.heredoc_scripts:
+        doc_, script = run.heredoc_scripts[0]
+        tok = next((t for t in script.tokens if t.kind is not TokenKind.COMMENT and t.text != "\n"), None)
+        if tok is None:
+            raise CannotEdit("the heredoc script is empty")
+        return doc_.body.start + tok.start
+    script = run.line
+    tok = next((t for t in script.tokens if t.kind is not TokenKind.COMMENT), None) if script else None
+    if script is None or tok is None:
+        raise CannotEdit("the RUN has no command")
+    return file_offset(inst, script, tok.start)
+
+
+def _delete_word(doc, inst: Instruction, cmd: SimpleCommand, tok: Token) -> Edit:
+    script = cmd.script
+    start = file_offset(inst, script, tok.start)
+    end = file_offset(inst, script, tok.end, end=True)
+    text = doc.text
+    if text[start:end] != tok.text:
+        raise CannotEdit(f"`{tok.text}` is split across lines")
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip(" \t") == "":  # first word of its line
+        e = end
+        while e < len(text) and text[e] in " \t":
+            e += 1
+        esc = "\\" if script.in_file else inst.escape
+        rest = text[e:]
+        if rest.startswith(esc + "\n") or rest.startswith(esc + "\r\n"):
+            nl = text.index("\n", e) + 1
+            return Edit.delete(line_start, nl)  # the line held only this word
+        return Edit.delete(start, e)
+    s = start
+    while s > 0 and text[s - 1] in " \t":
+        s -= 1
+    return Edit.delete(s, end)
+
+
+def _delete_command(inst: Instruction, cmd: SimpleCommand) -> Edit:
+    """Delete `` && cmd``: only a plain command that runs after ``&&`` and is followed by
+    ``&&``, ``;``, a newline or nothing (its exit status then hides nothing), with no
+    comment line in between."""
+    script = cmd.script
+    if cmd.compound or cmd.assignments or cmd.redirects:
+        raise CannotEdit("it is not a plain command of the RUN's chain")
+    toks = [t for t in script.tokens if t.kind is not TokenKind.COMMENT]
+    first = next(i for i, t in enumerate(toks) if t.start == cmd.start)
+    last = max(i for i, t in enumerate(toks) if t.end <= cmd.end)
+    if first < 2 or toks[first - 1].text != "&&":
+        raise CannotEdit("it does not run after `&&`")
+    after = toks[last + 1] if last + 1 < len(toks) else None
+    if after is not None and after.text not in ("&&", ";", "\n"):
+        raise CannotEdit(f"`{after.text}` follows it")
+    start = file_offset(inst, script, toks[first - 2].end, end=True)
+    end = file_offset(inst, script, cmd.end, end=True)
+    for ln in inst.lines:
+        if ln.kind in (LineKind.COMMENT, LineKind.BLANK) and start < ln.span.end and ln.span.start < end:
+            raise CannotEdit("a comment line sits in the chain before it")
+    return Edit.delete(start, end)
+
+
+# --- helpers for the families -------------------------------------------------------
+
+def under(path: str, targets: Iterable[str]) -> bool:
+    p = posixpath.normpath(path.rstrip("*").rstrip("/") or "/")
+    return any(p == t or p.startswith(t.rstrip("/") + "/") for t in targets)
+
+
+def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str]) -> bool:
+    """An ``rm`` whose operand is a mount target or above one (``/root/.cache`` and
+    ``/root/.cache/*`` both reach ``/root/.cache/pip``), or that slimfix cannot read: a
+    mount point cannot be removed, and rm then fails."""
+    from ...shell.packages import program_words
+
+    argv = program_words(cmd)
+    if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "rm":
+        return False
+    targets = list(targets)
+    for a in argv[1:]:
+        if a is None:
+            return True
+        if a.startswith("-"):
+            continue
+        p = posixpath.normpath(a) if a.startswith("/") else None
+        if p is None:
+            continue  # a relative path: under the working directory, not a cache
+        if any(ch in p for ch in "*?["):
+            head = p.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+            parent = head.rsplit("/", 1)[0] or "/"
+            if any(t.startswith(parent.rstrip("/") + "/") for t in targets):
+                # `DIR/*` reaches the mount points below DIR, not DIR itself
+                if any(t != parent and t.startswith(parent.rstrip("/") + "/") and
+                       (posixpath.dirname(t) == parent or t.startswith(head)) for t in targets):
+                    return True
+            continue
+        if any(t == p or t.startswith(p.rstrip("/") + "/") for t in targets):
+            return True
+    return False
+
+
+def removes_only(cmd: SimpleCommand, prog: str, targets: Iterable[str]) -> bool:
+    """``rm -rf PATH...`` whose every path is in a mounted cache."""
+    from ...shell.packages import program_words
+
+    argv = program_words(cmd)
+    if not argv or argv[0] != prog or any(a is None for a in argv):
+        return False
+    paths = [a for a in argv[1:] if not a.startswith("-")]
+    opts = [a for a in argv[1:] if a.startswith("-")]
+    if not paths or any(o not in ("-r", "-f", "-rf", "-fr", "-R", "-Rf", "-fR", "--recursive", "--force")
+                        for o in opts):
+        return False
+    targets = list(targets)
+    return all(p.startswith("/") and under(p, targets) for p in paths)
+
+
+def assigned(cmd: SimpleCommand, name: str) -> bool:
+    """``NAME=...`` before the program (or through ``env``)."""
+    return any(a.text.startswith(name + "=") for a in cmd.assignments) or any(
+        w.value and w.value.startswith(name + "=") for w in cmd.words[:3])
+
+
+def option_value(cmd: SimpleCommand, *names: str) -> tuple[bool, str | None]:
+    """(present, value) of ``--name VALUE`` / ``--name=VALUE`` on the command; the value is
+    None when it is not a literal."""
+    words = cmd.words
+    for i, w in enumerate(words):
+        v = w.value
+        if v is None:
+            continue
+        for n in names:
+            if v == n:
+                nxt = words[i + 1].value if i + 1 < len(words) else None
+                return True, nxt
+            if v.startswith(n + "="):
+                return True, v.split("=", 1)[1]
+    return False, None
+
+
+def option_tokens(cmd: SimpleCommand, *names: str) -> list[Token]:
+    return [w for w in cmd.words if w.value in names]
+
+
+# directories every Linux image has: a mount below one of them creates no directory
+_SYSTEM_DIRS = {"/", "/tmp", "/var/tmp", "/opt", "/srv", "/var/cache", "/var/lib", "/usr/local", "/usr/local/share",
+                "/var", "/usr", "/root"}
+
+
+def user_cache(ctx: RuleContext, inst: Instruction, rel: str, *, env: str | None = None,
+               xdg: str | None = None, explicit: str | None = None, sharing: str | None = None,
+               env_suffix: str = "") -> Mount | Refusal:
+    """The mount of a cache under the home of the user that runs ``inst``: ``explicit``
+    (an option's value), else the variable ``env`` (plus ``env_suffix``) set by ENV or
+    ARG, else ``$XDG_CACHE_HOME/xdg``, else ``HOME/rel``; owned by that user."""
+    from .guards import env_set
+    from .run_user import run_user
+    from .variables import variables_at
+
+    user = run_user(ctx, inst)
+    if isinstance(user, str):
+        return Refusal(user)
+    values = variables_at(ctx.doc, inst)
+    placeholders = variables_at(ctx.doc, inst, args_fixed=False)
+    target: str | None
+    if explicit is not None:
+        target = explicit
+    elif env and env_set(ctx, inst, env):
+        target = values.get(env)
+        if target is None or target != placeholders.get(env):
+            return Refusal(f"{env} is set from a value slimfix cannot read here")
+        target += env_suffix
+    elif xdg and "XDG_CACHE_HOME" in values:
+        base = values.get("XDG_CACHE_HOME")
+        if base is None:
+            return Refusal("XDG_CACHE_HOME is set from a value slimfix cannot read here")
+        target = f"{base}/{xdg}"
+    else:
+        target = f"{user.home.rstrip('/')}/{rel}"
+    if not target.startswith("/") or "$" in target:
+        return Refusal(f"the cache directory {target} is not an absolute path slimfix can read")
+    target = posixpath.normpath(target)
+    parent = posixpath.dirname(target)
+    if not user.root and parent not in _SYSTEM_DIRS and not (user.home_created and parent == user.home.rstrip("/")):
+        # the builder creates missing parents of a mount target as root, and they stay in the image
+        return Refusal(f"the builder would create {parent} owned by root for the mount, and it would stay in the "
+                       f"image where {user.name} cannot write (set the cache directory to one under / or /tmp, or "
+                       f"create {parent} as {user.name})")
+    return Mount(posixpath.normpath(target), sharing, None if user.root else user.uid,
+                 None if user.root else user.gid)

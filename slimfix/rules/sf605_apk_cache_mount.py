@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import re
+
+from ..shell import RunShell, SimpleCommand
+from ..shell.packages import program_words, subcommand_token
+from ..syntax import Instruction
+from .base import RuleContext
+from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, later_runs, option_tokens, removes_only
+
+_TARGETS = ("/etc/apk/cache", "/var/cache/apk")
+
+
+def _verb(cmd: SimpleCommand) -> str | None:
+    argv = program_words(cmd)
+    if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "apk":
+        return None
+    tok = subcommand_token(cmd, {"add", "update", "upgrade", "fix", "cache", "del"})
+    return tok.value if tok is not None else None
+
+
+class ApkCacheMount(CacheMountRule):
+    """
+    ## What it does
+    Opt-in (`--select SF6`). Mounts apk's caches into a RUN that runs `apk add`, `apk
+    update` or `apk upgrade`: `--mount=type=cache,target=/etc/apk/cache,sharing=locked`
+    (with it present apk keeps the index and the packages there) and
+    `--mount=type=cache,target=/var/cache/apk,sharing=locked`. `--no-cache`, with which apk
+    would not use a cache at all, becomes `--update` (apk then fetches a fresh index, which
+    `--no-cache` did too); an `apk add` with neither and no `apk update` before it in the
+    RUN gets `--update` as well, because the mount hides any index an earlier step left. A
+    `rm -rf /var/cache/apk/*` or `apk cache clean` chained with `&&` is removed. SF302 does
+    not add `--no-cache` to a RUN this rule mounts.
+
+    ## Why is this bad?
+    With `--no-cache` every rebuild of the step downloads the index and every package again.
+    In a cache mount they stay on the build machine between builds, out of the image.
+
+    ## Example
+    ```dockerfile
+    RUN apk add --no-cache build-base
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=cache,target=/etc/apk/cache,sharing=locked --mount=type=cache,target=/var/cache/apk,sharing=locked apk add --update build-base
+    ```
+
+    ## Fix safety
+    Unsafe: `RUN --mount` needs BuildKit, buildah or podman; the legacy builder and kaniko
+    reject it. The mount point `/etc/apk/cache` may stay in the image as an empty directory.
+    No fix is offered (the finding is still reported) when a later RUN of the stage (a stage
+    built from it, an ONBUILD trigger) runs `apk add` without `--no-cache`, `--update` or its
+    own `apk update` (it relies on the index this RUN would leave in the mount); when a later
+    `COPY --from` takes the cache from the stage; when the RUN is commented as warming a
+    cache; when its shell or heredoc cannot be read; and under a `# syntax=` older than 1.2.
+    Silent on Windows images, for exec-form RUNs and ONBUILD triggers, and when the RUN
+    already has a cache mount of apk's cache.
+    """
+
+    code = "SF605"
+    name = "apk-cache-mount"
+    summary = "Keep apk's index and packages in a BuildKit cache mount between builds"
+    message = "apk downloads its index and packages again on every rebuild: mount its cache"
+    known_targets = _TARGETS
+    looks_like = re.compile(r"\bapk\s+(-\S+\s+)*(add|update|upgrade)\b")
+
+    def wants(self, cmd: SimpleCommand) -> bool:
+        return _verb(cmd) in ("add", "update", "upgrade")
+
+    def plan_for(self, ctx: RuleContext, inst: Instruction, run: RunShell,
+                 commands: list[SimpleCommand]) -> Plan | Refusal:
+        for other in later_runs(ctx, inst):
+            other_run = ctx.run(other)
+            if other_run is None or other_run.unsupported:
+                continue
+            updated = False
+            for cmd in other_run.commands():
+                verb = _verb(cmd)
+                updated = updated or verb == "update"
+                if verb == "add" and not updated and not option_tokens(cmd, "--no-cache", "--update", "-U"):
+                    return Refusal(f"line {other.start_line} adds packages from the index this RUN leaves, "
+                                   "which would be in the mount")
+        plan = Plan([Mount(t, "locked") for t in _TARGETS])
+        updated = False
+        for cmd in commands:
+            verb = _verb(cmd)
+            updated = updated or verb == "update"
+            if verb not in ("add", "upgrade"):
+                continue
+            off = option_tokens(cmd, "--no-cache")
+            has_update = bool(option_tokens(cmd, "--update", "-U", "--update-cache"))
+            if off:
+                plan.options += [(cmd, t) for t in off]
+            if not updated and not has_update:
+                tok = subcommand_token(cmd, {verb})
+                if tok is None:
+                    return Refusal("the apk command could not be read")
+                plan.inserts.append((cmd, tok, " --update"))
+        targets = list(_TARGETS)
+        for cmd in run.commands():
+            argv = program_words(cmd)
+            if removes_only(cmd, "rm", targets) or argv[:3] == ["apk", "cache", "clean"]:
+                plan.cleanups.append(cmd)
+        return plan
