@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slimfix.engine import FixError, fix_document  # noqa: E402
 from slimfix.discovery import is_dockerfile_name  # noqa: E402
 from slimfix.fixes import Applicability  # noqa: E402
-from slimfix.rules import all_rules  # noqa: E402
+from slimfix.rules import select_rules  # noqa: E402
 from slimfix.syntax import ParseError, parse  # noqa: E402
 
 try:
@@ -38,8 +38,10 @@ def main() -> int:
     ap.add_argument("root")
     ap.add_argument("--unsafe-fixes", action="store_true")
     ap.add_argument("--all-files", action="store_true", help="not only Dockerfile names")
+    ap.add_argument("--select", default="", metavar="CODES",
+                    help="rule codes or prefixes (default: the default rules; ALL,SF6 for every rule)")
     args = ap.parse_args()
-    rules = list(all_rules())
+    rules = select_rules([c for c in args.select.split(",") if c] or None)
     threshold = Applicability.UNSAFE if args.unsafe_fixes else Applicability.SAFE
     stats = collections.Counter()
     per_rule = collections.Counter()

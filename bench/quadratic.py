@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slimfix.buildcontext.resolver import _bake  # noqa: E402
 from slimfix.engine import fix_document  # noqa: E402
-from slimfix.rules import all_rules  # noqa: E402
+from slimfix.rules import select_rules  # noqa: E402
 
 LIMIT = 60  # seconds per case
 
@@ -44,7 +44,7 @@ def timed(label: str, fn) -> None:
 
 
 def main(sizes: list[int]) -> None:
-    rules = list(all_rules())
+    rules = select_rules()
     for n in sizes:
         timed(f"{n} apt RUN lines, all rules, fix", lambda: fix_document(apt_runs(n), rules))
         timed(f"{n} stages, all rules, fix", lambda: fix_document(stages(n), rules))
