@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,6 +156,8 @@ def _replace(target: Path, data: bytes, st: os.stat_result | None) -> None:
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
     xattrs = _xattrs(target) if st is not None else {}
     try:
+        import tempfile  # only to write: checks and reports never need it
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".slimfix", dir=target.parent)
     except PermissionError:
         if st is None:

@@ -18,9 +18,14 @@ def main(argv: list[str] | None = None) -> None:
 
         tools_app(args=args, prog_name="slimfix")
         return
+    import gc
+
     from .check import guarded, run
     from .options import parse
 
+    # What the imports made lives as long as the process: the cyclic collector need not
+    # scan it again on every collection (the workers, forked from here, share it too).
+    gc.freeze()
     options = parse(args)
     raise SystemExit(guarded(lambda: run(options)))
 

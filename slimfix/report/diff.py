@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 
 def diff_path(name: str) -> str:
     """The path in ``a/...`` and ``b/...`` headers, so that ``patch -p1`` (or ``git apply``)
@@ -21,6 +19,7 @@ def diff_path(name: str) -> str:
 
 def unified_diff(name: str, before: str | None, after: str) -> str:
     """A unified diff; ``before`` None means the file is new."""
+    import difflib  # only --diff needs it
     a = (before or "").splitlines(keepends=True)
     b = after.splitlines(keepends=True)
     out = []
