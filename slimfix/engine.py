@@ -37,6 +37,7 @@ class FixOutcome:
     history: list[tuple[str, list[Finding]]] = field(default_factory=list)  # text before each pass, fixes applied
     pending: bool = False  # checked only (not fixed), and a fix would apply
     problems: dict[str, list[str]] = field(default_factory=dict)  # unusable .dockerignore -> codes skipped
+    read_context: bool = False  # a rule read the build context: the result depends on more than the text
 
     @property
     def changed(self) -> bool:
@@ -45,9 +46,11 @@ class FixOutcome:
 
 
 def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
-          context_dir: Path | None = None, problems: dict[str, list[str]] | None = None) -> list[Finding]:
+          context_dir: Path | None = None, problems: dict[str, list[str]] | None = None,
+          used: set[str] | None = None) -> list[Finding]:
     """Findings, by position. A rule that needs a `.dockerignore` that cannot be used is
-    skipped; ``problems`` gets the message and the codes skipped for it."""
+    skipped; ``problems`` gets the message and the codes skipped for it. ``used`` gets
+    "build context" when a rule read it."""
     ctx = RuleContext(doc, path, context_dir, frozenset(r.code for r in rules))
     pragmas = read_suppressions(doc)
     starts = [i.span.start for i in doc.instructions]
@@ -62,6 +65,8 @@ def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
         for f in found:
             if not pragmas.silences(rule.code, rule.hadolint, _instruction_at(doc, starts, f.start)):
                 findings.append(f)
+    if used is not None and ctx.read_build_context:
+        used.add("build context")
     return sorted(findings, key=lambda f: (f.start, f.code, f.end))
 
 
@@ -103,8 +108,9 @@ def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicabili
     a change is due is known from the first pass; applying it is ``fix_document``'s job."""
     threshold = max(threshold, Applicability.UNSAFE)
     problems: dict[str, list[str]] = {}
-    findings = check(parse(text), rules, path, context_dir, problems)
-    outcome = FixOutcome(text, text, findings, findings, problems=problems)
+    used: set[str] = set()
+    findings = check(parse(text), rules, path, context_dir, problems, used)
+    outcome = FixOutcome(text, text, findings, findings, problems=problems, read_context=bool(used))
     outcome.pending = any(f.applicability is not None and f.applicability >= threshold for f in findings)
     return outcome
 
@@ -119,8 +125,9 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
     threshold = max(threshold, Applicability.UNSAFE)
     doc = parse(text)
     problems: dict[str, list[str]] = {}
-    findings = check(doc, rules, path, context_dir, problems)
-    outcome = FixOutcome(text, text, findings, findings, problems=problems)
+    used: set[str] = set()
+    findings = check(doc, rules, path, context_dir, problems, used)
+    outcome = FixOutcome(text, text, findings, findings, problems=problems, read_context=bool(used))
     current = findings
     for _ in range(max_passes):
         chosen: list[tuple[Finding, Fix]] = []
@@ -155,7 +162,8 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
         outcome.history.append((doc.text, [f for f, _ in chosen]))
         outcome.passes += 1
         doc = new_doc
-        current = check(doc, rules, path, context_dir, problems)
+        current = check(doc, rules, path, context_dir, problems, used)
+        outcome.read_context = bool(used)
     raise FixError(f"fixes did not converge after {max_passes} passes")
 
 

@@ -59,6 +59,7 @@ class FileResult:
     advice: int = 0  # of those, advice (it never fails a run)
     fixable: int = 0
     unsafe_fixable: int = 0  # fixable only with --unsafe-fixes
+    cacheable: bool = False  # the result depends on the text and the settings alone
     file_changes: list[FileChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line each: what was left alone and why
     warnings: list[str] = field(default_factory=list)  # what could not be read: each counts as an error
@@ -72,6 +73,7 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
     if outcome is None:
         return result
     result.changed = outcome.changed
+    result.cacheable = not outcome.read_context
     result.rewritten = outcome.output != outcome.source or (outcome.pending and not outcome.file_changes)
     fixed = settings.write and (result.written or not outcome.changed)  # a failed write fixed nothing
     shown = outcome.remaining if fixed else outcome.findings
@@ -279,15 +281,16 @@ def _work(jobs: list[Job]) -> list[FileResult]:
     return [process_file(job, _SETTINGS) for job in jobs]
 
 
-def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> Iterator[FileResult]:
-    """Results in the order of ``names``, streamed as they are ready. Runs of a few files
-    and ``jobs == 1`` stay in this process (a pool costs more than it saves there); the
-    first files are looked at before a pool is started."""
+def process_many(names: Iterable[str | Job | FileResult], settings: Settings, jobs: int) -> Iterator[FileResult]:
+    """Results in the order of ``names``, streamed as they are ready; a ``FileResult``
+    among them (from the cache) is passed through in its place. Runs of a few files and
+    ``jobs == 1`` stay in this process (a pool costs more than it saves there); the first
+    files are looked at before a pool is started."""
     names = iter(names)
     head = list(itertools.islice(names, _POOL_THRESHOLD))
-    if jobs <= 1 or len(head) < _POOL_THRESHOLD:
+    if jobs <= 1 or len(head) < _POOL_THRESHOLD or all(isinstance(n, FileResult) for n in head):
         for name in itertools.chain(head, names):
-            yield process_file(name, settings)
+            yield name if isinstance(name, FileResult) else process_file(name, settings)
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
@@ -298,15 +301,20 @@ def process_many(names: Iterable[str | Job], settings: Settings, jobs: int) -> I
     pending: deque = deque()
     chunks = _chunks(itertools.chain(head, names), _CHUNK)
     pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(settings,))
+    def submit(chunk: list):
+        todo = [j for j in chunk if not isinstance(j, FileResult)]
+        return chunk, (pool.submit(_work, todo) if todo else None)
+
     try:
         for chunk in itertools.islice(chunks, jobs * 4):
-            pending.append(pool.submit(_work, chunk))
+            pending.append(submit(chunk))
         while pending:
-            done = pending.popleft().result()
+            chunk, future = pending.popleft()
+            done = iter(future.result() if future is not None else ())
             nxt = next(chunks, None)
             if nxt is not None:
-                pending.append(pool.submit(_work, nxt))
-            yield from done
+                pending.append(submit(nxt))
+            yield from (j if isinstance(j, FileResult) else next(done) for j in chunk)
     except BrokenProcessPool:
         stop_workers(pool)
         import time

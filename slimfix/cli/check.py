@@ -52,6 +52,7 @@ class CheckOptions:
     show_fixes: bool = False
     exit_zero: bool = False
     exit_non_zero_on_fix: bool = False
+    cache: bool = True
 
 
 class UsageError(Exception):
@@ -158,6 +159,7 @@ class Processing:
         self.plan = plan
         self.problems: list[str] = []  # one line each; each counts as an error
         self._unreadable: list[str] = []
+        self.cache = _open_cache(plan)
 
     def job(self, name: str) -> Job:
         plan, options = self.plan, self.plan.options
@@ -188,15 +190,32 @@ class Processing:
         on_disk = (self.job(f) for f in iter_discover(options.paths, plan.exclude, self._unreadable.append,
                                                        plan.finder.excluded) if f != "-")
         written: set[str] = set()
-        for result in process_many(on_disk, plan.settings, plan.jobs):
+        pending: dict[str, Job] = {}  # computed, to be cached
+        for result in process_many(self._from_cache(on_disk, pending), plan.settings, plan.jobs):
             if options.write and result.written:
                 self._apply_file_changes(result, written)
+            job = pending.pop(result.name, None)
+            if job is not None and self.cache is not None and not plan.settings.apply:
+                self.cache.put(job, result)
             yield result.name, result
+        if self.cache is not None:
+            self.cache.save()
         self._collect()  # found after the last Dockerfile
         if "-" in options.paths:
             name = options.stdin_filename
             context = plan.resolver.resolve(Path(name) if name != "-" else None).context
             yield "-", process_bytes(name, _read_stdin(), plan.settings, context)
+
+    def _from_cache(self, jobs, pending: dict[str, Job]):
+        """Each job, or its result from the cache. With --diff and --write only a result
+        that needs nothing is taken: the fixed text is not kept."""
+        for job in jobs:
+            hit = self.cache.get(job) if self.cache is not None and job.error is None else None
+            if hit is not None and (not self.plan.settings.apply or (not hit.changed and not hit.reported)):
+                yield hit
+            else:
+                pending[job.name] = job
+                yield job
 
     def _apply_file_changes(self, result: FileResult, written: set[str]) -> None:
         """Several Dockerfiles (in several workers) may share a build context: each path
@@ -206,6 +225,19 @@ class Processing:
             written.add(str(change.path))
             if problem:
                 result.error, result.written = problem, False
+
+
+def _open_cache(plan: Plan):
+    """The cache of the project root (the settings file's folder, else the working
+    directory), when that is inside the roots slimfix may write to."""
+    if not plan.options.cache or plan.settings.keep_texts and not plan.settings.apply:
+        return None
+    from ..cache import ResultCache, settings_key
+
+    root = plan.config.path.parent if plan.config.path is not None else Path.cwd()
+    if not plan.roots.inside(root):
+        return None
+    return ResultCache(root, settings_key(plan.settings, plan.settings.records))
 
 
 def _read_stdin() -> bytes:

@@ -82,6 +82,8 @@ def parser() -> argparse.ArgumentParser:
                        help="Paths to skip when searching directories (gitignore-style).")
     files.add_argument("--stdin-filename", default="-", metavar="NAME", help="Name to show for standard input.")
     files.add_argument("--jobs", "-j", type=int, metavar="N", help="Worker processes (default: the number of CPUs).")
+    files.add_argument("--no-cache", action="store_true",
+                       help="Neither read nor write .slimfix_cache/ (results of earlier runs of unchanged files).")
     out = p.add_argument_group("Output")
     out.add_argument("--output-format", default="text", metavar="FORMAT",
                      help="text, json (ruff's shape), sarif (2.1.0, with fixes), github (annotations), "
@@ -133,4 +135,4 @@ def parse(argv: list[str]) -> CheckOptions:
         unsafe_fixes=a.unsafe_fixes, context=a.context, exclude=a.exclude or [], stdin_filename=a.stdin_filename,
         quiet=a.quiet, jobs=a.jobs, statistics=a.statistics, config=a.config, show_contexts=a.show_contexts,
         output_format=a.output_format, output_file=a.output_file, show_fixes=a.show_fixes,
-        exit_zero=a.exit_zero, exit_non_zero_on_fix=a.exit_non_zero_on_fix)
+        exit_zero=a.exit_zero, exit_non_zero_on_fix=a.exit_non_zero_on_fix, cache=not a.no_cache)

@@ -42,6 +42,10 @@ class RuleContext:
             self._build_context = BuildContext(self.context_dir, self.path) if readable else None
         return self._build_context
 
+    @property
+    def read_build_context(self) -> bool:
+        return self._build_context not in (False, None)
+
     def run(self, inst: Instruction) -> RunShell | None:
         if inst.index not in self._runs:
             self._runs[inst.index] = read_run(inst)

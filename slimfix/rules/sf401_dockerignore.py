@@ -84,8 +84,10 @@ class Dockerignore(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         copies = [c for c in map(context_copy, doc.instructions) if c is not None]
+        if not copies:
+            return  # before the context is opened: a file that never reads it can be cached
         build = ctx.build_context
-        if not copies or build is None:
+        if build is None:
             return
         needed = _copied_sources(doc)
         installs_js = _installs_js(ctx)

@@ -1,0 +1,119 @@
+"""Results of earlier runs, as ruff keeps them: a file whose bytes, settings and slimfix
+version are what they were needs no second look.
+
+Kept under ``.slimfix_cache/`` (with a ``CACHEDIR.TAG`` and its own ``.gitignore``) in the
+project root: the folder of the settings file, else the working directory. One file per
+slimfix version and settings; each entry holds the Dockerfile's size, modification time
+and a hash of its bytes, and the summary the report needs. What it does not hold is never
+guessed: a result that read the build context (manifests, ``.dockerignore``), or that
+had errors, notes or warnings, is not kept, so nothing a rule read can go stale.
+
+Only reports and ``--check`` results are kept; ``--diff`` and ``--write`` use them to
+skip files known to need nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+DIRECTORY = ".slimfix_cache"
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by slimfix.\n"
+
+
+@dataclass
+class _Entry:
+    size: int
+    mtime_ns: int
+    digest: str
+    job: tuple
+    result: Any  # a summarized FileResult, without its outcome
+
+
+def settings_key(settings, output_structured: bool) -> str:
+    """What a result depends on besides the file: version, rules, threshold, format."""
+    parts = [__version__, sys.version.split()[0], ",".join(r.code for r in settings.rules),
+             str(int(settings.threshold)), str(output_structured)]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+def _job_key(job) -> tuple:
+    return (job.context, job.ignore, job.rules, job.unsafe_fixes)
+
+
+def _digest(path: str) -> str | None:
+    from .fileio import FileProblem, read_regular
+
+    try:
+        return hashlib.sha256(read_regular(Path(path))).hexdigest()
+    except (FileProblem, OSError):
+        return None
+
+
+class ResultCache:
+    def __init__(self, root: Path, key: str):
+        self.dir = root / DIRECTORY
+        self.path = self.dir / __version__ / f"{key}.pickle"
+        self.entries: dict[str, _Entry] = {}
+        self.dirty = False
+        try:
+            with open(self.path, "rb") as fh:
+                loaded = pickle.load(fh)
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            self.entries = {}  # none yet, or unreadable: start afresh
+
+    def get(self, job) -> Any | None:
+        """The cached result for ``job``, or None. A changed size or mtime is checked
+        against the hash of the bytes before the entry is given up."""
+        entry = self.entries.get(os.path.abspath(job.name))
+        if entry is None or entry.job != _job_key(job) or entry.result.name != job.name:
+            return None  # the report names the file as it was given: the same name, or none
+        try:
+            st = os.stat(job.name)
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
+            if st.st_size != entry.size or _digest(job.name) != entry.digest:
+                return None
+            entry.mtime_ns = st.st_mtime_ns  # touched, not changed
+            self.dirty = True
+        return replace(entry.result)
+
+    def put(self, job, result) -> None:
+        if (result.outcome is not None or result.error or result.notes or result.warnings
+                or not result.cacheable):
+            return
+        try:
+            st = os.stat(job.name)
+        except OSError:
+            return
+        digest = _digest(job.name)
+        if digest is None:
+            return
+        self.entries[os.path.abspath(job.name)] = _Entry(st.st_size, st.st_mtime_ns, digest, _job_key(job), result)
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tag = self.dir / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text(_TAG)
+                (self.dir / ".gitignore").write_text("# created by slimfix\n*\n")
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(self.entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs the next run its speed

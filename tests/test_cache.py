@@ -1,0 +1,98 @@
+"""The result cache: a second run over unchanged files does no work, and a stale entry is
+never used (the file, a setting, the version, or what a rule read changed)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from test_cli import BAD, GOOD
+
+from slimfix import runner
+from slimfix.cli.check import CheckOptions, run
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How many files were really processed."""
+    calls: list[str] = []
+    real = runner.process_file
+
+    def process_file(job, settings):
+        calls.append(job.name if isinstance(job, runner.Job) else job)
+        return real(job, settings)
+
+    monkeypatch.setattr(runner, "process_file", process_file)
+    return calls
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(BAD)
+    return tmp_path
+
+
+def _check(capsys, **options):
+    code = run(CheckOptions(paths=["."], jobs=1, **options))
+    return code, capsys.readouterr()
+
+
+def test_a_second_run_answers_from_the_cache(project, counted, capsys):
+    first = _check(capsys)
+    assert len(counted) == 2
+    assert (project / ".slimfix_cache" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172")
+    assert (project / ".slimfix_cache" / ".gitignore").read_text().endswith("*\n")
+    second = _check(capsys)
+    assert len(counted) == 2 and second == first  # nothing processed again, the same report
+    os.utime(project / "a" / "Dockerfile")  # touched, not changed: still the same bytes
+    assert _check(capsys) == first and len(counted) == 2
+
+
+def test_an_edited_file_is_processed_again(project, counted, capsys):
+    _check(capsys)
+    (project / "a" / "Dockerfile").write_text(GOOD)
+    code, out = _check(capsys)
+    assert counted[-1:] == ["a/Dockerfile"] and len(counted) == 3
+    assert "a/Dockerfile" not in out.out and "b/Dockerfile" in out.out
+
+
+def test_other_settings_or_another_version_use_other_entries(project, counted, capsys, monkeypatch):
+    _check(capsys)
+    _check(capsys, select=["SF103"])
+    assert len(counted) == 4
+    _check(capsys, unsafe_fixes=True)
+    assert len(counted) == 6
+    from slimfix import cache
+
+    monkeypatch.setattr(cache, "__version__", "99.0")
+    _check(capsys)
+    assert len(counted) == 8
+
+
+def test_a_result_that_read_the_build_context_is_never_kept(tmp_path, counted, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+                                         "RUN pip install --no-cache-dir -r requirements.txt\n")
+    assert "[*]" in _check(capsys)[1].out
+    (tmp_path / "requirements.txt").write_text("-e .\n")  # now the install needs the source
+    out = _check(capsys)[1].out
+    assert "not fixed:" in out and len(counted) == 2
+
+
+def test_no_cache_neither_reads_nor_writes(project, counted, capsys):
+    _check(capsys, cache=False)
+    _check(capsys, cache=False)
+    assert len(counted) == 4 and not (project / ".slimfix_cache").exists()
+
+
+def test_write_and_diff_skip_only_files_known_to_need_nothing(project, counted, capsys):
+    (project / "a" / "Dockerfile").write_text(GOOD)
+    _check(capsys)
+    assert len(counted) == 2
+    code, out = _check(capsys, write=True)
+    assert counted[2:] == ["b/Dockerfile"]  # a was clean; b needed its fix
+    assert (project / "b" / "Dockerfile").read_text() == GOOD
