@@ -40,7 +40,9 @@ class HoistDependencyManifests(Rule):
     `Pipfile.lock`), and `uv sync` and `poetry install`, which also install the project
     itself: there the same commands with `--no-install-project` (`--no-root`) run before
     the source (`pyproject.toml`, the lock, `.python-version`), and the original RUN
-    after it, as uv's Docker guide shows.
+    after it, as uv's Docker guide shows. npm and yarn `workspaces` and pnpm's
+    `pnpm-workspace.yaml` bring the `package.json` of every workspace package, each into
+    its own folder.
 
     When the install RUN goes on to build (`RUN npm ci && npm run build`, `pip install -r
     ... && python manage.py collectstatic`, `bundle install && rake assets:precompile`),
@@ -77,9 +79,9 @@ class HoistDependencyManifests(Rule):
     Safe when the build context was read and every guard held: the manifests exist in
     the context and `.dockerignore` lets them in; they name no local paths (`-e .`,
     `./pkg`, `file:`, `--find-links ./dir`, path repositories, `gemspec`, local `replace`
-    directives); `package.json` has no workspaces and no install lifecycle scripts
-    (`preinstall`, `install`, `postinstall`, `prepare`) unless `--ignore-scripts` is used;
-    every other command of the install RUN reads no source file; the manifests land at
+    directives); no `package.json` (the root's or a workspace package's) runs install
+    lifecycle scripts (`preinstall`, `install`, `postinstall`, `prepare`) unless
+    `--ignore-scripts` is used; every other command of the install RUN reads no source file; the manifests land at
     the same absolute path as the whole copy gave them (WORKDIR is resolved); and the
     instructions between the copy and the install never read the copied files. The
     context COPY's flags (`--chown`, `--chmod`, `--link`) are carried over; a manifest the
@@ -93,7 +95,8 @@ class HoistDependencyManifests(Rule):
     crossed by a copy with `--chown`/`--chmod`; a split where the install part changes the
     shell state (`export`, `cd`, `set`), where commands are not all joined by `&&`, or
     where a comment sits at the split; a Go module in a `go.work` workspace, or one that
-    requires modules without a `go.sum`; a uv workspace or local path sources, poetry path
+    requires modules without a `go.sum`; a workspace package with install scripts or `bin`
+    links, a negated workspace pattern, more than 40 packages; a uv workspace or local path sources, poetry path
     dependencies, `pipenv install PACKAGE` (it changes the Pipfile). A vendored Go module (`vendor/`, `-mod=vendor`)
     downloads nothing and is not reported.
     """

@@ -84,19 +84,14 @@ def _js(install: Install, cwd: str, context: BuildContext | None, found: Manifes
     if not isinstance(data, dict):
         found.problem = f"{pkg} is not a JSON object"
         return
-    if data.get("workspaces"):
-        found.problem = f"{pkg} declares workspaces, which live in the source tree"
-        return
-    scripts = data.get("scripts") or {}
-    hooks = [s for s in _NPM_LIFECYCLE if s in scripts]
-    if hooks and not install.ignore_scripts:
-        found.problem = f"{pkg} runs `{hooks[0]}` on install, which may need the source tree"
+    found.problem = _install_hooks(pkg, data, install)
+    if found.problem:
         return
     extra = {"npm": ["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
              "yarn": ["yarn.lock", ".yarnrc", ".yarnrc.yml", ".npmrc"],
-             "pnpm": ["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"]}[install.ecosystem]
-    if install.ecosystem == "pnpm" and context.included(_join(cwd, "pnpm-workspace.yaml")):
-        found.problem = "pnpm-workspace.yaml declares a workspace, which lives in the source tree"
+             "pnpm": ["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs", "pnpm-workspace.yaml"]}[install.ecosystem]
+    found.problem = _workspaces(install, cwd, context, data, found)
+    if found.problem:
         return
     installed_here = _join(cwd, "node_modules")
     if context.exists_dir(installed_here):
@@ -107,6 +102,69 @@ def _js(install: Install, cwd: str, context: BuildContext | None, found: Manifes
             _add(found, _join(cwd, name))
     if install.ecosystem == "yarn" and context.exists_dir(_join(cwd, ".yarn")):
         found.dirs.append(_join(cwd, ".yarn"))
+
+
+_MAX_WORKSPACES = 40  # one COPY line each: past this, a hand-written layout serves better
+
+
+def _install_hooks(pkg: str, data: dict, install: Install) -> str | None:
+    scripts = data.get("scripts") or {}
+    hooks = [s for s in _NPM_LIFECYCLE if isinstance(scripts, dict) and s in scripts]
+    if hooks and not install.ignore_scripts:
+        return f"{pkg} runs `{hooks[0]}` on install, which may need the source tree"
+    return None
+
+
+def _workspaces(install: Install, cwd: str, context: BuildContext, data: dict, found: Manifests) -> str | None:
+    """The package.json of every workspace package (npm and yarn ``workspaces``, pnpm's
+    ``pnpm-workspace.yaml``): with them and the lockfile the install needs no source. A
+    package that runs install scripts or links ``bin`` files (they come with the source)
+    is a reason to refuse; so is a negated or unreadable pattern."""
+    globs = data.get("workspaces")
+    if isinstance(globs, dict):
+        globs = globs.get("packages")
+    if install.ecosystem == "pnpm":
+        wsfile = _join(cwd, "pnpm-workspace.yaml")
+        if not context.included(wsfile):
+            return None
+        import yaml
+
+        try:
+            doc = yaml.safe_load(context.read(wsfile) or "")
+        except yaml.YAMLError:
+            return f"{wsfile} is not valid YAML"
+        globs = doc.get("packages") if isinstance(doc, dict) else None
+    if not globs:
+        return None
+    if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+        return f"the workspaces of {_join(cwd, 'package.json')} are not a list of patterns"
+    if any(g.startswith("!") or ".." in g.split("/") for g in globs):
+        return "a workspace pattern excludes packages or leaves the project: its packages cannot be listed exactly"
+    base = context.root / cwd if cwd else context.root
+    packages: list[str] = []
+    for pattern in globs:
+        for match in sorted(base.glob(pattern.rstrip("/"))):
+            rel = posixpath.normpath(posixpath.join(cwd, match.relative_to(base).as_posix()))
+            pkg = posixpath.join(rel, "package.json")
+            if "node_modules" in rel.split("/") or not context.included(pkg) or pkg in packages:
+                continue
+            packages.append(pkg)
+            if len(packages) > _MAX_WORKSPACES:
+                return f"more than {_MAX_WORKSPACES} workspace packages"
+    for pkg in packages:
+        try:
+            data = json.loads(context.read(pkg) or "")
+        except ValueError:
+            return f"{pkg} is not valid JSON"
+        if not isinstance(data, dict):
+            return f"{pkg} is not a JSON object"
+        problem = _install_hooks(pkg, data, install)
+        if problem:
+            return problem
+        if data.get("bin"):
+            return f"{pkg} links `bin` files, which come with the source tree"
+        _add(found, pkg)
+    return None
 
 
 def _overwrites(folder: str) -> str:
