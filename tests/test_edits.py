@@ -109,3 +109,12 @@ def test_block_text_ends_with_a_line_break_at_the_end_of_the_file():
     doc = parse(text)
     copy = doc.instructions[1]
     assert block_text(doc, copy.span.start, copy) == "COPY . .\r\n"
+
+
+def test_a_block_is_not_moved_where_a_comment_would_become_a_directive():
+    doc = parse("COPY . /app\n# escape=`\nUSER app\n")
+    with pytest.raises(CannotEdit, match="parser directive"):
+        end_with_blank_collapsed(doc, 0, doc.instructions[0])
+    doc = parse("# syntax=docker/dockerfile:1\nFROM d\n# a comment\nRUN true\n")
+    assert end_with_blank_collapsed(doc, doc.instructions[0].span.start, doc.instructions[0]) == \
+        doc.instructions[0].span.end

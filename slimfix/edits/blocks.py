@@ -3,7 +3,13 @@ and where its deletion ends, so that a move leaves the file's spacing as it was.
 
 from __future__ import annotations
 
+import re
+
 from ..syntax import Dockerfile, Instruction, Trivia, TriviaKind
+from .run_body import CannotEdit
+
+# BuildKit's directive line (parser.go's reDirective)
+_DIRECTIVE_LIKE = re.compile(r"^[ \t]*#[ \t]*[a-zA-Z][a-zA-Z0-9]*[ \t]*=")
 
 
 def leading_comments_start(doc: Dockerfile, inst: Instruction) -> int:
@@ -26,11 +32,21 @@ def block_text(doc: Dockerfile, start: int, inst: Instruction) -> str:
 
 def end_with_blank_collapsed(doc: Dockerfile, start: int, inst: Instruction) -> int:
     """Where the deletion of the moved block ends: past one blank line too when the block
-    sat between two, so that no double blank line is left behind."""
+    sat between two, so that no double blank line is left behind.
+
+    Raises CannotEdit when the block is the first thing after the parser directives and a
+    comment follows it: removed, it would leave that comment at the top, where BuildKit
+    reads ``# escape=`` and its like as directives."""
     nodes = doc.nodes
     i = nodes.index(inst)
     before = next((n for n in reversed(nodes[:i]) if n.span.end <= start), None)
     after = nodes[i + 1] if i + 1 < len(nodes) else None
+    if (isinstance(after, Trivia) and after.kind is TriviaKind.COMMENT
+            and _DIRECTIVE_LIKE.match(doc.text[after.span.start : after.span.end])
+            and all(isinstance(n, Trivia) and n.kind in (TriviaKind.BOM, TriviaKind.DIRECTIVE)
+                    for n in nodes if n.span.end <= start)):
+        raise CannotEdit("moving it would leave the comment below it at the top of the file, where it "
+                         "could be read as a parser directive")
     if (isinstance(before, Trivia) and before.kind is TriviaKind.BLANK
             and isinstance(after, Trivia) and after.kind is TriviaKind.BLANK):
         return after.span.end

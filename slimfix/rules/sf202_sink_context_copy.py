@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..edits import block_text, end_with_blank_collapsed, leading_comments_start
+from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start
 from ..fixes import Edit
 from ..syntax import Instruction
 from ..syntax.nodes import LineKind
@@ -101,9 +101,13 @@ class SinkContextCopy(Rule):
                     insert = Edit.insert(last.span.end, moved)
                 else:
                     insert = Edit.insert(last.span.end, doc.newline + moved.rstrip("\r\n"))
-            edits = [Edit.delete(move_from, end_with_blank_collapsed(doc, move_from, inst)), insert]
             message = (f"COPY of the whole context invalidates {len(crossed)} instruction(s) "
                        f"after it; move it below line {last.start_line}")
+            try:
+                edits = [Edit.delete(move_from, end_with_blank_collapsed(doc, move_from, inst)), insert]
+            except CannotEdit as exc:
+                yield self.not_fixed(inst, message, exc, end=last.lines[0].content_end)
+                continue
             yield self.finding(inst, message, edits=edits, end=last.lines[0].content_end)
 
 
