@@ -42,7 +42,8 @@ class HoistDependencyManifests(Rule):
     the source (`pyproject.toml`, the lock, `.python-version`), and the original RUN
     after it, as uv's Docker guide shows. npm and yarn `workspaces` and pnpm's
     `pnpm-workspace.yaml` bring the `package.json` of every workspace package, each into
-    its own folder.
+    its own folder; `dotnet restore` brings every project and solution file and the MSBuild
+    and NuGet settings (`Directory.Build.props`, `NuGet.config`, `global.json`) under it.
 
     When the install RUN goes on to build (`RUN npm ci && npm run build`, `pip install -r
     ... && python manage.py collectstatic`, `bundle install && rake assets:precompile`),
@@ -96,7 +97,8 @@ class HoistDependencyManifests(Rule):
     shell state (`export`, `cd`, `set`), where commands are not all joined by `&&`, or
     where a comment sits at the split; a Go module in a `go.work` workspace, or one that
     requires modules without a `go.sum`; a workspace package with install scripts or `bin`
-    links, a negated workspace pattern, more than 40 packages; a uv workspace or local path sources, poetry path
+    links, a negated workspace pattern, more than 40 packages; an `obj/` folder in the
+    context (it would overwrite the restore's assets); a uv workspace or local path sources, poetry path
     dependencies, `pipenv install PACKAGE` (it changes the Pipfile). A vendored Go module (`vendor/`, `-mod=vendor`)
     downloads nothing and is not reported.
     """

@@ -117,6 +117,11 @@ def classify(cmd: SimpleCommand) -> Install | None:
         return _pnpm(rest)
     if prog == "go" and rest[:2] == ["mod", "download"]:
         return Install("go", ["go.mod", "go.sum"])
+    if prog == "dotnet" and rest[:1] == ["restore"]:
+        found = Install("dotnet", ["*.csproj"])  # the project files are found in the context
+        if any(w.startswith("--source") or w == "-s" for w in rest) and any(_looks_local(w) for w in rest[1:]):
+            found.needs_source = "`dotnet restore --source` reads packages from the source tree"
+        return found
     if prog == "bundle" and rest[:1] == ["install"]:
         return Install("bundler", ["Gemfile", "Gemfile.lock"])
     if prog == "composer" and rest[:1] == ["install"]:

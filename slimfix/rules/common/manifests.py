@@ -29,7 +29,7 @@ def collect(install: Install, cwd_rel: str, context: BuildContext | None) -> Man
     found = Manifests()
     reader = {"pip": _pip, "uv": _pip, "npm": _js, "yarn": _js, "pnpm": _js, "go": _go,
               "bundler": _bundler, "composer": _composer, "uv sync": _uv_project, "poetry": _poetry,
-              "pipenv": _pipenv}[install.ecosystem]
+              "pipenv": _pipenv, "dotnet": _dotnet}[install.ecosystem]
     reader(install, cwd_rel, context, found)
     return found
 
@@ -310,3 +310,41 @@ def _poetry(install: Install, cwd: str, context: BuildContext | None, found: Man
 
 def _pipenv(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
     _manifest_and_lock(cwd, context, found, "Pipfile", "Pipfile.lock", _pipenv_problem)
+
+
+_DOTNET_PROJECT = (".csproj", ".fsproj", ".vbproj", ".sln", ".slnx")
+_DOTNET_SHARED = {"directory.build.props", "directory.build.targets", "directory.packages.props", "nuget.config",
+                  "global.json", "packages.lock.json"}
+_DOTNET_SKIP = {"bin", "obj", ".git", "node_modules"}
+
+
+def _dotnet(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    """``dotnet restore`` reads the project and solution files and the MSBuild and NuGet
+    settings beside them: every such file under the restore's folder (as .NET's Docker
+    guide copies ``*.csproj``), into its own folder. An ``obj/`` in the context would
+    overwrite the restore's assets when the source is copied after it."""
+    if context is None:
+        found.problem = "without the build context the project files cannot be listed"
+        return
+    import os
+
+    base = os.path.join(str(context.root), cwd) if cwd else str(context.root)
+    seen = 0
+    for directory, dirnames, filenames in os.walk(base):
+        rel_dir = os.path.relpath(directory, str(context.root)).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir
+        if "obj" in dirnames and context.exists_dir(_join(rel_dir, "obj")):
+            found.problem = _overwrites(_join(rel_dir, "obj"))
+            return
+        dirnames[:] = sorted(d for d in dirnames if d not in _DOTNET_SKIP)
+        for name in sorted(filenames):
+            if name.lower().endswith(_DOTNET_PROJECT) or name.lower() in _DOTNET_SHARED:
+                rel = _join(rel_dir, name)
+                if context.included(rel):
+                    _add(found, rel)
+        seen += len(filenames) + len(dirnames)
+        if seen > 20_000 or len(found.files) > _MAX_WORKSPACES:
+            found.problem = "too many files to list the projects exactly"
+            return
+    if not any(f.lower().endswith(_DOTNET_PROJECT) for f in found.files):
+        found.problem = "no project or solution file in the build context"
