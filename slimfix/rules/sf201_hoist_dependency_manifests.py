@@ -36,9 +36,11 @@ class HoistDependencyManifests(Rule):
     copies the rest. It knows pip and uv (`-r` / `-c` files, following nested includes),
     npm, yarn and pnpm (`package.json` and the lockfiles present), Go (`go mod download`:
     `go.mod`, `go.sum`), Bundler (`Gemfile`, `Gemfile.lock`), Composer (`composer.json`,
-    `composer.lock`, with `--no-scripts --no-autoloader`), pipenv (`Pipfile`,
-    `Pipfile.lock`), and `uv sync` and `poetry install`, which also install the project
-    itself: there the same commands with `--no-install-project` (`--no-root`) run before
+    `composer.lock`), pipenv (`Pipfile`,
+    `Pipfile.lock`), and `uv sync`, `poetry install` and `composer install`, which also
+    install the project itself (or run its scripts and build its autoloader): there the
+    same commands with `--no-install-project` (`--no-root`, `--no-scripts
+    --no-autoloader`) run before
     the source (`pyproject.toml`, the lock, `.python-version`), and the original RUN
     after it, as uv's Docker guide shows. npm and yarn `workspaces` and pnpm's
     `pnpm-workspace.yaml` bring the `package.json` of every workspace package, each into

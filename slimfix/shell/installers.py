@@ -126,9 +126,11 @@ def classify(cmd: SimpleCommand) -> Install | None:
         return Install("bundler", ["Gemfile", "Gemfile.lock"])
     if prog == "composer" and rest[:1] == ["install"]:
         found = Install("composer", ["composer.json", "composer.lock"])
-        if not {"--no-scripts", "--no-autoloader"} <= set(rest):
-            found.needs_source = ("`composer install` without `--no-scripts --no-autoloader` runs "
-                                  "scripts and builds the autoloader from the sources")
+        missing = [o for o in ("--no-scripts", "--no-autoloader") if o not in rest]
+        if missing:
+            # Scripts and the autoloader need the sources: before them, install the
+            # packages alone; the RUN itself, after the sources, does the rest.
+            found.dependencies_only = " ".join(missing)
         return found
     return None
 
