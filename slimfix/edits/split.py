@@ -31,4 +31,8 @@ def split_run(doc: Dockerfile, inst: Instruction, script: Script, at: int, betwe
     newline = line_ending_at(doc, next(ln for ln in inst.lines if ln.span.start <= start <= ln.span.end))
     keyword = inst.command.keyword
     flags = "".join(f.text + " " for f in inst.flags)
-    return Edit(start, end, f"{newline}{between}{keyword} {flags}{prefix}")
+    # The edit runs to the end of the RUN (the rest rewritten as it is), so that another
+    # rule's edit of this RUN (a cleanup appended to its end) waits for the next pass
+    # and lands in the RUN it is meant for.
+    last = inst.lines[-1].content_end
+    return Edit(start, last, f"{newline}{between}{keyword} {flags}{prefix}{doc.text[end:last]}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
@@ -100,8 +101,9 @@ class HoistDependencyManifests(Rule):
     where a comment sits at the split; a Go module in a `go.work` workspace, or one that
     requires modules without a `go.sum`; a workspace package with install scripts or `bin`
     links, a negated workspace pattern, more than 40 packages; an `obj/` folder in the
-    context (it would overwrite the restore's assets); a uv workspace or local path sources, poetry path
-    dependencies, `pipenv install PACKAGE` (it changes the Pipfile). A vendored Go module (`vendor/`, `-mod=vendor`)
+    context (it would overwrite the restore's assets); a uv workspace or local path
+    sources, poetry path dependencies, `pipenv install PACKAGE` (it changes the Pipfile).
+    A vendored Go module (`vendor/`, `-mod=vendor`), or one that requires no module,
     downloads nothing and is not reported.
     """
 
@@ -129,7 +131,7 @@ class HoistDependencyManifests(Rule):
                     continue
                 if not commutes_with_context_copy(ctx, nxt, names, dest):
                     break
-            if plan is None or (plan.prefetch == [_GO_DOWNLOAD] and _vendored(ctx, copy, plan)):
+            if plan is None or (plan.prefetch == [_GO_DOWNLOAD] and _nothing_to_download(ctx, copy, plan)):
                 continue
             yield self._finding(ctx, copy, plan)
 
@@ -419,14 +421,20 @@ def _downloads_earlier(ctx: RuleContext, inst: Instruction) -> bool:
     return False
 
 
-def _vendored(ctx: RuleContext, copy: ContextCopy, plan: _Plan) -> bool:
-    """A Go module with vendor/ builds from it: there is nothing to download."""
+def _nothing_to_download(ctx: RuleContext, copy: ContextCopy, plan: _Plan) -> bool:
+    """A Go module with vendor/ builds from it, and one that requires no module needs
+    none: there is nothing to download."""
     build = ctx.build_context
     try:
         cwd_rel = _layout(ctx.doc, copy, plan, True)[2]
     except CannotEdit:
         return False
-    return build is not None and build.exists_dir(posixpath.join(cwd_rel, "vendor") if cwd_rel else "vendor")
+    if build is None:
+        return False
+    here = (lambda name: posixpath.join(cwd_rel, name)) if cwd_rel else (lambda name: name)
+    if build.exists_dir(here("vendor")):
+        return True
+    return build.included(here("go.mod")) and not re.search(r"^\s*require\b", build.read(here("go.mod")) or "", re.M)
 
 
 def _leading_cd(run) -> str | None:
