@@ -66,7 +66,7 @@ class ApkSeparateUpdate(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         for inst, run in shell_runs(ctx):
-            if inst.keyword == "ONBUILD" or run.unsupported or inst.heredocs or run.opaque_heredocs:
+            if inst.keyword == "ONBUILD" or doc.stage_of(inst) is None or run.unsupported or inst.heredocs or run.opaque_heredocs:
                 continue
             commands = run.commands()
             if len(commands) != 1 or not _is_apk_update(commands[0]):
