@@ -46,10 +46,17 @@ def test_apt_mount_wins_over_lists_cleanup():
 
 
 def test_lists_cleanup_applies_where_the_mount_is_refused():
-    text = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n"
+    text = ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n"
+            "RUN apt-get install -y make\n")
     out = _fix(text, ["SF102", "SF6"])
     assert "--mount" not in out.splitlines()[1]
-    # SF102 itself refuses here (line 3 needs the lists); with only the first RUN it adds it
+    # with one later install, SF102's unsafe fix gives it its own update: then both RUNs
+    # update, and SF601 mounts the lists of both
+    one = _fix("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n"
+               "RUN apt-get install -y git\n", ["SF102", "SF6"])
+    assert all("--mount=type=cache,target=/var/lib/apt" in line and "apt-get update" in line
+               for line in one.splitlines()[1:])
+    # SF102 itself refuses here (lines 3 and 4 need the lists); with only the first RUN it adds it
     solo = _fix("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n"
                 "RUN --mount=type=cache,target=/var/lib/apt true\n", ["SF102", "SF601"])
     assert "--mount=type=cache,target=/var/cache/apt" in solo

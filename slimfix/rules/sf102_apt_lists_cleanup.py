@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
-from ..edits import CannotEdit, append_command
-from ..shell.packages import apt_subcommand, is_apt_update
+from ..edits import CannotEdit, append_command, file_offset
+from ..fixes import Applicability, Edit
+from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update, program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import mounted, reaches_image, shell_runs
@@ -44,10 +46,16 @@ class AptListsCleanup(Rule):
     comment, in the file's continuation style, escape character and line endings. In a
     heredoc script it becomes the new last line under `set -e`; without `set -e` it is
     chained with `&&` to the script's last command, because a new line would hide the exit
-    status of the line before it. No fix is offered (the finding is still reported) when a
-    later RUN of the stage, a stage built from this one or an ONBUILD trigger installs with
-    apt without its own update (it would fail without the lists), when the shell cannot be
-    read, or when the RUN ends in a background job. A RUN that only updates is fixed only
+    status of the line before it. When a later RUN of the stage or of a stage built from
+    this one installs with apt without its own update (it would fail without the lists),
+    the fix is unsafe: it adds `apt-get update &&` before that RUN's first apt install and
+    the cleanup to both RUNs. The later install then reads fresh lists, not the ones this
+    RUN fetched, so it may get newer package versions: review it. That fix is not offered
+    (the finding is still reported, with the reason) when the later RUN is an ONBUILD
+    trigger, has flags of its own (`--network=none`, a mount) or a heredoc, runs apt
+    through a wrapper (`sudo`), inside a nested shell or after an operator other than `&&`
+    and `;` (`||`, `|`), or when yet another later RUN installs without an update. No fix
+    is offered when the shell cannot be read, or when the RUN ends in a background job. A RUN that only updates is fixed only
     when no later RUN of the stage, of a stage built from it or of an ONBUILD trigger runs
     an apt command (`apt-get`, `apt`, `apt-cache`, `add-apt-repository`...) or anything
     slimfix cannot see into (an exec-form RUN, an unreadable shell, a script file, a
@@ -64,6 +72,7 @@ class AptListsCleanup(Rule):
     name = "apt-lists-cleanup"
     summary = "Remove /var/lib/apt/lists/* in the RUN that ran apt-get update"
     hadolint = ("DL3009",)
+    fix_safety = (Applicability.SAFE, Applicability.UNSAFE)
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
@@ -97,8 +106,14 @@ class AptListsCleanup(Rule):
                 continue  # apt >= 2.7 removes the lists itself
             later = later_apt_without_update(ctx, inst)
             if later is not None:
-                yield self.not_fixed(inst, message, f"line {later.start_line} installs "
-                                   "with apt without its own update and needs these lists", at=at)
+                needs = f"line {later.start_line} installs with apt without its own update and needs these lists"
+                try:
+                    edits = [append_command(doc, inst, run, CLEANUP)] + _update_later(ctx, inst, later)
+                except CannotEdit as exc:
+                    yield self.not_fixed(inst, message, f"{needs}, and {exc}", at=at)
+                    continue
+                yield self.finding(inst, f"{message} ({needs}: the fix updates there too)", edits=edits,
+                                   applicability=Applicability.UNSAFE, end=later.lines[0].content_end)
                 continue
             try:
                 edit = append_command(doc, inst, run, CLEANUP)
@@ -138,3 +153,42 @@ def _lists_may_be_used_later(ctx: RuleContext, inst: Instruction) -> bool:
             if prog in ("sh", "bash", "dash") and len([w for w in cmd.words if not (w.value or "").startswith("-")]) == 1:
                 return True  # reads its script from a pipe or a heredoc
     return False
+
+
+def _update_later(ctx: RuleContext, inst: Instruction, later: Instruction) -> list[Edit]:
+    """The unsafe half of the fix when ``later`` installs with the lists ``inst`` leaves:
+    ``apt-get update &&`` before its first apt install and the cleanup at its end. Raises
+    CannotEdit (the reason) where that edit is not certain to keep the build working."""
+    doc = ctx.doc
+    where = f"line {later.start_line}"
+    if later.keyword == "ONBUILD":
+        raise CannotEdit(f"{where} is an ONBUILD trigger")
+    if later.effective.flags:
+        raise CannotEdit(f"{where} has flags of its own (a mount or a network setting)")
+    if later.heredocs:
+        raise CannotEdit(f"{where} uses a heredoc")
+    after = later_apt_without_update(ctx, later)
+    if after is not None:
+        raise CannotEdit(f"line {after.start_line} also installs without an update")
+    run = ctx.run(later)
+    installs = [c for c in run.commands() if is_apt_install(c)]
+    cmd = installs[0]
+    argv = program_words(cmd)
+    lead = cmd.words[: len(cmd.words) - len(argv)]  # only variable assignments may come first
+    if any(w.value is None or not re.match(r"^[A-Za-z_]\w*=", w.value) for w in lead) \
+            or argv[0] is None or argv[0].rsplit("/", 1)[-1] not in ("apt-get", "apt"):
+        raise CannotEdit(f"the install on {where} runs through a wrapper")
+    scripts = run.scripts()
+    if not scripts or cmd.script is not scripts[0]:
+        raise CannotEdit(f"the install on {where} is inside a nested shell")
+    start = file_offset(later, cmd.script, cmd.start)
+    before = doc.text[later.span.start:start]
+    # the install must start a command list or follow `&&` or `;`: after `||` or `|`
+    # a new `apt-get update &&` would change what runs
+    head = re.sub(r"\\\r?\n|\s", "", before)
+    if not (re.fullmatch(r"RUN", head, re.I) or head.endswith(("&&", ";"))):
+        raise CannotEdit(f"the install on {where} follows an operator other than && or ;")
+    edits = [Edit.insert(start, f"{argv[0]} update && ")]
+    if not _mentions_lists(later):
+        edits.append(append_command(doc, later, run, CLEANUP))
+    return edits
