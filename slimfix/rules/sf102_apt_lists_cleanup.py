@@ -11,7 +11,7 @@ from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import mounted, reaches_image, shell_runs
 from .common.apt_lists import later_apt_without_update
 from .common.cache_mounts import mount_takes_over
-from .common.stage_needs import descendants, program, script_file
+from .common.stage_needs import later_runs, program, script_file
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 
@@ -137,12 +137,7 @@ def _lists_may_be_used_later(ctx: RuleContext, inst: Instruction) -> bool:
     command in a later RUN of the stage, of a stage built from it, or of an ONBUILD
     trigger; or a RUN slimfix cannot see into (exec form, an unreadable shell, a
     script file, a script piped into a shell)."""
-    doc = ctx.doc
-    stage = doc.stage_of(inst)
-    scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
-    for other in doc.instructions[inst.index + 1 :]:
-        if other.effective.name != "RUN" or not (other.stage in scope or other.keyword == "ONBUILD"):
-            continue
+    for other in later_runs(ctx, inst):
         run = ctx.run(other)
         if run is None or run.unsupported or run.opaque_heredocs:
             return True

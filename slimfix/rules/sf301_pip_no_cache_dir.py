@@ -10,7 +10,7 @@ from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
 from .common.guards import cache_mount_targets, env_set
 from .common.options import has_word, missing_option
-from .common.stage_needs import ancestors
+from .common.stage_needs import tool_too_old
 
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -133,12 +133,4 @@ _UPGRADES_PIP = re.compile(r"\bpip[\d.]*\s+install\s+(?:\S+\s+)*?(?:-U|--upgrade
 def _ancient_pip(ctx: RuleContext, inst: Instruction) -> bool:
     """The stage's pip comes from a distribution older than pip 6, and no earlier RUN of
     the stage (or of a stage it is built from) upgraded it."""
-    stage = ctx.doc.stage_of(inst)
-    if stage is None:
-        return False
-    chain = ancestors(ctx.doc, stage)
-    if not _ANCIENT.match(chain[-1].base.lower()):
-        return False
-    members = {s.index for s in chain}
-    return not any(o.keyword == "RUN" and o.stage in members and o.index < inst.index
-                   and _UPGRADES_PIP.search(o.text) for o in ctx.doc.instructions)
+    return tool_too_old(ctx, inst, _ANCIENT, _UPGRADES_PIP)

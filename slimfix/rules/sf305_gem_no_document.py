@@ -9,7 +9,7 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import run_text
 from .common.options import has_word, missing_option
-from .common.stage_needs import ancestors
+from .common.stage_needs import tool_too_old
 
 # Options that already say what to do about documentation (RubyGems 2+: --[no-]document,
 # -N; RubyGems 1.x: --[no-]ri, --[no-]rdoc).
@@ -86,12 +86,4 @@ def _documented(inst: Instruction) -> bool:
 def _ancient_rubygems(ctx: RuleContext, inst: Instruction) -> bool:
     """The stage's RubyGems comes from a distribution older than RubyGems 2.0, and no earlier
     RUN of the stage (or of a stage it is built from) updated it."""
-    stage = ctx.doc.stage_of(inst)
-    if stage is None:
-        return False
-    chain = ancestors(ctx.doc, stage)
-    if not _ANCIENT.match(chain[-1].base.lower()):
-        return False
-    members = {s.index for s in chain}
-    return not any(o.keyword == "RUN" and o.stage in members and o.index < inst.index
-                   and _UPGRADES_GEMS.search(o.text) for o in ctx.doc.instructions)
+    return tool_too_old(ctx, inst, _ANCIENT, _UPGRADES_GEMS)

@@ -13,7 +13,7 @@ from .common.cache_mounts import mount_takes_over
 from .common.cleanup import run_text
 from .common.guards import mounted, reaches_image, shell_runs
 from .common.options import has_word
-from .common.stage_needs import descendants, program, script_file
+from .common.stage_needs import later_runs, program, script_file
 
 _INDEX = ("/var/cache/apk", "/etc/apk/cache")
 
@@ -113,12 +113,7 @@ _MENTIONS_APK = re.compile(r"(?:^|[\s;&|(`'\"])(?:(?:/usr)?/s?bin/)?[\w.-]*apk(?
 
 def _index_reader(ctx: RuleContext, inst: Instruction) -> str | None:
     """Why a later RUN might read the index the update stored, or None when none can."""
-    doc = ctx.doc
-    stage = doc.stage_of(inst)
-    scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
-    for other in doc.instructions[inst.index + 1 :]:
-        if other.effective.name != "RUN" or not (other.stage in scope or other.keyword == "ONBUILD"):
-            continue
+    for other in later_runs(ctx, inst):
         where = f"line {other.start_line}"
         run = ctx.run(other)
         if run is None:

@@ -10,7 +10,7 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
 from .common.guards import cache_mount_targets
-from .common.stage_needs import descendants
+from .common.stage_needs import later_runs
 
 # The cleanup each manager takes: conda's idiom, and the spelling the Jupyter images use for
 # mamba (mamba 1 forwards it to conda, mamba 2 reads it itself); micromamba's own.
@@ -109,11 +109,8 @@ def _cache_needed(ctx: RuleContext, finding: Finding) -> str | None:
     if " -afy" in finding.message and _old_conda(doc.text):
         return "the Dockerfile uses a conda older than 4.4, whose `conda clean` has no -f (--force-pkgs-dirs)"
     inst = next(i for i in doc.instructions if i.span.start <= finding.start < i.span.end)
-    stage = doc.stage_of(inst)
-    scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
-    for other in doc.instructions[inst.index + 1 :]:
-        if other.effective.name == "RUN" and (other.stage in scope or other.keyword == "ONBUILD") \
-                and re.search(r"(^|\s)--(offline|use-local)\b", run_text(other)):
+    for other in later_runs(ctx, inst):
+        if re.search(r"(^|\s)--(offline|use-local)\b", run_text(other)):
             return f"line {other.start_line} installs from the package cache (--offline or --use-local)"
     return None
 

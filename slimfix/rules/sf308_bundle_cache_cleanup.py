@@ -11,7 +11,7 @@ from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
 from .common.guards import mounted
 from .common.run_user import RunUser, run_user
-from .common.stage_needs import ancestors, descendants
+from .common.stage_needs import ancestors, later_runs
 
 _CACHE = "/usr/local/bundle/cache"
 CLEANUP = f"rm -rf {_CACHE}"
@@ -127,9 +127,7 @@ def _uncertain(ctx: RuleContext, inst: Instruction) -> str | None:
     user = run_user(ctx, inst)
     if not isinstance(user, RunUser) or not user.root:
         return "the RUN may run as a user other than root, who may not remove others' files from the cache"
-    scope = {s.index for s in descendants(doc, stage)}
-    for other in doc.instructions[inst.index + 1 :]:
-        if other.effective.name == "RUN" and (other.stage in scope or other.keyword == "ONBUILD") \
-                and _READS_CACHE.search(run_text(other)):
+    for other in later_runs(ctx, inst):
+        if _READS_CACHE.search(run_text(other)):
             return f"line {other.start_line} reads the gem cache"
     return None

@@ -11,7 +11,7 @@ from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
 from .common.cleanup import missing_cleanup, run_text
 from .common.guards import cache_mount_targets
-from .common.stage_needs import descendants
+from .common.stage_needs import later_runs
 
 # Installs that link packages from the store (not `pnpm fetch`, which fills the store for a
 # later offline install: the store is its point).
@@ -108,10 +108,7 @@ def _store_needed(ctx: RuleContext, inst: Instruction) -> str | None:
             text = build.read(name)
             if text and _VIRTUAL_STORE.search(text):
                 return f"the build context's {name} sets a virtual store, whose node_modules may point into the store"
-    stage = doc.stage_of(inst)
-    scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
-    for other in doc.instructions[inst.index + 1 :]:
-        if other.effective.name == "RUN" and (other.stage in scope or other.keyword == "ONBUILD") \
-                and _READS_STORE.search(run_text(other)):
+    for other in later_runs(ctx, inst):
+        if _READS_STORE.search(run_text(other)):
             return f"line {other.start_line} installs from the store"
     return None

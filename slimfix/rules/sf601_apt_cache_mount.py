@@ -7,7 +7,8 @@ from ..shell.packages import APT_INSTALLS, apt_subcommand, program_words
 from ..syntax import Instruction
 from .base import RuleContext
 from .common.apt_lists import later_apt_without_update
-from .common.cache_mounts import ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, later_runs, removes_only
+from .common.cache_mounts import ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, removes_only
+from .common.stage_needs import later_runs
 
 _TARGETS = ("/var/cache/apt", "/var/lib/apt")
 DOCKER_CLEAN = "rm -f /etc/apt/apt.conf.d/docker-clean"

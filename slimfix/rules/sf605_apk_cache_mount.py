@@ -6,7 +6,8 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import RuleContext
-from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, later_runs, option_tokens, removes_only
+from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, option_tokens, removes_only
+from .common.stage_needs import later_runs
 
 _TARGETS = ("/etc/apk/cache", "/var/cache/apk")
 

@@ -10,7 +10,6 @@ do not add a cleanup to a RUN whose cache an SF6xx rule mounts.
 
 from __future__ import annotations
 
-import bisect
 
 import posixpath
 import re
@@ -24,7 +23,7 @@ from ...shell import RunShell, SimpleCommand, Token, TokenKind
 from ...syntax import Instruction, LineKind
 from ..base import Finding, Rule, RuleContext
 from .guards import cache_mount_targets, non_posix_shell
-from .stage_needs import ancestors, descendants
+from .stage_needs import ancestors, descendants, later_runs
 
 UNSAFE_NOTE = "unsafe: RUN --mount needs BuildKit, buildah or podman (not the legacy builder or kaniko)"
 
@@ -265,17 +264,6 @@ def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str]) -> str 
                                    for t in targets):
                     return f"line {other.start_line} copies {src} from this stage, which the mount would leave empty"
     return None
-
-
-def later_runs(ctx: RuleContext, inst: Instruction) -> list[Instruction]:
-    """RUNs after ``inst`` in its stage and the stages built from it, and ONBUILD triggers:
-    what sees the files ``inst`` leaves."""
-    doc = ctx.doc
-    stage = doc.stage_of(inst)
-    scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
-    runs = ctx.memo("RUN indexes", lambda: [o.index for o in doc.instructions if o.effective.name == "RUN"])
-    first = bisect.bisect_right(runs, inst.index)
-    return [o for o in (doc.instructions[i] for i in runs[first:]) if o.stage in scope or o.keyword == "ONBUILD"]
 
 
 # programs that cannot read a package manager's downloaded sources (Go modules, crates)

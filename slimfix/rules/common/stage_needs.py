@@ -4,6 +4,7 @@ uses, and pipes that would hide a missing tool."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterator
 
@@ -38,6 +39,33 @@ def descendants(doc: Dockerfile, stage: Stage) -> list[Stage]:
                 found.add(child)
                 todo.append(child)
     return [doc.stages[i] for i in sorted(found)]
+
+
+def later_runs(ctx: RuleContext, inst: Instruction) -> list[Instruction]:
+    """RUNs after ``inst`` in its stage and the stages built from it, and ONBUILD triggers:
+    what sees the files ``inst`` leaves."""
+    doc = ctx.doc
+    stage = doc.stage_of(inst)
+    scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
+    runs = ctx.memo("RUN indexes", lambda: [o.index for o in doc.instructions if o.effective.name == "RUN"])
+    first = bisect.bisect_right(runs, inst.index)
+    return [o for o in (doc.instructions[i] for i in runs[first:]) if o.stage in scope or o.keyword == "ONBUILD"]
+
+
+def tool_too_old(ctx: RuleContext, inst: Instruction, ancient_base: re.Pattern[str],
+                 upgrade: re.Pattern[str]) -> bool:
+    """Whether the stage's tool comes from a base image too old for an option (its root
+    stage's base matches ``ancient_base``) and no earlier RUN of the stage, or of a stage it
+    is built from, upgraded it (a RUN whose text matches ``upgrade``)."""
+    stage = ctx.doc.stage_of(inst)
+    if stage is None:
+        return False
+    chain = ancestors(ctx.doc, stage)
+    if not ancient_base.match(chain[-1].base.lower()):
+        return False
+    members = {s.index for s in chain}
+    return not any(o.keyword == "RUN" and o.stage in members and o.index < inst.index
+                   and upgrade.search(o.text) for o in ctx.doc.instructions)
 
 
 def scripts(script: Script) -> Iterator[Script]:
