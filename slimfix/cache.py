@@ -1,12 +1,14 @@
 """Results of earlier runs, as ruff keeps them: a file whose bytes, settings and slimfix
-version are what they were needs no second look.
+version are what they were, and whose build context reads as it did, needs no second look.
 
 Kept under ``.slimfix_cache/`` (with a ``CACHEDIR.TAG`` and its own ``.gitignore``) in the
 project root: the folder of the settings file, else the working directory. One file per
 slimfix version and settings; each entry holds the Dockerfile's size, modification time
-and a hash of its bytes, and the summary the report needs. What it does not hold is never
-guessed: a result that read the build context (manifests, ``.dockerignore``), or that
-had errors, notes or warnings, is not kept, so nothing a rule read can go stale.
+and a hash of its bytes, every read of the build context the rules made (manifests,
+``.dockerignore``, directory listings; see ``buildcontext.reads``) with what it saw, and
+the summary the report needs. An entry is used only when all of them read the same. What
+it does not hold is never guessed: a result that asked git (SF401 on a ``.env``), or that
+had errors, notes or warnings, is not kept.
 
 Only reports and ``--check`` results are kept; ``--diff`` and ``--write`` use them to
 skip files known to need nothing.
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .buildcontext.reads import trusted_mtime, unchanged
 
 DIRECTORY = ".slimfix_cache"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by slimfix.\n"
@@ -34,7 +37,7 @@ class _Entry:
     mtime_ns: int
     digest: str
     job: tuple
-    result: Any  # a summarized FileResult, without its outcome
+    result: Any  # a summarized FileResult, without its outcome (its context_reads: the build context's)
 
 
 def settings_key(settings, output_structured: bool) -> str:
@@ -63,6 +66,7 @@ class ResultCache:
         self.path = self.dir / __version__ / f"{key}.pickle"
         self.entries: dict[str, _Entry] = {}
         self.dirty = False
+        self._seen: dict = {}  # context reads already checked in this run (many files share one context)
         try:
             with open(self.path, "rb") as fh:
                 loaded = pickle.load(fh)
@@ -84,8 +88,11 @@ class ResultCache:
         if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
             if st.st_size != entry.size or _digest(job.name) != entry.digest:
                 return None
-            entry.mtime_ns = st.st_mtime_ns  # touched, not changed
+            entry.mtime_ns = trusted_mtime(st)  # touched, not changed
             self.dirty = True
+        reads = entry.result.context_reads
+        if reads and not unchanged(reads, self._seen):
+            return None
         return replace(entry.result)
 
     def put(self, job, result) -> None:
@@ -99,7 +106,7 @@ class ResultCache:
         digest = _digest(job.name)
         if digest is None:
             return
-        self.entries[os.path.abspath(job.name)] = _Entry(st.st_size, st.st_mtime_ns, digest, _job_key(job), result)
+        self.entries[os.path.abspath(job.name)] = _Entry(st.st_size, trusted_mtime(st), digest, _job_key(job), result)
         self.dirty = True
 
     def save(self) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .buildcontext.reader import DockerignoreProblem
+from .buildcontext.reads import Reads
 from .fixes import Applicability, FileChange, Fix, apply_edits
 from .rules import Finding, Rule, RuleContext
 from .suppressions import read_suppressions
@@ -38,6 +39,7 @@ class FixOutcome:
     pending: bool = False  # checked only (not fixed), and a fix would apply
     problems: dict[str, list[str]] = field(default_factory=dict)  # unusable .dockerignore -> codes skipped
     read_context: bool = False  # a rule read the build context: the result depends on more than the text
+    reads: Reads | None = None  # what of it, to tell when a cached result is stale
 
     @property
     def changed(self) -> bool:
@@ -47,11 +49,11 @@ class FixOutcome:
 
 def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
           context_dir: Path | None = None, problems: dict[str, list[str]] | None = None,
-          used: set[str] | None = None) -> list[Finding]:
+          used: Reads | None = None) -> list[Finding]:
     """Findings, by position. A rule that needs a `.dockerignore` that cannot be used is
-    skipped; ``problems`` gets the message and the codes skipped for it. ``used`` gets
-    "build context" when a rule read it."""
-    ctx = RuleContext(doc, path, context_dir, frozenset(r.code for r in rules))
+    skipped; ``problems`` gets the message and the codes skipped for it. ``used`` records
+    what of the build context the rules read."""
+    ctx = RuleContext(doc, path, context_dir, frozenset(r.code for r in rules), reads=used)
     pragmas = read_suppressions(doc)
     starts = [i.span.start for i in doc.instructions]
     findings: list[Finding] = []
@@ -65,8 +67,6 @@ def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
         for f in found:
             if not pragmas.silences(rule.code, rule.hadolint, _instruction_at(doc, starts, f.start)):
                 findings.append(f)
-    if used is not None and ctx.read_build_context:
-        used.add("build context")
     return sorted(findings, key=lambda f: (f.start, f.code, f.end))
 
 
@@ -108,9 +108,9 @@ def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicabili
     a change is due is known from the first pass; applying it is ``fix_document``'s job."""
     threshold = max(threshold, Applicability.UNSAFE)
     problems: dict[str, list[str]] = {}
-    used: set[str] = set()
+    used = Reads()
     findings = check(parse(text), rules, path, context_dir, problems, used)
-    outcome = FixOutcome(text, text, findings, findings, problems=problems, read_context=bool(used))
+    outcome = FixOutcome(text, text, findings, findings, problems=problems, read_context=bool(used), reads=used)
     outcome.pending = any(f.applicability is not None and f.applicability >= threshold for f in findings)
     return outcome
 
@@ -125,9 +125,9 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
     threshold = max(threshold, Applicability.UNSAFE)
     doc = parse(text)
     problems: dict[str, list[str]] = {}
-    used: set[str] = set()
+    used = Reads()
     findings = check(doc, rules, path, context_dir, problems, used)
-    outcome = FixOutcome(text, text, findings, findings, problems=problems, read_context=bool(used))
+    outcome = FixOutcome(text, text, findings, findings, problems=problems, read_context=bool(used), reads=used)
     current = findings
     for _ in range(max_passes):
         chosen: list[tuple[Finding, Fix]] = []

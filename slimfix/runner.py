@@ -59,7 +59,8 @@ class FileResult:
     advice: int = 0  # of those, advice (it never fails a run)
     fixable: int = 0
     unsafe_fixable: int = 0  # fixable only with --unsafe-fixes
-    cacheable: bool = False  # the result depends on the text and the settings alone
+    cacheable: bool = False  # the result depends on the text, the settings and context_reads alone
+    context_reads: dict | None = None  # what of the build context it read (see buildcontext.reads)
     file_changes: list[FileChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line each: what was left alone and why
     warnings: list[str] = field(default_factory=list)  # what could not be read: each counts as an error
@@ -73,7 +74,9 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
     if outcome is None:
         return result
     result.changed = outcome.changed
-    result.cacheable = not outcome.read_context
+    reads = outcome.reads
+    result.cacheable = reads is None or reads.opaque is None
+    result.context_reads = dict(reads.deps) if reads is not None and reads.deps else None
     result.rewritten = outcome.output != outcome.source or (outcome.pending and not outcome.file_changes)
     fixed = settings.write and (result.written or not outcome.changed)  # a failed write fixed nothing
     shown = outcome.remaining if fixed else outcome.findings
@@ -286,6 +289,9 @@ def process_many(names: Iterable[str | Job | FileResult], settings: Settings, jo
     among them (from the cache) is passed through in its place. Runs of a few files and
     ``jobs == 1`` stay in this process (a pool costs more than it saves there); the first
     files are looked at before a pool is started."""
+    from .buildcontext.reads import new_run
+
+    new_run()  # what this process remembers of the trees is from an earlier run
     names = iter(names)
     head = list(itertools.islice(names, _POOL_THRESHOLD))
     if jobs <= 1 or len(head) < _POOL_THRESHOLD or all(isinstance(n, FileResult) for n in head):

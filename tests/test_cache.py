@@ -96,3 +96,81 @@ def test_write_and_diff_skip_only_files_known_to_need_nothing(project, counted, 
     code, out = _check(capsys, write=True)
     assert counted[2:] == ["b/Dockerfile"]  # a was clean; b needed its fix
     assert (project / "b" / "Dockerfile").read_text() == GOOD
+
+
+# -- results that read the build context: kept with what they read, used while it reads the same
+
+PIP_DOCKERFILE = ("FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+                  "RUN pip install --no-cache-dir -r requirements.txt\n")
+
+
+@pytest.fixture
+def pip_project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "Dockerfile").write_text(PIP_DOCKERFILE)
+    return tmp_path
+
+
+def test_a_result_that_read_the_build_context_is_kept_and_identical(pip_project, counted, capsys):
+    first = _check(capsys)
+    assert "[*]" in first[1].out
+    assert _check(capsys) == first and len(counted) == 1  # answered from the cache
+    assert _check(capsys, cache=False) == first  # and exactly what a fresh run says
+
+
+def test_an_edited_manifest_is_read_again_even_at_the_same_size(pip_project, counted, capsys):
+    _check(capsys)
+    (pip_project / "requirements.txt").write_text("-e ./\n")  # same size, same instant: the hash decides
+    out = _check(capsys)[1].out
+    assert "not fixed:" in out and len(counted) == 2
+    assert _check(capsys, cache=False)[1].out == out
+
+
+def test_a_file_added_to_or_removed_from_a_listed_directory_is_seen(tmp_path, counted, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("print(1)\n")
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"/app/src/app.py\"]\n")
+    (tmp_path / ".dockerignore").write_text(".git\n")
+    clean = _check(capsys)
+    assert "SF401" not in clean[1].out
+    (tmp_path / "src" / "__pycache__").mkdir()  # deep in the tree: SF401's walk listed src/
+    added = _check(capsys)
+    assert "SF401" in added[1].out and len(counted) == 2
+    assert _check(capsys, cache=False) == added
+    (tmp_path / "src" / "__pycache__").rmdir()
+    assert _check(capsys) == clean and len(counted) == 4
+
+
+def test_an_edited_dockerignore_is_read_again(tmp_path, counted, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "debug.log").write_text("x\n")
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.20\nCOPY . /app\n")
+    (tmp_path / ".dockerignore").write_text(".git\n")
+    before = _check(capsys)
+    assert "SF401" in before[1].out
+    (tmp_path / ".dockerignore").write_text(".git\n**/*.log\n")
+    after = _check(capsys)
+    assert "SF401" not in after[1].out and len(counted) == 2
+    (tmp_path / ".dockerignore").unlink()
+    assert "SF401" in _check(capsys)[1].out and len(counted) == 3
+
+
+def test_a_context_result_under_other_settings_or_version_is_not_reused(pip_project, counted, capsys, monkeypatch):
+    _check(capsys)
+    _check(capsys, unsafe_fixes=True)
+    assert len(counted) == 2
+    from slimfix import cache
+
+    monkeypatch.setattr(cache, "__version__", "99.0")
+    _check(capsys)
+    assert len(counted) == 3
+
+
+def test_a_result_that_asked_git_is_never_kept(tmp_path, counted, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("API_TOKEN=x\n")
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.20\nCOPY . /app\n")
+    first = _check(capsys)
+    assert _check(capsys) == first and len(counted) == 2

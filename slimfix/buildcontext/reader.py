@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..fileio import FileProblem, read_regular, read_text
+from .reads import Reads, walk
 
 
 def _translate(pattern: str) -> re.Pattern[str]:
@@ -103,24 +104,66 @@ def is_ignored(patterns: list[_Pattern], path: str) -> bool:
 
 @dataclass
 class BuildContext:
+    """Every look at the context goes through these methods, which record it in
+    ``reads``: the result cache reuses a result only while all of it reads the same."""
+
     root: Path
     dockerfile: Path | None = None
     _cache: dict[str, str | None] = field(default_factory=dict)
+    reads: Reads = field(default_factory=Reads)
 
     @cached_property
     def ignore_file(self) -> Path:
         """BuildKit prefers ``<Dockerfile name>.dockerignore`` beside the Dockerfile."""
         if self.dockerfile is not None:
             own = self.dockerfile.with_name(self.dockerfile.name + ".dockerignore")
-            if own.is_file():
+            if self.reads_kind(own) == "file":
                 return own
         return self.root / ".dockerignore"
+
+    def reads_kind(self, path: Path) -> str | None:
+        """"file", "dir", "other" or None (nothing there), following links; recorded."""
+        self.reads.kind(path)
+        if path.is_file():
+            return "file"
+        if path.is_dir():
+            return "dir"
+        return "other" if path.exists() else None
+
+    def is_file(self, rel: str) -> bool:
+        """Whether a regular file is there, whatever `.dockerignore` says."""
+        return self.reads_kind(self.root / rel) == "file"
+
+    def is_dir(self, rel: str) -> bool:
+        return self.reads_kind(self.root / rel) == "dir"
+
+    def walk(self, rel: str = ""):
+        """``os.walk`` over ``rel`` (the root by default), recording each listing."""
+        return walk(os.path.join(str(self.root), rel) if rel else str(self.root), self.reads)
+
+    def glob(self, rel: str, pattern: str) -> list[Path]:
+        """``Path.glob`` under ``rel``. The listings it depends on are recorded
+        conservatively: every directory down to the pattern's depth (all of them for
+        ``**``), whether or not the pattern could match there."""
+        base = self.root / rel if rel else self.root
+        depth = None if "**" in pattern else pattern.count("/")
+        top = str(base)
+        for directory, dirnames, _ in self.walk(rel):
+            level = 0 if directory == top else os.path.relpath(directory, top).count(os.sep) + 1
+            if depth is not None and level >= depth:
+                dirnames[:] = []  # deeper listings cannot change what the pattern matches
+        return sorted(base.glob(pattern))
+
+    def opaque(self, reason: str) -> None:
+        """A read that cannot be fingerprinted (git's view of the tree): no caching."""
+        self.reads.opaque = self.reads.opaque or reason
 
     @cached_property
     def _loaded(self) -> tuple[str | None, list[_Pattern], str | None]:
         """The ignore file's text (None: there is none), its patterns, and what is wrong
         with it (None: nothing)."""
         name = str(self.ignore_file)
+        self.reads.file(self.ignore_file)
         if not os.path.lexists(self.ignore_file):
             return None, [], None
         try:
@@ -154,20 +197,21 @@ class BuildContext:
         return patterns
 
     def readable(self) -> bool:
-        return self.root.is_dir()
+        return self.reads_kind(self.root) == "dir"
 
     def included(self, rel: str) -> bool:
         """The file exists in the context and `.dockerignore` lets it in."""
         rel = posixpath.normpath(rel)
         if rel.startswith("../") or rel == ".." or rel.startswith("/"):
             return False
-        return (self.root / rel).is_file() and not is_ignored(self.ignore, rel)
+        return self.is_file(rel) and not is_ignored(self.ignore, rel)
 
     def exists_dir(self, rel: str) -> bool:
-        return (self.root / rel).is_dir() and not is_ignored(self.ignore, rel)
+        return self.is_dir(rel) and not is_ignored(self.ignore, rel)
 
     def read(self, rel: str) -> str | None:
         if rel not in self._cache:
+            self.reads.file(self.root / rel)
             try:
                 self._cache[rel] = read_regular(self.root / rel).decode("utf-8", errors="replace")
             except FileProblem:

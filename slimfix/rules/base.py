@@ -13,6 +13,7 @@ from ..syntax import Dockerfile, Instruction
 
 if TYPE_CHECKING:
     from ..buildcontext import BuildContext
+    from ..buildcontext.reads import Reads
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 # Where docs/rules.md is published; each rule's section is an anchor in it.
@@ -31,15 +32,21 @@ class RuleContext:
     _runs: dict[int, RunShell | None] = field(default_factory=dict)
     _build_context: "BuildContext | None | bool" = False  # False: not looked at yet
     _memo: dict[str, Any] = field(default_factory=dict)
+    reads: "Reads | None" = None  # where the build context's reads are recorded (None: a fresh record)
 
     @property
     def build_context(self) -> "BuildContext | None":
         """The build context, or None when there is none to read (standard input)."""
         if self._build_context is False:
             from ..buildcontext import BuildContext
+            from ..buildcontext.reads import Reads
 
+            if self.reads is None:
+                self.reads = Reads()
+            if self.context_dir is not None:
+                self.reads.kind(self.context_dir)  # a context that appears later changes the result
             readable = self.context_dir is not None and self.context_dir.is_dir()
-            self._build_context = BuildContext(self.context_dir, self.path) if readable else None
+            self._build_context = BuildContext(self.context_dir, self.path, reads=self.reads) if readable else None
         return self._build_context
 
     @property

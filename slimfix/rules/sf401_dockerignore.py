@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..buildcontext import BuildContext, is_ignored
+from ..buildcontext.reads import Reads, run_number, walk
 from ..fixes import FileChange
 from ..shell.installers import classify
 from ..syntax import Dockerfile
@@ -106,13 +107,14 @@ class Dockerignore(Rule):
             if any(_overlaps(src, name) for src in needed):
                 continue
             if name == ".env":
+                build.opaque("asked git whether it ignores .env")
                 why_env, kept_env = exclusion_reason(build.root)
                 if why_env is None:
                     continue
             missing.append(entry)
         if not missing:
             return
-        before = build.ignore_text if build.ignore_file.is_file() else None
+        before = build.ignore_text if build.reads_kind(build.ignore_file) == "file" else None
         newline = "\r\n" if before and "\r\n" in before else "\n"
         text = before or ""
         if text and not text.endswith(("\n", "\r\n")):
@@ -135,24 +137,29 @@ def _present(build: BuildContext) -> frozenset[str]:
     try:
         stamp = os.stat(build.root).st_mtime_ns
     except OSError:
+        build.reads.kind(build.root)
         return frozenset()
-    return _present_in(str(build.root), stamp)
+    found, reads = _present_in(str(build.root), stamp, run_number())
+    build.reads.merge(reads)  # the walk's listings, also when it was remembered
+    return found
 
 
 @lru_cache(maxsize=256)
-def _present_in(root: str, stamp: int) -> frozenset[str]:
-    """Walked once per context (and top-level change) in a process: in a monorepo many
-    Dockerfiles share one context."""
+def _present_in(root: str, stamp: int, run: int) -> tuple[frozenset[str], Reads]:
+    """Walked once per context (and top-level change) in a run: in a monorepo many
+    Dockerfiles share one context. The listings come back with it, for the cache."""
     found: set[str] = set()
+    reads = Reads()
     top = {name for _, name, where in CANDIDATES if where == "top"}
     try:
         for entry in os.scandir(root):
             if entry.name in top:
                 found.add(entry.name)
     except OSError:
-        return frozenset(found)
+        reads.kind(root)
+        return frozenset(found), reads
     seen = 0
-    for _, dirnames, filenames in os.walk(root):
+    for _, dirnames, filenames in walk(root, reads):
         dirnames[:] = [d for d in dirnames if d not in (".git", ".hg", ".svn", "node_modules", ".venv", "venv")]
         if "__pycache__" in dirnames:
             found.add("__pycache__")
@@ -166,7 +173,7 @@ def _present_in(root: str, stamp: int) -> frozenset[str]:
         seen += len(dirnames) + len(filenames)
         if seen > _WALK_LIMIT:
             break
-    return frozenset(found)
+    return frozenset(found), reads
 
 
 def _copied_sources(doc: Dockerfile) -> list[str]:

@@ -32,7 +32,7 @@ def yarn_flavour(ctx: RuleContext) -> str:
     known = False
     for d in sorted(dirs):
         prefix = f"{d}/" if d else ""
-        if (build.root / prefix / ".yarnrc.yml").is_file() or (build.root / prefix / ".yarn" / "releases").is_dir():
+        if build.is_file(prefix + ".yarnrc.yml") or build.is_dir(prefix + ".yarn/releases"):
             return "berry"
         lock = build.read(prefix + "yarn.lock")
         if lock is not None:

@@ -143,7 +143,7 @@ def _workspaces(install: Install, cwd: str, context: BuildContext, data: dict, f
     base = context.root / cwd if cwd else context.root
     packages: list[str] = []
     for pattern in globs:
-        for match in sorted(base.glob(pattern.rstrip("/"))):
+        for match in context.glob(cwd, pattern.rstrip("/")):
             rel = posixpath.normpath(posixpath.join(cwd, match.relative_to(base).as_posix()))
             pkg = posixpath.join(rel, "package.json")
             if "node_modules" in rel.split("/") or not context.included(pkg) or pkg in packages:
@@ -328,9 +328,8 @@ def _dotnet(install: Install, cwd: str, context: BuildContext | None, found: Man
         return
     import os
 
-    base = os.path.join(str(context.root), cwd) if cwd else str(context.root)
     seen = 0
-    for directory, dirnames, filenames in os.walk(base):
+    for directory, dirnames, filenames in context.walk(cwd):
         rel_dir = os.path.relpath(directory, str(context.root)).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir
         if "obj" in dirnames and context.exists_dir(_join(rel_dir, "obj")):

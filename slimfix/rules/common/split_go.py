@@ -231,7 +231,7 @@ def _runtime_files(ctx: RuleContext, stage: Stage, cwd: str) -> list[str]:
     copies = [c for c in (context_copy(i) for i in stage.instructions) if c is not None]
     root = str(context.root)
     out: list[str] = []
-    for dirpath, dirs, files in os.walk(root):
+    for dirpath, dirs, files in context.walk():
         dirs[:] = sorted(d for d in dirs if d not in ("vendor", "testdata", ".git", "node_modules")
                          and not d.startswith("."))
         for name in sorted(files):

@@ -279,7 +279,7 @@ def _check_imports(ctx: RuleContext, package: dict, out: str) -> None:
         return
     root = str(ctx.build_context.root)
     skip = {"node_modules", ".git", posixpath.basename(out), "test", "tests", "__tests__", "coverage"}
-    for dirpath, dirs, files in os.walk(root):
+    for dirpath, dirs, files in ctx.build_context.walk():
         dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith("."))
         for name in sorted(files):
             if not name.endswith(_SOURCES) or re.search(r"\.(test|spec)\.|\.d\.ts$|\.config\.", name):
