@@ -28,8 +28,15 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends $BUILDPACK && rm -rf /var/lib/apt/lists/*
 EOF
 
+# The lab's egress proxy has its CA in the system store (setup-base.sh puts it there); uv reads
+# its own bundled roots unless told to use the system's.
+build python-slim python:3.11-slim python:3.11-slim-bookworm <<'EOF'
+FROM localhost/python:3.11-slim
+ENV UV_NATIVE_TLS=1
+EOF
+
 build python-full python:3.11 python:3.11-bookworm <<EOF
-FROM python:3.11-slim
+FROM localhost/python-slim
 RUN apt-get update && apt-get install -y --no-install-recommends $BUILDPACK python3-dev && rm -rf /var/lib/apt/lists/*
 EOF
 
