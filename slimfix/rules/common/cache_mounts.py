@@ -10,7 +10,7 @@ do not add a cleanup to a RUN whose cache an SF6xx rule mounts.
 
 from __future__ import annotations
 
-
+import bisect
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ from ...shell import RunShell, SimpleCommand, Token, TokenKind
 from ...syntax import Instruction, LineKind
 from ..base import Finding, Rule, RuleContext
 from .guards import cache_mount_targets, non_posix_shell
-from .stage_needs import ancestors, descendants, later_runs
+from .stage_needs import ancestors, descendants, first_later
 
 UNSAFE_NOTE = "unsafe: RUN --mount needs BuildKit, buildah or podman (not the legacy builder or kaniko)"
 
@@ -251,10 +251,12 @@ def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str]) -> str 
     if stage is None:
         return None
     names = {str(s.index) for s in descendants(doc, stage)} | {s.name for s in descendants(doc, stage) if s.name}
-    for other in doc.instructions[inst.index + 1 :]:
+    # asked of every RUN: the copies from a stage are found once per file, then bisected
+    copies = ctx.memo("COPY --from indexes", lambda: [o.index for o in doc.instructions
+                                                       if o.effective.name in ("COPY", "ADD") and o.effective.flag("from")])
+    for i in copies[bisect.bisect_right(copies, inst.index):]:
+        other = doc.instructions[i]
         cmd = other.effective
-        if cmd.name not in ("COPY", "ADD"):
-            continue
         for flag in cmd.flag("from"):
             if (flag.value or "").lower() not in names:
                 continue
@@ -279,25 +281,25 @@ def unmounted_reader(ctx: RuleContext, rule: type["CacheMountRule"], inst: Instr
     no longer be in the image for it. None when none does."""
     from .stage_needs import program as program_of
 
-    for other in later_runs(ctx, inst):
+    def reason(other: Instruction) -> str | None:
         run = ctx.run(other)
-        why = None
         if run is None:
-            why = "is an exec-form RUN"
-        elif run.unsupported or run.opaque_heredocs:
-            why = "cannot be read"
-        else:
-            theirs = rule.plan(ctx, other)
-            mounts_too = isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED
-            for cmd in run.commands():
-                prog = program_of(cmd)
-                if prog == program and mounts_too:
-                    continue
-                if prog is None or prog not in HARMLESS:
-                    why = f"runs {prog or 'a command slimfix cannot name'}"
-                    break
-        if why:
-            return f"line {other.start_line} {why} and would not find the downloads in the image"
+            return "is an exec-form RUN"
+        if run.unsupported or run.opaque_heredocs:
+            return "cannot be read"
+        theirs = rule.plan(ctx, other)
+        mounts_too = isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED
+        for cmd in run.commands():
+            prog = program_of(cmd)
+            if prog == program and mounts_too:
+                continue
+            if prog is None or prog not in HARMLESS:
+                return f"runs {prog or 'a command slimfix cannot name'}"
+        return None
+
+    found = first_later(ctx, inst, f"{rule.code} readers of {program}'s downloads", reason)
+    if found:
+        return f"line {found[0].start_line} {found[1]} and would not find the downloads in the image"
     return None
 
 
