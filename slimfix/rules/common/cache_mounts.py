@@ -136,8 +136,9 @@ class CacheMountRule(Rule):
         if any(m.target in mounted for m in plan.mounts):
             return ALREADY_MOUNTED
         targets = [m.target for m in plan.mounts]
+        home = _home(ctx, inst)
         for cmd in run.commands():
-            if cmd not in plan.cleanups and removes_mount_point(cmd, targets):
+            if cmd not in plan.cleanups and removes_mount_point(cmd, targets, home):
                 return Refusal(f"`{cmd.text()}` would remove the mount point (the RUN would fail)")
         copied = copied_from(ctx, inst, [m.target for m in plan.mounts])
         if copied:
@@ -168,6 +169,24 @@ def _detail(plan: Plan) -> str:
         parts.append("removes " + ", ".join(f"`{c.text()}`" for c in plan.cleanups) + ", which would empty it")
     parts += plan.kept
     return "; ".join(parts)
+
+
+def _home(ctx: RuleContext, inst: Instruction) -> str | None:
+    """The home of the user that runs ``inst`` (what ``~`` means in its RUN), if known."""
+    from .run_user import RunUser, run_user
+
+    user = run_user(ctx, inst)
+    return user.home if isinstance(user, RunUser) else None
+
+
+def _tilde(word: str, home: str | None) -> str | None:
+    """``~`` and ``~/...`` with the user's home put in; None when ``~`` cannot be read
+    (an unknown home, ``~user``)."""
+    if not word.startswith("~"):
+        return word
+    if home is None or not (word == "~" or word.startswith("~/")):
+        return None
+    return home.rstrip("/") + word[1:]
 
 
 def _text(inst: Instruction) -> str:
@@ -410,10 +429,11 @@ def under(path: str, targets: Iterable[str]) -> bool:
     return any(p == t or p.startswith(t.rstrip("/") + "/") for t in targets)
 
 
-def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str]) -> bool:
+def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str], home: str | None = None) -> bool:
     """An ``rm`` whose operand is a mount target or above one (``/root/.cache`` and
-    ``/root/.cache/*`` both reach ``/root/.cache/pip``), or that slimfix cannot read: a
-    mount point cannot be removed, and rm then fails."""
+    ``/root/.cache/*`` both reach ``/root/.cache/pip``; ``~/.cache`` too, ``~`` being
+    ``home``), or that slimfix cannot read: a mount point cannot be removed, and rm then
+    fails."""
     from ...shell.packages import program_words
 
     argv = program_words(cmd)
@@ -421,6 +441,8 @@ def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str]) -> bool:
         return False
     targets = list(targets)
     for a in argv[1:]:
+        if a is not None and not a.startswith("-"):
+            a = _tilde(a, home)  # the shell expands ~ before rm sees it
         if a is None:
             return True
         if a.startswith("-"):
@@ -442,14 +464,14 @@ def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str]) -> bool:
     return False
 
 
-def removes_only(cmd: SimpleCommand, prog: str, targets: Iterable[str]) -> bool:
-    """``rm -rf PATH...`` whose every path is in a mounted cache."""
+def removes_only(cmd: SimpleCommand, prog: str, targets: Iterable[str], home: str | None = None) -> bool:
+    """``rm -rf PATH...`` whose every path is in a mounted cache (``~`` is ``home``)."""
     from ...shell.packages import program_words
 
     argv = program_words(cmd)
     if not argv or argv[0] != prog or any(a is None for a in argv):
         return False
-    paths = [a for a in argv[1:] if not a.startswith("-")]
+    paths = [_tilde(a, home) or "~" for a in argv[1:] if not a.startswith("-")]
     opts = [a for a in argv[1:] if a.startswith("-")]
     if not paths or any(o not in ("-r", "-f", "-rf", "-fr", "-R", "-Rf", "-fR", "--recursive", "--force")
                         for o in opts):
