@@ -87,6 +87,9 @@ class CacheMountRule(Rule):
     mount_markers: ClassVar[tuple[str, ...]] = ()
     # text that suggests the family in a RUN whose shell cannot be read
     looks_like: ClassVar[re.Pattern[str]]
+    # a later COPY --from of a directory above the cache is fine: nothing needs the cache
+    # in the copied tree (gem: COPY --from=builder /usr/local/bundle)
+    copies_above_ok: ClassVar[bool] = False
 
     # --- what each family says -------------------------------------------------------
     def wants(self, cmd: SimpleCommand) -> bool:
@@ -136,11 +139,11 @@ class CacheMountRule(Rule):
         if any(m.target in mounted for m in plan.mounts):
             return ALREADY_MOUNTED
         targets = [m.target for m in plan.mounts]
-        home = _home(ctx, inst)
+        home = home_of(ctx, inst)
         for cmd in run.commands():
             if cmd not in plan.cleanups and removes_mount_point(cmd, targets, home):
                 return Refusal(f"`{cmd.text()}` would remove the mount point (the RUN would fail)")
-        copied = copied_from(ctx, inst, [m.target for m in plan.mounts])
+        copied = copied_from(ctx, inst, [m.target for m in plan.mounts], above_ok=self.copies_above_ok)
         if copied:
             return Refusal(copied)
         return plan
@@ -171,7 +174,7 @@ def _detail(plan: Plan) -> str:
     return "; ".join(parts)
 
 
-def _home(ctx: RuleContext, inst: Instruction) -> str | None:
+def home_of(ctx: RuleContext, inst: Instruction) -> str | None:
     """The home of the user that runs ``inst`` (what ``~`` means in its RUN), if known."""
     from .run_user import RunUser, run_user
 
@@ -262,9 +265,10 @@ def warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
     return _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]) is not None
 
 
-def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str]) -> str | None:
+def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str], above_ok: bool = False) -> str | None:
     """A later ``COPY --from`` of this stage (or one built from it) that takes a path at or
-    above a mount target: the cache would no longer be there to copy."""
+    above a mount target (at or below it when ``above_ok``): the cache would no longer be
+    there to copy."""
     doc = ctx.doc
     stage = doc.stage_of(inst)
     if stage is None:
@@ -281,8 +285,8 @@ def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str]) -> str 
                 continue
             for src in other.values()[:-1]:
                 p = posixpath.normpath("/" + src.lstrip("/"))
-                if "$" in p or any(t == p or t.startswith(p.rstrip("/") + "/") or p.startswith(t + "/")
-                                   for t in targets):
+                if "$" in p or any(t == p or (t.startswith(p.rstrip("/") + "/") and not above_ok)
+                                   or p.startswith(t + "/") for t in targets):
                     return f"line {other.start_line} copies {src} from this stage, which the mount would leave empty"
     return None
 
