@@ -1,6 +1,7 @@
 """Time the inputs issue 11 found quadratic (bounded: each case stops at its own limit).
 
-    python bench/quadratic.py [N ...]     # default sizes 1000 2000 4000
+    python bench/quadratic.py [N ...]            # default sizes 1000 2000 4000
+    python bench/quadratic.py --select ALL,SF6 [N ...]   # the same inputs with the opt-in SF6xx rules
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slimfix.buildcontext.resolver import _bake  # noqa: E402
 from slimfix.engine import fix_document  # noqa: E402
+from slimfix.fixes import Applicability  # noqa: E402
 from slimfix.rules import select_rules  # noqa: E402
 
 LIMIT = 60  # seconds per case
@@ -43,11 +45,20 @@ def timed(label: str, fn) -> None:
         signal.alarm(0)
 
 
-def main(sizes: list[int]) -> None:
-    rules = select_rules()
+def main(args: list[str]) -> None:
+    select = None
+    if args[:1] == ["--select"]:
+        select, args = args[1].split(","), args[2:]
+    sizes = [int(a) for a in args] or [1000, 2000, 4000]
+    rules = select_rules(select)
+    label = f"--select {','.join(select)}" if select else "default rules"
+    # unsafe fixes too: the SF6xx fixes are all unsafe, and a bench that skips them measures nothing
+    threshold = Applicability.UNSAFE if select else Applicability.SAFE
     for n in sizes:
-        timed(f"{n} apt RUN lines, all rules, fix", lambda: fix_document(apt_runs(n), rules))
-        timed(f"{n} stages, all rules, fix", lambda: fix_document(stages(n), rules))
+        timed(f"{n} apt RUN lines, {label}, fix", lambda: fix_document(apt_runs(n), rules, threshold=threshold))
+        timed(f"{n} stages, {label}, fix", lambda: fix_document(stages(n), rules, threshold=threshold))
+    if select:
+        return
     tmp = Path("/tmp/slimfix-bench-bake")
     tmp.mkdir(exist_ok=True)
     for kb in (10, 20, 40, 160):
@@ -57,4 +68,4 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 2000, 4000])
+    main(sys.argv[1:])

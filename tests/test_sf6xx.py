@@ -20,7 +20,8 @@ def test_cache_mounts_are_not_selected_by_default_all_or_sf():
 
 
 def test_cache_mounts_are_selected_by_a_prefix_that_names_them():
-    assert _codes(select_rules(["SF6"])) == {"SF601", "SF602", "SF603", "SF604", "SF605", "SF606", "SF607"}
+    assert _codes(select_rules(["SF6"])) == {"SF601", "SF602", "SF603", "SF604", "SF605", "SF606", "SF607",
+                                                  "SF608", "SF609"}
     assert _codes(select_rules(["SF602"])) == {"SF602"}
     both = _codes(select_rules(["ALL", "SF6"]))
     assert {"SF102", "SF301", "SF601"} <= both
@@ -156,3 +157,53 @@ def test_no_mount_where_an_rm_would_remove_the_mount_point(text):
     out = fix_document(text, select_rules(["SF6"]), threshold=Applicability.UNSAFE)
     assert out.output == text
     assert all("mount point" in (f.not_fixed or "") for f in out.findings), out.findings
+
+
+GEMS = "FROM ruby:3.3\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nRUN gem install foreman\n"
+
+
+def test_gem_mount_wins_over_the_bundle_cache_cleanup_and_keeps_no_document():
+    out = _fix(GEMS, ["ALL", "SF6"])
+    lines = out.splitlines()
+    assert lines[3] == ("RUN --mount=type=cache,target=/usr/local/bundle/cache "
+                        "--mount=type=cache,target=/root/.bundle/cache bundle install")
+    # SF305's --no-document is about documentation, not the cache: it still applies
+    assert lines[4] == "RUN --mount=type=cache,target=/usr/local/bundle/cache gem install --no-document foreman"
+    assert "rm -rf /usr/local/bundle/cache" not in out
+
+
+def test_gem_mount_removes_the_cleanup_that_would_empty_it():
+    text = "FROM ruby:3.3\nRUN bundle install && rm -rf /usr/local/bundle/cache/* ~/.bundle/cache\n"
+    assert _fix(text, ["SF308", "SF608"]).splitlines()[1].endswith(" bundle install")
+
+
+@pytest.mark.parametrize("text", [
+    "FROM ruby:3.3\nRUN groupadd -g 1000 app && useradd -m -u 1000 -g 1000 app\nUSER app\nRUN bundle install\n",
+    "FROM ruby:3.3\nENV BUNDLE_PATH=/app/vendor\nRUN bundle install\n",
+    "FROM ruby:3.3\nRUN bundle install && rm -rf ~/.bundle\n",
+])
+def test_bundle_cache_cleanup_applies_where_the_gem_mount_is_refused(text):
+    out = _fix(text, ["SF3", "SF6"])
+    assert "--mount" not in out
+
+
+def test_bundle_cleanup_is_not_added_to_a_heredoc_the_gem_mount_takes():
+    text = "FROM ruby:3.3\nRUN <<EOT\nset -e\nbundle install\nEOT\n"
+    out = _fix(text, ["SF308", "SF608"])
+    assert "--mount=type=cache,target=/usr/local/bundle/cache" in out and "rm -rf" not in out
+
+
+@pytest.mark.parametrize("text, mount", [
+    ("FROM composer:2\nRUN composer install --no-cache\n", "--mount=type=cache,target=/tmp/cache composer install\n"),
+    ("FROM php:8.3\nENV COMPOSER_HOME=/srv/composer\nRUN composer install && composer cc\n",
+     "--mount=type=cache,target=/srv/composer/cache composer install\n"),
+    ("FROM php:8.3\nRUN groupadd -g 33 w && useradd -m -u 33 -g 33 w\nUSER w\nENV COMPOSER_CACHE_DIR=/tmp/c\n"
+     "RUN composer install\n", "--mount=type=cache,target=/tmp/c,uid=33,gid=33 composer install\n"),
+])
+def test_composer_cache_is_mounted_where_composer_keeps_it(text, mount):
+    assert _fix(text, ["SF609"]).endswith(mount)
+
+
+def test_composer_cache_dir_unknown_is_reported_not_guessed():
+    text = "FROM php:8.3\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/\nRUN composer install\n"
+    assert _fix(text, ["SF609"]) == text

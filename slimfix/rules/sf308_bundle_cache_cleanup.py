@@ -8,26 +8,17 @@ from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
+from .common.cache_mounts import mount_takes_over
 from .common.cleanup import missing_cleanup, run_text
 from .common.guards import mounted
 from .common.run_user import RunUser, run_user
-from .common.stage_needs import ancestors, later_runs
+from .common.ruby import BUNDLER_MOVES, READS_GEM_CACHE, official_ruby
+from .common.stage_needs import later_runs
 
 _CACHE = "/usr/local/bundle/cache"
 CLEANUP = f"rm -rf {_CACHE}"
 # Options that install somewhere other than GEM_HOME, or install nothing.
 _ELSEWHERE = ("--path", "--deployment", "--standalone", "--system")
-# The official ruby image: GEM_HOME=/usr/local/bundle and BUNDLE_APP_CONFIG=$GEM_HOME, so that
-# a `.bundle/config` in the project does not move the install. Before ruby 2.6 (2018) the
-# images also set BUNDLE_PATH, under which Bundler may lay gems out per Ruby version.
-_RUBY = re.compile(r"^(?:docker\.io/)?(?:library/)?ruby(?::(?P<tag>[^@]*))?(?:@.*)?$")
-# Anything in the Dockerfile that moves where Bundler installs, or configures it.
-_MOVES = re.compile(r"\b(GEM_HOME|GEM_PATH|BUNDLE_PATH|BUNDLE_DEPLOYMENT|BUNDLE_APP_CONFIG|BUNDLE_USER_HOME"
-                    r"|BUNDLE_GLOBAL_GEM_CACHE|BUNDLE_SYSTEM|BUNDLE_STANDALONE)\b|\bbundle\s+config\b"
-                    r"|\.bundle/config\b|\bgemrc\b")
-# Later commands that read the .gem files of the gem cache.
-_READS_CACHE = re.compile(r"(^|\s)--(local|prefer-local)\b|\bbundle\s+(cache|package|pack|pristine)\b"
-                          r"|\bgem\s+pristine\b")
 
 
 class BundleCacheCleanup(Rule):
@@ -69,7 +60,8 @@ class BundleCacheCleanup(Rule):
     runs as a user other than root (the cache folder may hold another user's files), and
     when a later RUN of the stage or of a stage built from it reads the cache
     (`--local`, `--prefer-local`, `bundle cache`, `bundle pristine`, `gem pristine`).
-    The rule is silent when the RUN already removes the cache (`bundle/cache`,
+    The rule is silent when SF608 is selected and mounts the gem cache of the RUN, when the
+    RUN already removes the cache (`bundle/cache`,
     `$GEM_HOME/cache`, `$BUNDLE_PATH/ruby/*/cache`), under a cache or tmpfs mount of it,
     for `bundle install` through a wrapper (`sudo`, `env`), and in a build stage whose
     files reach no image (not the last stage, not a stage nothing else uses, not a stage
@@ -82,7 +74,7 @@ class BundleCacheCleanup(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for finding in missing_cleanup(
-                self, ctx, _needs, lambda inst, cleanup: _cleaned(inst),
+                self, ctx, _needs, lambda inst, cleanup: _cleaned(inst) or mount_takes_over(ctx, inst, "SF608"),
                 "bundle install without `{cleanup}` keeps every gem twice in the layer",
                 looks_like={CLEANUP: re.compile(r"\bbundle\s+(-\S+\s+)*install\b")}):
             if finding.fix is not None:
@@ -109,16 +101,10 @@ def _cleaned(inst: Instruction) -> bool:
 def _uncertain(ctx: RuleContext, inst: Instruction) -> str | None:
     """Why the cache might not be at /usr/local/bundle/cache, or might still be needed."""
     doc = ctx.doc
-    stage = doc.stage_of(inst)
-    if stage is None:
-        return "the RUN is outside a stage"
-    m = _RUBY.match(ancestors(doc, stage)[-1].base.lower())
-    if m is None:
-        return "the stage is not built from the official ruby image, so the gem cache's place is not known"
-    version = re.match(r"(\d+)(?:\.(\d+))?", m.group("tag") or "")
-    if version and (int(version.group(1)), int(version.group(2) or 0)) < (2, 6):
-        return "ruby images before 2.6 set BUNDLE_PATH, under which the gem cache's place depends on Bundler"
-    moved = _MOVES.search(doc.text)
+    why = official_ruby(ctx, inst)
+    if why:
+        return why
+    moved = BUNDLER_MOVES.search(doc.text)
     if moved:
         return f"the Dockerfile configures Bundler (`{moved.group(0)}`), so the gem cache's place is not known"
     argv = [a for c in ctx.run(inst).commands() if _needs(c) for a in program_words(c)]
@@ -128,6 +114,6 @@ def _uncertain(ctx: RuleContext, inst: Instruction) -> str | None:
     if not isinstance(user, RunUser) or not user.root:
         return "the RUN may run as a user other than root, who may not remove others' files from the cache"
     for other in later_runs(ctx, inst):
-        if _READS_CACHE.search(run_text(other)):
+        if READS_GEM_CACHE.search(run_text(other)):
             return f"line {other.start_line} reads the gem cache"
     return None

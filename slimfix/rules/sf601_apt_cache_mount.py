@@ -8,7 +8,7 @@ from ..syntax import Instruction
 from .base import RuleContext
 from .common.apt_lists import later_apt_without_update
 from .common.cache_mounts import ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, removes_only
-from .common.stage_needs import later_runs
+from .common.stage_needs import first_later
 
 _TARGETS = ("/var/cache/apt", "/var/lib/apt")
 DOCKER_CLEAN = "rm -f /etc/apt/apt.conf.d/docker-clean"
@@ -84,22 +84,9 @@ class AptCacheMount(CacheMountRule):
         if later is not None:
             return Refusal(f"line {later.start_line} installs with apt without its own update and needs the "
                            "lists in the image")
-        later = later_runs(ctx, inst)
-        for other in reversed(later):  # plans of the RUNs after are asked below: last first, no deep recursion
-            type(self).plan(ctx, other)
-        for other in later:
-            other_run = ctx.run(other)
-            if other_run is None or other_run.unsupported:
-                continue
-            for cmd in other_run.commands():
-                sub = apt_subcommand(cmd)
-                if sub == "autoremove" or (cmd.name == "apt-mark") or "--auto-remove" in cmd.argv:
-                    return Refusal(f"line {other.start_line} relies on apt's record of installed packages, "
-                                   "which would be in the mount")
-                theirs = type(self).plan(ctx, other)
-                if sub in APT_INSTALLS and not (isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED):
-                    return Refusal(f"line {other.start_line} installs with apt without a cache mount: once "
-                                   "docker-clean is gone its packages would stay in its layer")
+        later = first_later(ctx, inst, f"{self.code} needs apt's state", lambda other: _needs_apt_state(ctx, other))
+        if later is not None:
+            return Refusal(f"line {later[0].start_line} {later[1]}")
         plan = Plan([Mount(t, "locked") for t in _TARGETS])
         text = inst.effective.args + "".join(h.content for h in inst.heredocs)
         if "docker-clean" not in text and "Keep-Downloaded-Packages" not in text:
@@ -108,3 +95,22 @@ class AptCacheMount(CacheMountRule):
             if removes_only(cmd, "rm", _TARGETS) or apt_subcommand(cmd) == "clean":
                 plan.cleanups.append(cmd)
         return plan
+
+
+def _needs_apt_state(ctx: RuleContext, other: Instruction) -> str | None:
+    """Why a RUN after a mounted one needs what the mount takes out of the image: apt's
+    record of what was installed, or (where it cannot mount the cache itself) the
+    downloaded packages that docker-clean no longer deletes."""
+    other_run = ctx.run(other)
+    if other_run is None or other_run.unsupported:
+        return None
+    for cmd in other_run.commands():
+        sub = apt_subcommand(cmd)
+        if sub == "autoremove" or (cmd.name == "apt-mark") or "--auto-remove" in cmd.argv:
+            return "relies on apt's record of installed packages, which would be in the mount"
+        if sub in APT_INSTALLS:
+            theirs = AptCacheMount.plan(ctx, other)
+            if not (isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED):
+                return ("installs with apt without a cache mount: once docker-clean is gone its packages would "
+                        "stay in its layer")
+    return None

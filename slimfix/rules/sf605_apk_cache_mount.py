@@ -7,7 +7,7 @@ from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, option_tokens, removes_only
-from .common.stage_needs import later_runs
+from .common.stage_needs import first_later
 
 _TARGETS = ("/etc/apk/cache", "/var/cache/apk")
 
@@ -71,17 +71,9 @@ class ApkCacheMount(CacheMountRule):
 
     def plan_for(self, ctx: RuleContext, inst: Instruction, run: RunShell,
                  commands: list[SimpleCommand]) -> Plan | Refusal:
-        for other in later_runs(ctx, inst):
-            other_run = ctx.run(other)
-            if other_run is None or other_run.unsupported:
-                continue
-            updated = False
-            for cmd in other_run.commands():
-                verb = _verb(cmd)
-                updated = updated or verb == "update"
-                if verb == "add" and not updated and not option_tokens(cmd, "--no-cache", "--update", "-U"):
-                    return Refusal(f"line {other.start_line} adds packages from the index this RUN leaves, "
-                                   "which would be in the mount")
+        later = first_later(ctx, inst, f"{self.code} reads the index", lambda other: _reads_index(ctx, other))
+        if later is not None:
+            return Refusal(f"line {later[0].start_line} {later[1]}")
         plan = Plan([Mount(t, "locked") for t in _TARGETS])
         updated = False
         for cmd in commands:
@@ -104,3 +96,18 @@ class ApkCacheMount(CacheMountRule):
             if removes_only(cmd, "rm", targets) or argv[:3] == ["apk", "cache", "clean"]:
                 plan.cleanups.append(cmd)
         return plan
+
+
+def _reads_index(ctx: RuleContext, other: Instruction) -> str | None:
+    """Why a later RUN needs the index a mounted RUN would leave in the mount: it adds
+    packages without updating first."""
+    other_run = ctx.run(other)
+    if other_run is None or other_run.unsupported:
+        return None
+    updated = False
+    for cmd in other_run.commands():
+        verb = _verb(cmd)
+        updated = updated or verb == "update"
+        if verb == "add" and not updated and not option_tokens(cmd, "--no-cache", "--update", "-U"):
+            return "adds packages from the index this RUN leaves, which would be in the mount"
+    return None

@@ -10,7 +10,7 @@ do not add a cleanup to a RUN whose cache an SF6xx rule mounts.
 
 from __future__ import annotations
 
-
+import bisect
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ from ...shell import RunShell, SimpleCommand, Token, TokenKind
 from ...syntax import Instruction, LineKind
 from ..base import Finding, Rule, RuleContext
 from .guards import cache_mount_targets, non_posix_shell
-from .stage_needs import ancestors, descendants, later_runs
+from .stage_needs import ancestors, descendants, first_later
 
 UNSAFE_NOTE = "unsafe: RUN --mount needs BuildKit, buildah or podman (not the legacy builder or kaniko)"
 
@@ -87,6 +87,9 @@ class CacheMountRule(Rule):
     mount_markers: ClassVar[tuple[str, ...]] = ()
     # text that suggests the family in a RUN whose shell cannot be read
     looks_like: ClassVar[re.Pattern[str]]
+    # a later COPY --from of a directory above the cache is fine: nothing needs the cache
+    # in the copied tree (gem: COPY --from=builder /usr/local/bundle)
+    copies_above_ok: ClassVar[bool] = False
 
     # --- what each family says -------------------------------------------------------
     def wants(self, cmd: SimpleCommand) -> bool:
@@ -136,10 +139,11 @@ class CacheMountRule(Rule):
         if any(m.target in mounted for m in plan.mounts):
             return ALREADY_MOUNTED
         targets = [m.target for m in plan.mounts]
+        home = home_of(ctx, inst)
         for cmd in run.commands():
-            if cmd not in plan.cleanups and removes_mount_point(cmd, targets):
+            if cmd not in plan.cleanups and removes_mount_point(cmd, targets, home):
                 return Refusal(f"`{cmd.text()}` would remove the mount point (the RUN would fail)")
-        copied = copied_from(ctx, inst, [m.target for m in plan.mounts])
+        copied = copied_from(ctx, inst, [m.target for m in plan.mounts], above_ok=self.copies_above_ok)
         if copied:
             return Refusal(copied)
         return plan
@@ -168,6 +172,24 @@ def _detail(plan: Plan) -> str:
         parts.append("removes " + ", ".join(f"`{c.text()}`" for c in plan.cleanups) + ", which would empty it")
     parts += plan.kept
     return "; ".join(parts)
+
+
+def home_of(ctx: RuleContext, inst: Instruction) -> str | None:
+    """The home of the user that runs ``inst`` (what ``~`` means in its RUN), if known."""
+    from .run_user import RunUser, run_user
+
+    user = run_user(ctx, inst)
+    return user.home if isinstance(user, RunUser) else None
+
+
+def _tilde(word: str, home: str | None) -> str | None:
+    """``~`` and ``~/...`` with the user's home put in; None when ``~`` cannot be read
+    (an unknown home, ``~user``)."""
+    if not word.startswith("~"):
+        return word
+    if home is None or not (word == "~" or word.startswith("~/")):
+        return None
+    return home.rstrip("/") + word[1:]
 
 
 def _text(inst: Instruction) -> str:
@@ -243,25 +265,28 @@ def warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
     return _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]) is not None
 
 
-def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str]) -> str | None:
+def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str], above_ok: bool = False) -> str | None:
     """A later ``COPY --from`` of this stage (or one built from it) that takes a path at or
-    above a mount target: the cache would no longer be there to copy."""
+    above a mount target (at or below it when ``above_ok``): the cache would no longer be
+    there to copy."""
     doc = ctx.doc
     stage = doc.stage_of(inst)
     if stage is None:
         return None
     names = {str(s.index) for s in descendants(doc, stage)} | {s.name for s in descendants(doc, stage) if s.name}
-    for other in doc.instructions[inst.index + 1 :]:
+    # asked of every RUN: the copies from a stage are found once per file, then bisected
+    copies = ctx.memo("COPY --from indexes", lambda: [o.index for o in doc.instructions
+                                                       if o.effective.name in ("COPY", "ADD") and o.effective.flag("from")])
+    for i in copies[bisect.bisect_right(copies, inst.index):]:
+        other = doc.instructions[i]
         cmd = other.effective
-        if cmd.name not in ("COPY", "ADD"):
-            continue
         for flag in cmd.flag("from"):
             if (flag.value or "").lower() not in names:
                 continue
             for src in other.values()[:-1]:
                 p = posixpath.normpath("/" + src.lstrip("/"))
-                if "$" in p or any(t == p or t.startswith(p.rstrip("/") + "/") or p.startswith(t + "/")
-                                   for t in targets):
+                if "$" in p or any(t == p or (t.startswith(p.rstrip("/") + "/") and not above_ok)
+                                   or p.startswith(t + "/") for t in targets):
                     return f"line {other.start_line} copies {src} from this stage, which the mount would leave empty"
     return None
 
@@ -279,25 +304,25 @@ def unmounted_reader(ctx: RuleContext, rule: type["CacheMountRule"], inst: Instr
     no longer be in the image for it. None when none does."""
     from .stage_needs import program as program_of
 
-    for other in later_runs(ctx, inst):
+    def reason(other: Instruction) -> str | None:
         run = ctx.run(other)
-        why = None
         if run is None:
-            why = "is an exec-form RUN"
-        elif run.unsupported or run.opaque_heredocs:
-            why = "cannot be read"
-        else:
-            theirs = rule.plan(ctx, other)
-            mounts_too = isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED
-            for cmd in run.commands():
-                prog = program_of(cmd)
-                if prog == program and mounts_too:
-                    continue
-                if prog is None or prog not in HARMLESS:
-                    why = f"runs {prog or 'a command slimfix cannot name'}"
-                    break
-        if why:
-            return f"line {other.start_line} {why} and would not find the downloads in the image"
+            return "is an exec-form RUN"
+        if run.unsupported or run.opaque_heredocs:
+            return "cannot be read"
+        theirs = rule.plan(ctx, other)
+        mounts_too = isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED
+        for cmd in run.commands():
+            prog = program_of(cmd)
+            if prog == program and mounts_too:
+                continue
+            if prog is None or prog not in HARMLESS:
+                return f"runs {prog or 'a command slimfix cannot name'}"
+        return None
+
+    found = first_later(ctx, inst, f"{rule.code} readers of {program}'s downloads", reason)
+    if found:
+        return f"line {found[0].start_line} {found[1]} and would not find the downloads in the image"
     return None
 
 
@@ -408,10 +433,11 @@ def under(path: str, targets: Iterable[str]) -> bool:
     return any(p == t or p.startswith(t.rstrip("/") + "/") for t in targets)
 
 
-def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str]) -> bool:
+def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str], home: str | None = None) -> bool:
     """An ``rm`` whose operand is a mount target or above one (``/root/.cache`` and
-    ``/root/.cache/*`` both reach ``/root/.cache/pip``), or that slimfix cannot read: a
-    mount point cannot be removed, and rm then fails."""
+    ``/root/.cache/*`` both reach ``/root/.cache/pip``; ``~/.cache`` too, ``~`` being
+    ``home``), or that slimfix cannot read: a mount point cannot be removed, and rm then
+    fails."""
     from ...shell.packages import program_words
 
     argv = program_words(cmd)
@@ -419,6 +445,8 @@ def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str]) -> bool:
         return False
     targets = list(targets)
     for a in argv[1:]:
+        if a is not None and not a.startswith("-"):
+            a = _tilde(a, home)  # the shell expands ~ before rm sees it
         if a is None:
             return True
         if a.startswith("-"):
@@ -440,14 +468,14 @@ def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str]) -> bool:
     return False
 
 
-def removes_only(cmd: SimpleCommand, prog: str, targets: Iterable[str]) -> bool:
-    """``rm -rf PATH...`` whose every path is in a mounted cache."""
+def removes_only(cmd: SimpleCommand, prog: str, targets: Iterable[str], home: str | None = None) -> bool:
+    """``rm -rf PATH...`` whose every path is in a mounted cache (``~`` is ``home``)."""
     from ...shell.packages import program_words
 
     argv = program_words(cmd)
     if not argv or argv[0] != prog or any(a is None for a in argv):
         return False
-    paths = [a for a in argv[1:] if not a.startswith("-")]
+    paths = [_tilde(a, home) or "~" for a in argv[1:] if not a.startswith("-")]
     opts = [a for a in argv[1:] if a.startswith("-")]
     if not paths or any(o not in ("-r", "-f", "-rf", "-fr", "-R", "-Rf", "-fR", "--recursive", "--force")
                         for o in opts):

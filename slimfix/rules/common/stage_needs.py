@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ...shell import Script, SimpleCommand
 from ...shell.installers import classify
@@ -47,9 +47,58 @@ def later_runs(ctx: RuleContext, inst: Instruction) -> list[Instruction]:
     doc = ctx.doc
     stage = doc.stage_of(inst)
     scope = {s.index for s in descendants(doc, stage)} if stage is not None else set()
-    runs = ctx.memo("RUN indexes", lambda: [o.index for o in doc.instructions if o.effective.name == "RUN"])
+    runs = _run_indexes(ctx)
     first = bisect.bisect_right(runs, inst.index)
     return [o for o in (doc.instructions[i] for i in runs[first:]) if o.stage in scope or o.keyword == "ONBUILD"]
+
+
+def first_later(ctx: RuleContext, inst: Instruction, key: str,
+                reason: Callable[[Instruction], str | None]) -> tuple[Instruction, str] | None:
+    """The first of ``later_runs(ctx, inst)`` for which ``reason`` is not None, and the reason.
+
+    Rules ask this of every RUN, so a scan of the later RUNs each time is quadratic. Instead
+    the file's RUNs are swept once from the end (``key`` names the sweep: one per
+    ``reason``), each RUN's reason recorded under its stage, and a question is a bisection
+    per stage in scope. ``reason`` may itself ask ``first_later`` about its RUN (SF601's
+    plan of a later RUN does): the sweep has then already passed every RUN after it."""
+    return ctx.memo(f"first later: {key}", lambda: _Sweep(ctx, reason)).first_after(inst)
+
+
+class _Sweep:
+    def __init__(self, ctx: RuleContext, reason: Callable[[Instruction], str | None]) -> None:
+        self.ctx, self.reason = ctx, reason
+        self.runs = _run_indexes(ctx)
+        self.swept = len(self.runs)  # self.runs[self.swept:] have their reasons recorded
+        # scope (a stage index, or "onbuild": in scope of every RUN) -> minus the indexes of
+        # the RUNs with a reason, ascending (the sweep meets them in descending order)
+        self.found: dict[int | str, list[int]] = {}
+        self.reasons: dict[int, str] = {}
+
+    def first_after(self, inst: Instruction) -> tuple[Instruction, str] | None:
+        doc = self.ctx.doc
+        k = bisect.bisect_right(self.runs, inst.index)
+        while self.swept > k:
+            self.swept -= 1  # first: a nested question about this RUN must not sweep it again
+            other = doc.instructions[self.runs[self.swept]]
+            why = self.reason(other)
+            if why is not None:
+                scope = "onbuild" if other.keyword == "ONBUILD" else other.stage
+                self.found.setdefault(scope, []).append(-other.index)
+                self.reasons[other.index] = why
+        stage = doc.stage_of(inst)
+        scopes: list[int | str] = ["onbuild"] + ([s.index for s in descendants(doc, stage)] if stage else [])
+        best = None
+        for scope in scopes:
+            found = self.found.get(scope)
+            if found:
+                at = bisect.bisect_left(found, -inst.index) - 1
+                if at >= 0 and (best is None or -found[at] < best):
+                    best = -found[at]
+        return (doc.instructions[best], self.reasons[best]) if best is not None else None
+
+
+def _run_indexes(ctx: RuleContext) -> list[int]:
+    return ctx.memo("RUN indexes", lambda: [o.index for o in ctx.doc.instructions if o.effective.name == "RUN"])
 
 
 def tool_too_old(ctx: RuleContext, inst: Instruction, ancient_base: re.Pattern[str],
