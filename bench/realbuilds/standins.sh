@@ -29,10 +29,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends $BUILDPACK && r
 EOF
 
 # The lab's egress proxy has its CA in the system store (setup-base.sh puts it there); uv reads
-# its own bundled roots unless told to use the system's.
+# its own bundled roots, and requests (poetry, pipenv) certifi's, unless told to use the system's.
 build python-slim python:3.11-slim python:3.11-slim-bookworm <<'EOF'
 FROM localhost/python:3.11-slim
-ENV UV_NATIVE_TLS=1
+ENV UV_NATIVE_TLS=1 REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 EOF
 
 build python-full python:3.11 python:3.11-bookworm <<EOF
