@@ -45,3 +45,18 @@ def test_identical_rewrites_share_the_verdict_of_the_side_they_equal():
     assert judge({"before": _side(True), "safe": _side(False, "x"), "unsafe": {"same_as": "safe"}})["verdict"] == "BROKE"
     failed = judge({"before": _side(False, "no proxy"), "safe": _side(False, "no proxy"), "unsafe": {"same_as": "safe"}})
     assert failed == {"verdict": "failed both", "why": "no proxy"}
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from markdown_block import splice  # noqa: E402
+
+
+def test_splice_replaces_only_its_own_block(tmp_path):
+    doc = tmp_path / "images.md"
+    doc.write_text("# t\n\n<!-- a:begin -->\nold a\n<!-- a:end -->\n\nhand-written\n\n<!-- b:begin -->\nb\n<!-- b:end -->\n")
+    splice(doc, "a", "new a\n")
+    assert doc.read_text() == ("# t\n\n<!-- a:begin -->\nnew a\n<!-- a:end -->\n\nhand-written\n\n"
+                               "<!-- b:begin -->\nb\n<!-- b:end -->\n")
+    splice(doc, "c", "c", heading="## C")
+    assert doc.read_text().endswith("<!-- b:end -->\n\n## C\n\n<!-- c:begin -->\nc\n<!-- c:end -->\n")

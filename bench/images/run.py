@@ -5,7 +5,7 @@
 
 For each project in fixtures/demo/, runs `slimfix verify` (the project is copied first;
 `--base OLD=NEW` swaps base images for ones the builder has, as the image lab's stand-ins)
-and writes the results table to docs/images.md and a bar chart of image size and rebuild
+and writes the results table into docs/images.md (between its `demos` markers) and a bar chart of image size and rebuild
 time to docs/images.svg. A project whose base image cannot be had is listed as skipped.
 With `--select ALL,SF6` each project is also built with the opt-in cache mounts, and the
 rebuild after a dependency edit is measured for all three images.
@@ -26,6 +26,9 @@ sys.path.insert(0, str(ROOT))
 from slimfix.imagelab.builders import find_builder  # noqa: E402
 from slimfix.imagelab.verify import verify  # noqa: E402
 from slimfix.rules import select_rules  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from markdown_block import splice  # noqa: E402
 
 
 def run(args) -> list[dict]:
@@ -70,8 +73,7 @@ def _mb(n) -> str:
 
 
 def table(rows: list[dict], command: str, builder: str) -> str:
-    out = ["# slimfix on the demo projects: real builds\n",
-           f"Measured with `{command}` ({builder}). Each project is built as it is and as",
+    out = [f"Measured with `{command}` ({builder}). Each project is built as it is and as",
            "`slimfix --write` leaves it; then a source file is edited and both are rebuilt.\n",
            "| project | fixes | image size before → after | compressed | layers | rebuild after a source edit (steps re-run) |",
            "|---|---|---|---|---|---|"]
@@ -155,7 +157,8 @@ def main() -> int:
     command += "".join(f" --select {c}" for c in [",".join(args.select)] if c)
     builder = find_builder(args.builder).name
     command += " --builder " + args.builder if args.builder != "auto" else ""
-    (ROOT / "docs" / "images.md").write_text(table(rows, command.strip(), builder))
+    splice(ROOT / "docs" / "images.md", "demos", table(rows, command.strip(), builder),
+           heading="## The demo projects")
     (ROOT / "docs" / "images.svg").write_text(chart(rows))
     print((ROOT / "docs" / "images.md").read_text())
     return 0

@@ -46,6 +46,9 @@ from slimfix.rules import select_rules  # noqa: E402
 
 from extract import extract  # noqa: E402  (bench/realbuilds/extract.py)
 
+sys.path.insert(0, str(ROOT / "bench"))
+from markdown_block import splice  # noqa: E402
+
 TIERS = ("safe", "unsafe")
 
 # Official image -> stand-in (standins.sh). Order matters: the first match wins. Alpine and
@@ -268,19 +271,6 @@ def render(rows: list[dict]) -> str:
     return f"{len(rows)} applications ({summary})\n\n" + "\n".join(lines) + "\n"
 
 
-BEGIN, END = "<!-- realbuilds:begin -->", "<!-- realbuilds:end -->"
-
-
-def write_markdown(path: Path, table: str, command: str) -> None:
-    block = f"{BEGIN}\nMeasured with `{command}`:\n\n{table}{END}"
-    text = path.read_text() if path.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text += f"\n## Real applications, before and after\n\n{block}\n"
-    path.write_text(text)
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--apps", type=Path, default=Path(__file__).with_name("apps.txt"))
@@ -316,8 +306,9 @@ def main(argv=None) -> int:
     table = render(rows)
     print(table)
     if args.markdown:
-        write_markdown(args.markdown, table, "python bench/realbuilds/run.py" + (
-            f" --only {args.only}" if args.only else ""))
+        command = "python bench/realbuilds/run.py" + (f" --only {args.only}" if args.only else "")
+        splice(args.markdown, "realbuilds", f"Measured with `{command}`:\n\n{table}",
+               heading="## Real applications, before and after")
     return 1 if any(r["verdict"] == "BROKE" for r in rows) else 0
 
 
