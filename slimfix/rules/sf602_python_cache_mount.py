@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import posixpath
 import re
 
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
-from .common.cache_mounts import (CacheMountRule, Plan, Refusal, assigned, option_tokens, option_value,
-                                  removes_only, user_cache)
+from .common.cache_mounts import (CacheMountRule, Mount, Plan, Refusal, assigned, option_tokens, option_value,
+                                  fixed_values, removes_only, under, user_cache)
 from .common.guards import env_set
+from .common.variables import _literal, variables_at
 
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -33,6 +35,8 @@ def _tool(cmd: SimpleCommand) -> str | None:
     if rest is not None:
         words = [w for w in rest if w is None or not w.startswith("-")]
         return "pip" if words[:1] == ["install"] else None
+    if _poetry_verb(cmd) in _POETRY_INSTALLS:
+        return "poetry"
     argv = program_words(cmd)
     if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "uv":
         return None
@@ -40,6 +44,112 @@ def _tool(cmd: SimpleCommand) -> str | None:
     if words[:2] in (["pip", "install"], ["pip", "sync"], ["tool", "install"]) or words[:1] in (["sync"], ["add"]):
         return "uv"
     return None
+
+
+def _is_poetry(cmd: SimpleCommand) -> bool:
+    argv = program_words(cmd)
+    return bool(argv) and argv[0] is not None and argv[0].rsplit("/", 1)[-1] == "poetry"
+
+
+def _poetry_verb(cmd: SimpleCommand) -> str | None:
+    """The subcommand of ``poetry`` (``install``), or None for another program."""
+    if not _is_poetry(cmd):
+        return None
+    words = [w for w in program_words(cmd)[1:] if w is None or not w.startswith("-")]
+    return words[0] if words else None
+
+
+# the poetry commands that download into its cache and install into an environment
+_POETRY_INSTALLS = {"install", "add", "update", "sync"}
+_TRUE, _FALSE = ("true", "1"), ("false", "0")  # what poetry's boolean settings accept
+
+
+def _assigned_value(cmd: SimpleCommand, name: str) -> tuple[bool, str | None]:
+    """(present, literal value or None) of ``NAME=value`` before the program (or through
+    ``env``)."""
+    texts = [a.text for a in cmd.assignments] + [w.text for w in cmd.words[:3]]
+    for text in texts:
+        if text.startswith(name + "="):
+            return True, _literal(text.split("=", 1)[1])
+    return False, None
+
+
+def _poetry_setting(ctx: RuleContext, inst: Instruction, run: RunShell, cmd: SimpleCommand,
+                    key: str) -> tuple[str | None, str]:
+    """The value of poetry's ``virtualenvs.<key>`` for ``cmd`` as the Dockerfile sets it,
+    and where: ``POETRY_VIRTUALENVS_<KEY>`` on the command or by ENV/ARG (environment
+    variables win over poetry's config files), else the last ``poetry config
+    virtualenvs.<key> VALUE`` before it in the RUN. None when it is not set, or not
+    readable, or a project's ``poetry.toml`` may override the RUN's global config."""
+    env = "POETRY_VIRTUALENVS_" + key.upper().replace("-", "_")
+    present, value = _assigned_value(cmd, env)
+    if present:
+        return value, env
+    if env_set(ctx, inst, env):
+        values = variables_at(ctx.doc, inst)
+        fixed = values.get(env) == variables_at(ctx.doc, inst, args_fixed=False).get(env)
+        return (values.get(env) if fixed else None), env
+    found: tuple[str | None, str] = (None, "")
+    for other in run.commands():
+        if other is cmd:
+            break
+        argv = program_words(other) if _poetry_verb(other) == "config" else []
+        words = [w for w in argv[2:] if w is None or not w.startswith("-")]
+        if words[:1] == [f"virtualenvs.{key}"]:
+            local = "--local" in argv
+            unset = "--unset" in argv or len(words) != 2
+            if not local and _project_config_sets(ctx, key):
+                return None, "poetry.toml"  # the project's file beats the global config the RUN writes
+            found = (None if unset else words[1]), f"poetry config virtualenvs.{key}"
+    return found
+
+
+def _project_config_sets(ctx: RuleContext, key: str) -> bool:
+    """Whether a ``poetry.toml`` of the build context (read through it, so the result
+    cache records the look) may set ``virtualenvs.<key>``; an unknown context may."""
+    build = ctx.build_context
+    if build is None:
+        return False  # no context to read: the Dockerfile's own settings are all there is
+    text = build.read("poetry.toml")
+    return text is not None and key in text
+
+
+def _venv_outside(ctx: RuleContext, inst: Instruction, run: RunShell, cmd: SimpleCommand,
+                  cache: str) -> Refusal | None:
+    """None when poetry cannot put the environment it installs into in its cache
+    directory ``cache`` (by default it creates its virtualenvs in ``cache/virtualenvs``,
+    which a mount would hide from the image); else why not."""
+    create, create_from = _poetry_setting(ctx, inst, run, cmd, "create")
+    if create in _FALSE:
+        return None  # installs into the interpreter's own environment
+    in_project, in_project_from = _poetry_setting(ctx, inst, run, cmd, "in-project")
+    if in_project in _TRUE:
+        return None  # the project's .venv
+    path, where = _poetry_setting(ctx, inst, run, cmd, "path")
+    if path is not None:
+        if not path.startswith("/") or "$" in path or "{" in path:
+            return Refusal(f"the virtualenvs path {path} ({where}) is not an absolute path slimfix can read")
+        if under(path, [cache]) or under(cache, [posixpath.normpath(path)]):
+            return Refusal(f"poetry's virtualenvs path {path} is inside its cache {cache}: a mount would hide the "
+                           "installed environment from the image")
+        return None
+    if "poetry.toml" in (create_from, in_project_from):
+        return Refusal("the build context's poetry.toml sets virtualenvs too and wins over the `poetry config` of "
+                       "the RUN: poetry may create its virtualenv in its cache, which a mount would hide from the image")
+    return Refusal(f"poetry creates its virtualenvs in its cache ({cache}/virtualenvs), which a mount would hide "
+                   "from the image: set POETRY_VIRTUALENVS_CREATE=false, POETRY_VIRTUALENVS_IN_PROJECT=true or a "
+                   "POETRY_VIRTUALENVS_PATH outside the cache")
+
+
+def _poetry_mount(ctx: RuleContext, inst: Instruction, run: RunShell, cmd: SimpleCommand) -> Mount | Refusal:
+    """poetry's cache (``POETRY_CACHE_DIR``, else ``$XDG_CACHE_HOME/pypoetry``, else
+    ``~/.cache/pypoetry``), when the environment it installs into cannot be in it."""
+    if assigned(cmd, "POETRY_CACHE_DIR"):
+        return Refusal("POETRY_CACHE_DIR is set on the command")
+    mount = user_cache(ctx, inst, ".cache/pypoetry", env="POETRY_CACHE_DIR", xdg="pypoetry")
+    if isinstance(mount, Refusal):
+        return mount
+    return _venv_outside(ctx, inst, run, cmd, mount.target) or mount
 
 
 class PythonCacheMount(CacheMountRule):
@@ -50,10 +160,17 @@ class PythonCacheMount(CacheMountRule):
     `uv sync`, `uv add` or `uv tool install`: `--mount=type=cache,target=/root/.cache/pip`
     (`/root/.cache/uv`) for root, or at `PIP_CACHE_DIR` / `UV_CACHE_DIR` (or
     `$XDG_CACHE_HOME/pip`, a `--cache-dir` of the command) when the Dockerfile sets it, with
-    `uid=` (and `gid=`) for the non-root USER that runs the RUN.
-    `--no-cache-dir` (uv: `--no-cache`, `-n`), which would keep the mount empty, is removed,
-    and so are `pip cache purge`, `uv cache clean` and an `rm -rf` of the cache chained with
-    `&&`. SF301 does not add `--no-cache-dir` / `--no-cache` to a RUN this rule mounts.
+    `uid=` (and `gid=`) for the non-root USER that runs the RUN. poetry (`poetry install`,
+    `add`, `update`, `sync`) gets its cache mounted at `POETRY_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/pypoetry`, else `~/.cache/pypoetry`, only when the environment it
+    installs into cannot be inside that cache: `POETRY_VIRTUALENVS_CREATE=false` or
+    `POETRY_VIRTUALENVS_IN_PROJECT=true` (ENV or ARG in the stage, on the command, or
+    `poetry config virtualenvs.create false` / `virtualenvs.in-project true` earlier in the
+    same RUN), or a `POETRY_VIRTUALENVS_PATH` outside the cache.
+    `--no-cache-dir` (uv and poetry: `--no-cache`, uv's `-n`), which would keep the mount
+    empty, is removed, and so are `pip cache purge`, `uv cache clean` and an `rm -rf` of the
+    cache chained with `&&` (`rm -rf $POETRY_CACHE_DIR` too, when the Dockerfile sets it).
+    SF301 does not add `--no-cache-dir` / `--no-cache` to a RUN this rule mounts.
 
     ## Why is this bad?
     With `--no-cache-dir` (or a cache deleted in the same RUN) every rebuild of the install
@@ -85,16 +202,21 @@ class PythonCacheMount(CacheMountRule):
     later `COPY --from` takes the cache from the stage, when the RUN is commented as warming
     a cache, when its shell or heredoc cannot be read, and under a `# syntax=` older than 1.2.
     Silent on Windows images, for exec-form RUNs and ONBUILD triggers, and when the RUN
-    already has a cache mount of pip's or uv's cache. poetry is not handled: its virtual
-    environments live in its cache directory.
+    already has a cache mount of pip's, uv's or poetry's cache. poetry gets no fix when none
+    of the settings above is known to hold: by default it creates its virtualenvs in its
+    cache directory (`virtualenvs.path` is `{cache-dir}/virtualenvs`), so a mount would take
+    the installed environment out of the image; a `poetry config` of the global settings
+    does not count when the build context's `poetry.toml` sets the same key (the project's
+    file wins), nor one after the install, and a setting whose value slimfix cannot read
+    does not count either.
     """
 
     code = "SF602"
     name = "python-cache-mount"
-    summary = "Keep pip's and uv's download cache in a BuildKit cache mount between builds"
-    message = "pip/uv download every package again on each rebuild of this step: mount their cache"
-    mount_markers = (".cache/pip", ".cache/uv")
-    looks_like = re.compile(r"\b(pip[\d.]*|uv(\s+pip)?)\s+(install|sync)\b")
+    summary = "Keep pip's, uv's and poetry's download cache in a BuildKit cache mount between builds"
+    message = "pip/uv/poetry download every package again on each rebuild of this step: mount their cache"
+    mount_markers = (".cache/pip", ".cache/uv", "pypoetry")
+    looks_like = re.compile(r"\b(pip[\d.]*|uv(\s+pip)?|poetry)\s+(install|sync)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:
         return _tool(cmd) is not None
@@ -104,6 +226,14 @@ class PythonCacheMount(CacheMountRule):
         plan = Plan([])
         for cmd in commands:
             tool = _tool(cmd)
+            if tool == "poetry":
+                mount = _poetry_mount(ctx, inst, run, cmd)
+                if isinstance(mount, Refusal):
+                    return mount
+                if mount not in plan.mounts:
+                    plan.mounts.append(mount)
+                plan.options += [(cmd, t) for t in option_tokens(cmd, "--no-cache")]
+                continue
             env_off, env_dir, rel = (("PIP_NO_CACHE_DIR", "PIP_CACHE_DIR", ".cache/pip") if tool == "pip"
                                      else ("UV_NO_CACHE", "UV_CACHE_DIR", ".cache/uv"))
             if env_set(ctx, inst, env_off) or assigned(cmd, env_off):
@@ -121,10 +251,11 @@ class PythonCacheMount(CacheMountRule):
             off = ("--no-cache-dir",) if tool == "pip" else ("--no-cache", "-n")
             plan.options += [(cmd, t) for t in option_tokens(cmd, *off)]
         targets = [m.target for m in plan.mounts]
+        values = fixed_values(ctx, inst)  # `rm -rf $POETRY_CACHE_DIR`: the ENV says where that is
         for cmd in run.commands():
             argv = program_words(cmd)
             rest = _pip_rest(cmd)
-            if removes_only(cmd, "rm", targets) or (rest is not None and rest[:2] == ["cache", "purge"]) or (
+            if removes_only(cmd, "rm", targets, values=values) or (rest is not None and rest[:2] == ["cache", "purge"]) or (
                     argv[:1] == ["uv"] and argv[1:3] == ["cache", "clean"]):
                 plan.cleanups.append(cmd)
         return plan

@@ -468,11 +468,37 @@ def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str], home: str | 
     return False
 
 
-def removes_only(cmd: SimpleCommand, prog: str, targets: Iterable[str], home: str | None = None) -> bool:
-    """``rm -rf PATH...`` whose every path is in a mounted cache (``~`` is ``home``)."""
+def fixed_values(ctx: RuleContext, inst: Instruction) -> dict[str, str | None]:
+    """The variables the stage of ``inst`` sets to a value no ``--build-arg`` changes."""
+    from .variables import variables_at
+
+    loose = variables_at(ctx.doc, inst, args_fixed=False)
+    return {k: v for k, v in variables_at(ctx.doc, inst).items() if v is not None and loose.get(k) == v}
+
+
+def _expanded(cmd: SimpleCommand, values: dict[str, str | None]) -> list[str | None]:
+    """``program_words`` with ``$VAR`` / ``"${VAR}"`` words put in from ``values``."""
     from ...shell.packages import program_words
+    from .variables import _literal, expand
 
     argv = program_words(cmd)
+    words = cmd.words[len(cmd.words) - len(argv):]
+    out: list[str | None] = []
+    for a, w in zip(argv, words):
+        if a is None:
+            text = w.text[1:-1] if len(w.text) > 1 and w.text[0] == w.text[-1] == '"' else w.text
+            a = expand(text, values) if _literal(text.replace("$", "")) is not None else None
+        out.append(a)
+    return out
+
+
+def removes_only(cmd: SimpleCommand, prog: str, targets: Iterable[str], home: str | None = None,
+                 values: dict[str, str | None] | None = None) -> bool:
+    """``rm -rf PATH...`` whose every path is in a mounted cache (``~`` is ``home``; a
+    variable is read from ``values``, when given)."""
+    from ...shell.packages import program_words
+
+    argv = program_words(cmd) if values is None else _expanded(cmd, values)
     if not argv or argv[0] != prog or any(a is None for a in argv):
         return False
     paths = [_tilde(a, home) or "~" for a in argv[1:] if not a.startswith("-")]
