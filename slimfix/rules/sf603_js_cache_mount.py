@@ -6,9 +6,10 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
-from .common.cache_mounts import CacheMountRule, Plan, Refusal, assigned, option_value, removes_only, user_cache
+from .common.cache_mounts import (CacheMountRule, Mount, Plan, Refusal, assigned, fixed_values, option_value,
+                                  removes_only, user_cache)
 from .common.guards import env_set
-from .common.js import yarn_flavour
+from .common.js import berry_major, berry_settings, yarn_flavour
 from .common.variables import variables_at
 
 _NPM_INSTALLS = {"install", "i", "ci", "clean-install", "add", "update", "install-clean"}
@@ -31,14 +32,75 @@ def _manager(cmd: SimpleCommand) -> str | None:
     return None
 
 
+_ABSENT = object()  # a setting neither the environment nor .yarnrc.yml gives
+
+
+def _berry_setting(ctx: RuleContext, inst: Instruction, settings: dict[str, str | None], key: str,
+                   env: str) -> object:
+    """``key`` of .yarnrc.yml, or the ``YARN_*`` variable the Dockerfile sets, which wins
+    over the file; None when it is set to a value slimfix cannot read."""
+    if env_set(ctx, inst, env):
+        return fixed_values(ctx, inst).get(env)
+    return settings.get(key, _ABSENT) if key in settings else _ABSENT
+
+
+def _berry_mount(ctx: RuleContext, inst: Instruction, cmd: SimpleCommand) -> Mount | Refusal:
+    """Yarn Berry's global cache (``globalFolder/cache``, ``~/.yarn/berry/cache`` by
+    default), only for a project whose linker installs into node_modules: Plug'n'Play
+    runs the packages from the cache, which a mount would take out of the image."""
+    found = berry_settings(ctx, inst)
+    if isinstance(found, str):
+        return Refusal(found)
+    project, settings = found
+    for name in ("YARN_NODE_LINKER", "YARN_ENABLE_GLOBAL_CACHE", "YARN_GLOBAL_FOLDER", "YARN_CACHE_FOLDER"):
+        if assigned(cmd, name):
+            return Refusal(f"{name} is set on the command")
+    linker = _berry_setting(ctx, inst, settings, "nodeLinker", "YARN_NODE_LINKER")
+    if linker is _ABSENT or linker == "pnp":
+        return Refusal("Yarn Berry installs with Plug'n'Play (no `nodeLinker: node-modules` in .yarnrc.yml), "
+                       "which keeps the installed packages in its cache: a mount would take them out of the image")
+    if linker != "node-modules":
+        return Refusal(f"nodeLinker is {linker or 'a value slimfix cannot read'}: only node-modules keeps the "
+                       "installation out of Yarn's cache")
+    build = ctx.build_context
+    if build is not None and build.is_dir((f"{project}/" if project else "") + ".yarn/cache"):
+        return Refusal("the project commits its cache (.yarn/cache, zero-installs): Yarn installs from the "
+                       "project's tree, not from a cache a mount could keep")
+    enabled = _berry_setting(ctx, inst, settings, "enableGlobalCache", "YARN_ENABLE_GLOBAL_CACHE")
+    if enabled is _ABSENT:
+        major = berry_major(ctx, project, settings)
+        if major is None:
+            return Refusal("Yarn Berry's version is not known (packageManager in package.json, yarnPath): "
+                           "only Yarn 4 keeps its cache out of the project (enableGlobalCache) by default")
+        enabled = "true" if major >= 4 else f"false (Yarn {major}'s default)"
+    if not isinstance(enabled, str) or enabled.split(" ")[0] not in ("true", "false", "1", "0"):
+        return Refusal("enableGlobalCache is set to a value slimfix cannot read")
+    if enabled.split(" ")[0] in ("false", "0"):
+        why = enabled.partition(" ")[2]
+        return Refusal(f"enableGlobalCache is off{' ' + why if why else ''}: Yarn Berry keeps its cache in the "
+                       "project (cacheFolder, .yarn/cache by default), in the image's tree")
+    if "XDG_DATA_HOME" in variables_at(ctx.doc, inst):
+        return Refusal("XDG_DATA_HOME is set: Yarn Berry's global folder follows it")
+    folder = _berry_setting(ctx, inst, settings, "globalFolder", "YARN_GLOBAL_FOLDER")
+    if folder is _ABSENT:
+        return user_cache(ctx, inst, ".yarn/berry/cache")
+    if not isinstance(folder, str) or not folder.startswith("/"):
+        return Refusal("Yarn's globalFolder is not an absolute path slimfix can read")
+    return user_cache(ctx, inst, "", explicit=folder.rstrip("/") + "/cache")
+
+
 class JsCacheMount(CacheMountRule):
     """
     ## What it does
     Opt-in (`--select SF6`). Mounts the package cache into a RUN that installs with npm
-    (`npm ci`, `npm install`), Yarn 1 (`yarn install`, `yarn`) or pnpm (`pnpm install`,
+    (`npm ci`, `npm install`), Yarn (`yarn install`, `yarn`) or pnpm (`pnpm install`,
     `pnpm fetch`): npm's `~/.npm` (or `npm_config_cache`, `--cache`), Yarn 1's
     `/usr/local/share/.cache/yarn` for root and `~/.cache/yarn` for other users (or
-    `YARN_CACHE_FOLDER`, `--cache-folder`), pnpm's store at `$PNPM_HOME/store` (or
+    `YARN_CACHE_FOLDER`, `--cache-folder`), Yarn Berry's global cache `~/.yarn/berry/cache`
+    (`globalFolder/cache`, `YARN_GLOBAL_FOLDER`) for a project whose `.yarnrc.yml`, read from
+    the build context and copied into the image before the install, says
+    `nodeLinker: node-modules` and whose cache is global (`enableGlobalCache`, on by default
+    from Yarn 4), pnpm's store at `$PNPM_HOME/store` (or
     `npm_config_store_dir`, `--store-dir`), for the USER that runs the RUN (`uid=` for a
     non-root user). `npm cache clean --force`, `yarn cache clean` and an `rm -rf` of the
     cache chained with `&&` are removed: they would empty the mount. SF304 does not add its
@@ -62,7 +124,12 @@ class JsCacheMount(CacheMountRule):
     ## Fix safety
     Unsafe: `RUN --mount` needs BuildKit, buildah or podman; the legacy builder and kaniko
     reject it. No fix is offered (the finding is still reported) for Yarn Berry (2 and
-    later), whose Plug'n'Play installation lives in its cache, and when the build context
+    later) with Plug'n'Play (no `nodeLinker`, or `pnp`; also when the `.yarnrc.yml` is not
+    copied before the install), whose installation lives in its cache and would leave the
+    image with the mount; for Berry with a cache in the project (`enableGlobalCache: false`,
+    the default before Yarn 4, or a version slimfix cannot tell; a committed `.yarn/cache`
+    of zero-installs), which is the project's tree and no download cache; for a
+    `YARN_*` setting or `XDG_DATA_HOME` slimfix cannot read; and when the build context
     does not tell Yarn 1 from Berry; for pnpm when its store directory is not set
     (`PNPM_HOME`, `npm_config_store_dir` or `--store-dir`): pnpm moves the default store next
     to the project when it is on another filesystem, which would put it in the image; when
@@ -77,7 +144,7 @@ class JsCacheMount(CacheMountRule):
 
     code = "SF603"
     name = "js-cache-mount"
-    summary = "Keep npm's, Yarn 1's and pnpm's package cache in a BuildKit cache mount between builds"
+    summary = "Keep npm's, Yarn's and pnpm's package cache in a BuildKit cache mount between builds"
     message = "the install downloads every package again on each rebuild of this step: mount the package cache"
     mount_markers = (".npm", "yarn", "pnpm")
     looks_like = re.compile(r"\b(npm\s+(ci|install|i)|yarn(\s+install)?|pnpm\s+(install|i|fetch))\b")
@@ -97,7 +164,12 @@ class JsCacheMount(CacheMountRule):
             elif manager == "yarn":
                 flavour = yarn_flavour(ctx)
                 if flavour == "berry":
-                    return Refusal("Yarn Berry keeps its Plug'n'Play installation in its cache")
+                    mount = _berry_mount(ctx, inst, cmd)
+                    if isinstance(mount, Refusal):
+                        return mount
+                    if mount not in plan.mounts:
+                        plan.mounts.append(mount)
+                    continue
                 if flavour != "classic":
                     return Refusal("without the build context's package.json, yarn.lock or .yarnrc.yml, Yarn 1 "
                                    "cannot be told from Yarn Berry, whose installation is its cache")
