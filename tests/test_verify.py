@@ -272,3 +272,47 @@ def test_multi_stage_buildah_log():
            "[1/2] STEP 3/3: RUN go build -o /out/app .\n--> Using cache 3c4d\n"
            "[2/2] STEP 1/2: FROM debian\n[2/2] STEP 2/2: COPY --from=build /out/app /app\n--> 5e6f\n")
     assert parse_step_log(log)[1] == ["COPY . .", "COPY --from=build /out/app /app"]
+
+
+def test_a_rewrite_identical_to_the_original_is_not_built_twice(tmp_path):
+    """Built twice, the second build of the same Dockerfile is all layer cache: the rewrite's
+    rebuild would come out as a no-op. It shares the original's figures instead."""
+    from slimfix.imagelab.builders import BuildRun, ImageInfo
+    from slimfix.rules import select_rules
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+                                         "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n")
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "app.py").write_text("print(1)\n")
+
+    class RecordingBuilder:
+        name = "fake"
+
+        def __init__(self):
+            self.built = []
+
+        def build(self, dockerfile, context, tag):
+            self.built.append((dockerfile.read_text(), tag))
+            return BuildRun(True, 1.0 + len(self.built), ["RUN x"], ["RUN x"])
+
+        def info(self, tag):
+            return ImageInfo(100, None, 3)
+
+        def image_ids(self):
+            return set()
+
+        def describe(self, ref):
+            return None
+
+        def remove(self, ids):
+            pass
+
+    builder = RecordingBuilder()
+    result = verify(tmp_path / "Dockerfile", tmp_path, builder, rules=select_rules(["ALL", "SF6"]))
+    assert result.fixes == [] and result.mount_fixes == ["SF602"]
+    assert result.after is result.before
+    texts = [t for t, _ in builder.built]
+    assert len(texts) == 6  # two sides (original, cache mounts): cold, source edit, dependency edit
+    assert not any("--mount=type=cache" in t for t in texts[0::2])
+    assert all("--mount=type=cache" in t for t in texts[1::2])
+    assert "the default rules change nothing" in " ".join(result.notes)
