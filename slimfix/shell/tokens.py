@@ -24,7 +24,7 @@ class TokenKind(Enum):
     COMMENT = "comment"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Token:
     kind: TokenKind
     start: int
@@ -32,14 +32,31 @@ class Token:
     text: str
     value: str | None = None  # WORD: the literal after quote removal; None if it expands
 
+    def __init__(self, kind: TokenKind, start: int, end: int, text: str, value: str | None = None) -> None:
+        # one per word of every RUN: the slots are set through their descriptors, cheaper
+        # than the generated frozen __init__'s object.__setattr__ per field
+        _kind(self, kind)
+        _start(self, start)
+        _end(self, end)
+        _text(self, text)
+        _value(self, value)
+
     @property
     def literal(self) -> bool:
         return self.value is not None
 
 
+_kind = Token.kind.__set__  # type: ignore[attr-defined]
+_start = Token.start.__set__  # type: ignore[attr-defined]
+_end = Token.end.__set__  # type: ignore[attr-defined]
+_text = Token.text.__set__  # type: ignore[attr-defined]
+_value = Token.value.__set__  # type: ignore[attr-defined]
+
+
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")", "\n")
 _REDIRECTS = ("<<<", "<<-", "&>>", "<<", ">>", "<&", ">&", "<>", ">|", "&>", "<", ">")
-_META = set(" \t\r\n;&|()<>")
+_META = frozenset(" \t\r\n;&|()<>")
+_QUOTING = frozenset("'\"\\$`")  # neither _META nor _PLAIN: what word() looks at one by one
 # Runs of characters with no special meaning, taken in one step.
 _PLAIN = re.compile(r"[^ \t\r\n;&|()<>'\"\\$`]+")
 _BLANKS = re.compile(r"[ \t\r]+")
@@ -167,17 +184,26 @@ class _Reader:
 
     def word(self) -> Token:
         start = self.pos
+        # Most words are one run of plain characters (`apt-get`, `-y`, a package name):
+        # one regex match and done.
+        plain = _PLAIN.match(self.src, start)
+        if plain:
+            end = plain.end()
+            if end == self.n or self.src[end] in _META:
+                self.pos = end
+                text = plain.group()
+                return Token(TokenKind.WORD, start, end, text, text)
         out: list[str] = []
         literal = True
         while self.pos < self.n:
-            plain = _PLAIN.match(self.src, self.pos)
-            if plain:
-                out.append(plain.group())
-                self.pos = plain.end()
-                continue
             ch = self.src[self.pos]
             if ch in _META:
                 break
+            if ch not in _QUOTING:  # a plain run (at least this character)
+                plain = _PLAIN.match(self.src, self.pos)
+                out.append(plain.group())
+                self.pos = plain.end()
+                continue
             if ch == "\\":
                 nxt = self.peek(1)
                 if nxt == "\n":

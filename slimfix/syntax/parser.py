@@ -43,10 +43,16 @@ _JSON_COMMANDS = ("RUN", "CMD", "ENTRYPOINT", "SHELL")
 _LIST_COMMANDS = ("ADD", "COPY", "VOLUME")
 
 
-def _continuation(escape: str) -> re.Pattern[str]:
-    e = re.escape(escape)
-    # Go's regexp: `([^\\])\\[ \t]*$|^\\[ \t]*$`, `$` meaning end of text.
-    return re.compile(rf"([^{e}]){e}[ \t]*\Z|^{e}[ \t]*\Z", re.S)
+def _continued(line: str, escape: str) -> str | None:
+    r"""The line without its continuation escape, or None when it does not continue.
+
+    Go's regexp ``([^\\])\\[ \t]*$|^\\[ \t]*$`` (``$`` meaning end of text): the
+    escape is the last character but spaces and tabs, and is not itself escaped. With str
+    methods rather than a regex search, which tries every position of every line."""
+    body = line.rstrip(" \t")
+    if body.endswith(escape) and (len(body) == 1 or body[-2] != escape):
+        return body[:-1]
+    return None
 
 
 class _Directives:
@@ -215,13 +221,14 @@ def parse(text: str) -> Dockerfile:
         nodes.append(Trivia(TriviaKind.BOM, Span(0, 1), 0))
         offset = 1
     lines = split_lines(text, offset)
-    for ln in lines:
-        if len(text[ln.start : ln.end].rstrip("\n").encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
-            raise ParseError(f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES}", ln.number)
+    # A character is at most 4 bytes in UTF-8: only a text that long can hold a line too long.
+    if len(text) * 4 > MAX_LINE_BYTES:
+        for ln in lines:
+            if len(text[ln.start : ln.end].rstrip("\n").encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
+                raise ParseError(f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES}", ln.number)
 
     directives = _Directives()
     escape = "\\"
-    cont = _continuation(escape)
     instructions: list[Instruction] = []
     i = 0
     n = len(lines)
@@ -234,16 +241,16 @@ def parse(text: str) -> Dockerfile:
             nodes.append(Trivia(TriviaKind.DIRECTIVE, Span(ln.start, ln.end), ln.number, directive))
             if directive[0] == "escape":
                 escape = directive[1]
-                cont = _continuation(escape)
             i += 1
             continue
         if token.startswith("#"):
             nodes.append(Trivia(TriviaKind.COMMENT, Span(ln.start, ln.end), ln.number))
             i += 1
             continue
-        m = cont.search(token)
-        piece = token[: m.start() + len(m.group(1) or "")] if m else token
-        ended = m is None
+        piece = _continued(token, escape)
+        ended = piece is None
+        if ended:
+            piece = token
         if ended and not piece:
             nodes.append(Trivia(TriviaKind.BLANK, Span(ln.start, ln.end), ln.number))
             i += 1
@@ -267,9 +274,10 @@ def parse(text: str) -> Dockerfile:
             if not stripped:
                 phys.append(PhysicalLine(LineKind.BLANK, ln.number, Span(ln.start, ln.end), ln.content_end))
                 continue
-            m = cont.search(content)
-            piece = content[: m.start() + len(m.group(1) or "")] if m else content
-            ended = m is None
+            piece = _continued(content, escape)
+            ended = piece is None
+            if ended:
+                piece = content
             phys.append(PhysicalLine(LineKind.CODE, ln.number, Span(ln.start, ln.end), ln.content_end))
             if piece:
                 pieces.append((length, ln.start, len(piece)))

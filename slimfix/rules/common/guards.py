@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ...shell import RunShell
 from ...syntax import Dockerfile, Instruction
@@ -82,14 +82,13 @@ def _setters(doc: Dockerfile) -> dict[str, list[tuple[int, int, str]]]:
     return found
 
 
-def shell_runs(ctx) -> Iterator[tuple[Instruction, RunShell]]:
+def shell_runs(ctx) -> list[tuple[Instruction, RunShell]]:
     """Every shell-form RUN (ONBUILD's too) with its shell view, outside stages whose
-    SHELL is not a POSIX shell. ``run.unsupported`` says when the shell could not be read."""
-    doc = ctx.doc
-    for inst in doc.instructions:
-        run = ctx.run(inst)
-        if run is not None and not non_posix_shell(ctx, inst):
-            yield inst, run
+    SHELL is not a POSIX shell. ``run.unsupported`` says when the shell could not be read.
+    Found once per file (a dozen rules ask, and most instructions are not RUNs)."""
+    return ctx.memo("shell-runs", lambda: [(inst, run) for inst in ctx.doc.instructions
+                                           if (run := ctx.run(inst)) is not None
+                                           and not non_posix_shell(ctx, inst)])
 
 
 # Where package caches live: a stage copied from at one of these (or above) ships them.
