@@ -38,8 +38,12 @@ class FixOutcome:
     history: list[tuple[str, list[Finding]]] = field(default_factory=list)  # text before each pass, fixes applied
     pending: bool = False  # checked only (not fixed), and a fix would apply
     problems: dict[str, list[str]] = field(default_factory=dict)  # unusable .dockerignore -> codes skipped
-    read_context: bool = False  # a rule read the build context: the result depends on more than the text
-    reads: Reads | None = None  # what of it, to tell when a cached result is stale
+    reads: Reads | None = None  # what of the build context the rules read, to tell when a cached result is stale
+
+    @property
+    def read_context(self) -> bool:
+        """A rule read the build context: the result depends on more than the text."""
+        return bool(self.reads)
 
     @property
     def changed(self) -> bool:
@@ -110,7 +114,7 @@ def check_document(text: str, rules: list[type[Rule]], *, threshold: Applicabili
     problems: dict[str, list[str]] = {}
     used = Reads()
     findings = check(parse(text), rules, path, context_dir, problems, used)
-    outcome = FixOutcome(text, text, findings, findings, problems=problems, read_context=bool(used), reads=used)
+    outcome = FixOutcome(text, text, findings, findings, problems=problems, reads=used)
     outcome.pending = any(f.applicability is not None and f.applicability >= threshold for f in findings)
     return outcome
 
@@ -127,7 +131,7 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
     problems: dict[str, list[str]] = {}
     used = Reads()
     findings = check(doc, rules, path, context_dir, problems, used)
-    outcome = FixOutcome(text, text, findings, findings, problems=problems, read_context=bool(used), reads=used)
+    outcome = FixOutcome(text, text, findings, findings, problems=problems, reads=used)
     current = findings
     for _ in range(max_passes):
         chosen: list[tuple[Finding, Fix]] = []
@@ -163,7 +167,6 @@ def fix_document(text: str, rules: list[type[Rule]], *, threshold: Applicability
         outcome.passes += 1
         doc = new_doc
         current = check(doc, rules, path, context_dir, problems, used)
-        outcome.read_context = bool(used)
     raise FixError(f"fixes did not converge after {max_passes} passes")
 
 

@@ -49,10 +49,6 @@ class RuleContext:
             self._build_context = BuildContext(self.context_dir, self.path, reads=self.reads) if readable else None
         return self._build_context
 
-    @property
-    def read_build_context(self) -> bool:
-        return self._build_context not in (False, None)
-
     def run(self, inst: Instruction) -> RunShell | None:
         if inst.index not in self._runs:
             self._runs[inst.index] = read_run(inst)
