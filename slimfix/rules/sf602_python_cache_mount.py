@@ -10,7 +10,7 @@ from .base import RuleContext
 from .common.cache_mounts import (CacheMountRule, Mount, Plan, Refusal, assigned, option_tokens, option_value,
                                   fixed_values, removes_only, under, user_cache)
 from .common.guards import env_set
-from .common.variables import _literal, variables_at
+from .common.variables import _literal
 
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -86,9 +86,7 @@ def _poetry_setting(ctx: RuleContext, inst: Instruction, run: RunShell, cmd: Sim
     if present:
         return value, env
     if env_set(ctx, inst, env):
-        values = variables_at(ctx.doc, inst)
-        fixed = values.get(env) == variables_at(ctx.doc, inst, args_fixed=False).get(env)
-        return (values.get(env) if fixed else None), env
+        return fixed_values(ctx, inst).get(env), env
     found: tuple[str | None, str] = (None, "")
     for other in run.commands():
         if other is cmd:
