@@ -215,14 +215,18 @@ def measure(app: App, mirrors: Path, timeout: float) -> dict:
     return row
 
 
+def resolved(sides: dict, name: str) -> dict:
+    """The figures of side ``name``: its own, or those of the identical side it was not built apart from."""
+    side = sides.get(name, {})
+    return resolved(sides, side["same_as"]) if "same_as" in side else side
+
+
 def judge(sides: dict) -> dict:
     def ok(name):
-        side = sides[name]
-        return ok(side["same_as"]) if "same_as" in side else side["cold"]["ok"]
+        return resolved(sides, name)["cold"]["ok"]
 
     def error(name):
-        side = sides[name]
-        return error(side["same_as"]) if "same_as" in side else side["cold"]["error"]
+        return resolved(sides, name)["cold"]["error"]
 
     if ok("before"):
         broke = [t for t in TIERS if not ok(t)]
@@ -255,8 +259,7 @@ def render(rows: list[dict]) -> str:
         sides = r.get("sides", {})
 
         def side(name):
-            s = sides.get(name, {})
-            return side(s["same_as"]) if "same_as" in s else s
+            return resolved(sides, name)
 
         def rebuild(name):
             rb = side(name).get("rebuild")
