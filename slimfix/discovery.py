@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 if TYPE_CHECKING:  # imported where a spec is built: a run with no globs never needs it
     import pathspec
 
+    from .gitignore import GitIgnore
+
 from .fileio import FileProblem, read_regular
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", ".tox", ".nox",
-             ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+             ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".slimfix_cache"}
 
 
 # Backups, patches, editor swap files, templates and other files that only carry a
@@ -35,13 +37,15 @@ def is_dockerfile_name(name: str) -> bool:
     )
 
 
-def _gitignore(directory: Path, name: str = ".gitignore") -> pathspec.PathSpec | None:
+def _gitignore(directory: Path, name: str = ".gitignore") -> "GitIgnore | None":
+    from .gitignore import GitIgnore  # a run given files, not folders, reads none
+
     f = directory / name
     try:
         lines = read_regular(f).decode("utf-8", errors="replace").splitlines()
     except FileProblem:
         return None
-    return gitignore_spec(lines)
+    return GitIgnore(lines)
 
 
 class Excludes:
@@ -87,7 +91,7 @@ class Excludes:
 
 
 def _walk(top: str, rel_dir: str, specs: list, excludes: Excludes, on_error=None,
-          excluded=None, base: str | None = None) -> Iterator[str]:
+          excluded=None, base: str | None = None, listed: list[str] | None = None) -> Iterator[str]:
     """Dockerfiles below ``top``, relative to it: each directory's files, then its
     subdirectories, by name; honouring nested .gitignore files; symlinked directories are
     not followed, so the walk never leaves the tree. Plain strings and ``os.scandir``: a
@@ -99,6 +103,8 @@ def _walk(top: str, rel_dir: str, specs: list, excludes: Excludes, on_error=None
             on_error(f"{top}: cannot read this directory ({exc.strerror or exc}); its Dockerfiles were not checked")
         return
     base = top if base is None else base
+    if listed is not None:
+        listed.append(top)
     if any(e.name == ".git" for e in entries):  # a repository's root: .git/info/exclude
         spec = _gitignore(Path(top, ".git", "info"), "exclude")
         if spec is not None:
@@ -123,7 +129,7 @@ def _walk(top: str, rel_dir: str, specs: list, excludes: Excludes, on_error=None
                 continue
             yield rel
     for path, rel in dirs:
-        yield from _walk(path, rel, specs, excludes, on_error, excluded, base)
+        yield from _walk(path, rel, specs, excludes, on_error, excluded, base, listed)
 
 
 def _skip(base: str, rel: str, is_dir: bool, excludes: Excludes, excluded) -> bool:
@@ -144,20 +150,20 @@ def _ignored(specs: list, rel: str, is_dir: bool) -> bool:
     """As git decides: the deepest .gitignore with a matching line wins (so a ``!name``
     deeper down re-includes), then the shallower ones, then .git/info/exclude."""
     for base, spec in reversed(specs):
-        sub = rel[len(base) + 1 :] if base else rel
-        decided = spec.check_file(sub + ("/" if is_dir else "")).include
+        decided = spec.decide(rel[len(base) + 1 :] if base else rel, is_dir)
         if decided is not None:
             return decided
     return False
 
 
 def iter_discover(paths: Iterable[str], excludes: list[str] | None = None, on_error=None,
-                  excluded=None) -> Iterator[str]:
+                  excluded=None, listed: list[str] | None = None) -> Iterator[str]:
     """Files to process, in a stable order (each directory's files, then its
     subdirectories, by name), without duplicates, yielded as they are found so that
     work can start before the walk ends. Files named explicitly are always processed;
     ``-`` stands for standard input. ``on_error`` gets a line for each directory that
-    cannot be read; ``excluded(path, is_dir)`` says what the settings files exclude."""
+    cannot be read; ``excluded(path, is_dir)`` says what the settings files exclude;
+    ``listed`` gets each directory listed (see walkcache)."""
     excludes = Excludes(list(excludes or []))
     seen: set[str] = set()
     for p in paths:
@@ -165,7 +171,8 @@ def iter_discover(paths: Iterable[str], excludes: list[str] | None = None, on_er
             found: Iterable[str] = ["-"]
         elif os.path.isdir(p):
             prefix = str(Path(p))  # as Path writes it: no trailing slash, no "./"
-            found = (rel if prefix == "." else f"{prefix}/{rel}" for rel in _walk(p, "", [], excludes, on_error, excluded))
+            found = (rel if prefix == "." else f"{prefix}/{rel}" for rel in _walk(p, "", [], excludes, on_error, excluded,
+                                                                                     listed=listed))
         else:
             found = [p]
         for f in found:
