@@ -135,8 +135,10 @@ def _compose(path: Path) -> list[tuple[Path, Path]]:
     is skipped."""
     import yaml
 
+    from ..yamlload import safe_load
+
     try:
-        data = yaml.safe_load(read_text(path))
+        data = safe_load(read_text(path))
     except yaml.YAMLError as exc:
         raise FileProblem(f"not valid YAML ({str(exc).splitlines()[0]})") from None
     except RecursionError:

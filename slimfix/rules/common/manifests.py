@@ -129,8 +129,10 @@ def _workspaces(install: Install, cwd: str, context: BuildContext, data: dict, f
             return None
         import yaml
 
+        from ...yamlload import safe_load
+
         try:
-            doc = yaml.safe_load(context.read(wsfile) or "")
+            doc = safe_load(context.read(wsfile) or "")
         except yaml.YAMLError:
             return f"{wsfile} is not valid YAML"
         globs = doc.get("packages") if isinstance(doc, dict) else None
