@@ -60,6 +60,15 @@ def _digest(path: str) -> str | None:
         return None
 
 
+def make_directory(cache: Path, inside: Path) -> None:
+    """``inside`` the cache folder ``cache``, which is made with its tag and .gitignore."""
+    inside.mkdir(parents=True, exist_ok=True)
+    tag = cache / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text(_TAG)
+        (cache / ".gitignore").write_text("# created by slimfix\n*\n")
+
+
 class ResultCache:
     def __init__(self, root: Path, key: str):
         self.dir = root / DIRECTORY
@@ -113,11 +122,7 @@ class ResultCache:
         if not self.dirty:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tag = self.dir / "CACHEDIR.TAG"
-            if not tag.exists():
-                tag.write_text(_TAG)
-                (self.dir / ".gitignore").write_text("# created by slimfix\n*\n")
+            make_directory(self.dir, self.path.parent)
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             with open(tmp, "wb") as fh:
                 pickle.dump(self.entries, fh, protocol=pickle.HIGHEST_PROTOCOL)

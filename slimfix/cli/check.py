@@ -131,7 +131,9 @@ def _hadolint_ignored() -> tuple[str, ...]:
         try:
             import yaml
 
-            data = yaml.safe_load(read_text(path))
+            from ..yamlload import safe_load
+
+            data = safe_load(read_text(path))
         except (FileProblem, OSError, UnicodeError) as exc:
             raise ConfigError(f"{path}: cannot be read: {exc}") from None
         except yaml.YAMLError as exc:
@@ -156,6 +158,7 @@ class Processing:
         self.plan = plan
         self.problems: list[str] = []  # one line each; each counts as an error
         self._unreadable: list[str] = []
+        self._had_problems = False  # along the walk: then it is not kept (see _jobs)
         self.cache = _open_cache(plan)
 
     def job(self, name: str) -> Job:
@@ -177,15 +180,40 @@ class Processing:
         self._collect()
         return found
 
+    def _jobs(self) -> Iterator[Job]:
+        """A job for each file found, in discovery order: from the walk cache when the
+        tree is as it was, else walked and resolved (and kept when nothing went wrong)."""
+        plan, options = self.plan, self.plan.options
+        walk = None
+        if self.cache is not None:
+            from ..walkcache import WalkCache, memo_key
+
+            walk = WalkCache(self.cache.dir, memo_key(os.getcwd(), options, self.cache.path.name))
+            known = walk.load()
+            if known is not None:
+                yield from known
+                return
+            walk.begin(options.paths)
+        jobs, clean = [], True
+        for f in iter_discover(options.paths, plan.exclude, self._unreadable.append, plan.finder.excluded,
+                               listed=walk.listed if walk is not None else None):
+            if f != "-":
+                job = self.job(f)
+                clean = clean and job.error is None and not self._had_problems
+                jobs.append(job)
+                yield job
+        if walk is not None and clean and not self._unreadable and not plan.resolver.problems:
+            walk.save(jobs)
+
     def _collect(self) -> None:
+        self._had_problems = self._had_problems or bool(self.plan.resolver.problems or self._unreadable)
         self.problems += self.plan.resolver.problems + self._unreadable
         self.plan.resolver.problems.clear()
         self._unreadable.clear()
 
     def __iter__(self) -> Iterator[tuple[str, FileResult]]:
         plan, options = self.plan, self.plan.options
-        on_disk = (self.job(f) for f in iter_discover(options.paths, plan.exclude, self._unreadable.append,
-                                                       plan.finder.excluded) if f != "-")
+        on_disk = self._jobs()
         written: set[str] = set()
         pending: dict[str, Job] = {}  # computed, to be cached
         for result in process_many(self._from_cache(on_disk, pending), plan.settings, plan.jobs):

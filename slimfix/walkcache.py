@@ -1,0 +1,162 @@
+"""The files a run finds and the job worked out for each (settings, build context, rules),
+kept between runs so that a second run over an unchanged tree does not walk it again.
+
+A second ``--check`` over a monorepo spent most of its time finding the files (listing
+every directory, reading its .gitignore and settings files) and resolving each one's
+build context (compose and bake files), although nothing had changed. As git's untracked
+cache does, the walk's answer is kept with the modification time of every directory it
+depended on, because adding, removing or renaming an entry changes its directory's mtime:
+each directory the walk listed, each folder above a Dockerfile (where settings, compose
+and bake files are looked for, up to the file system's root), and the size and mtime of
+every file among them that decides something (``.gitignore``, ``.git/info/exclude``,
+settings files, compose and bake files). The answer is used only while every one of them
+reads the same; any difference and the tree is walked again.
+
+A tree that changes while it is walked is not kept: every time is compared with the
+moment the walk started, less the racy window of ``buildcontext.reads``. A walk that met
+a problem (an unreadable folder, a broken compose or settings file) is not kept either,
+so its messages are given again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import time
+from pathlib import Path
+
+from . import __version__
+from .buildcontext.reads import OWN_CACHE, RACY_NS
+
+# The names whose bytes the walk or a job depends on (config.NAMES, .gitignore, and the
+# compose and bake files of buildcontext.resolver).
+_DECIDING = re.compile(r"\.gitignore|slimfix\.toml|\.slimfix\.toml|pyproject\.toml|docker-bake\.hcl"
+                       r"|(docker-)?compose(\.[\w-]+)*\.ya?ml")
+
+
+def memo_key(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _listing(directory: str) -> tuple[str, ...]:
+    with os.scandir(directory) as entries:
+        return tuple(sorted(e.name for e in entries if e.name != OWN_CACHE))
+
+
+def _deciding(directory: str) -> tuple[str, ...]:
+    return tuple(n for n in _listing(directory) if _DECIDING.fullmatch(n) or n == ".git")
+
+
+def _seen(path: str, kind: str) -> tuple:
+    if kind == "list":
+        return kind, _listing(path)
+    if kind == "names":
+        return kind, _deciding(path)
+    st = os.stat(path)
+    return (kind, st.st_mtime_ns) if kind == "dir" else (kind, st.st_size, st.st_mtime_ns)
+
+
+class WalkCache:
+    """``begin`` before the walk, ``save`` after it; ``load`` instead of it."""
+
+    def __init__(self, directory: Path, key: str):
+        self.directory = directory
+        self.path = directory / __version__ / f"walk-{key}.pickle"
+        # The folder holding the cache changes when the cache is first made: its entries
+        # (less the cache) are compared instead of its mtime.
+        self.holder = os.path.dirname(os.path.abspath(directory))
+        self.listed: list[str] = []  # directories the walk listed, filled in by the walk
+        self.started = 0
+        self._before: dict[str, tuple] = {}
+
+    def load(self) -> list | None:
+        """The jobs of the last run, when nothing they depended on has changed."""
+        try:
+            with open(self.path, "rb") as fh:
+                deps, jobs = pickle.load(fh)
+            for path, seen in deps.items():
+                if _seen(path, seen[0]) != seen:
+                    return None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError,
+                TypeError, IndexError):
+            return None
+        return jobs
+
+    def begin(self, paths: list[str]) -> None:
+        """What is seen before the walk of the folders it may not list: the one holding
+        the cache (all its entries), and those above the paths named (the names that
+        decide something: other entries come and go there, a home folder's every day)."""
+        self.started = time.time_ns()
+        try:
+            self._before[self.holder] = _seen(self.holder, "list")
+            for p in paths:
+                if p == "-":
+                    continue
+                d = os.path.abspath(p)
+                if not os.path.isdir(d):
+                    d = os.path.dirname(d)
+                while d not in self._before or d == self.holder:
+                    if d != self.holder:
+                        self._before[d] = _seen(d, "names")
+                    parent = os.path.dirname(d)
+                    if parent == d:
+                        break
+                    d = parent
+        except OSError:
+            self.started = -1  # nothing kept
+
+    def save(self, jobs: list) -> None:
+        try:
+            deps = self._dependencies(jobs)
+            if deps is None:
+                return
+            from .cache import make_directory
+
+            make_directory(self.directory, self.path.parent)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump((deps, jobs), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs the next run its speed
+
+    def _dependencies(self, jobs: list) -> dict[str, tuple] | None:
+        """path -> what was seen there: ("dir", mtime_ns) of a folder the walk listed,
+        ("list", names) or ("names", deciding names) of one seen before the walk,
+        ("file", size, mtime_ns) of each deciding file; None when something changed
+        during the walk or a folder was not seen before it."""
+        if self.started <= 0:
+            return None
+        listed = {os.path.abspath(d) for d in self.listed}
+        directories = set(listed)
+        for job in jobs:
+            d = os.path.dirname(os.path.abspath(job.name))
+            while d not in directories:
+                directories.add(d)
+                d = os.path.dirname(d)
+        directories |= set(self._before)
+        deps: dict[str, tuple] = {}
+        for d in directories:
+            if d in listed and d != self.holder:
+                deps[d] = _seen(d, "dir")
+                names = list(_deciding(d))
+            elif d in self._before:
+                seen = deps[d] = self._before[d]
+                names = [n for n in seen[1] if _DECIDING.fullmatch(n) or n == ".git"]
+            else:
+                return None  # a Dockerfile found outside the walk and the paths named
+            for name in names:
+                path = os.path.join(d, name)
+                if name == ".git":
+                    for sub in (path, os.path.join(path, "info")):
+                        if os.path.isdir(sub):
+                            deps[sub] = _seen(sub, "dir")
+                    path = os.path.join(path, "info", "exclude")
+                if os.path.exists(path):
+                    deps[path] = _seen(path, "file")
+        newest = self.started - RACY_NS
+        if any(seen[-1] >= newest for seen in deps.values() if seen[0] in ("dir", "file")):
+            return None
+        return deps
