@@ -31,10 +31,15 @@ if TYPE_CHECKING:  # imported where a spec is built: a run with no globs never n
 from .discovery import gitignore_spec as _gitignore_spec
 from .fileio import FileProblem, read_text
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+
+
+def _tomllib():
+    """Imported only when a settings file is read: most runs have none."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
 
 NAMES = ("slimfix.toml", ".slimfix.toml", "pyproject.toml")
 KEYS = {"select": list, "ignore": list, "unsafe-fixes": bool, "exclude": list, "contexts": dict,
@@ -178,10 +183,10 @@ def _has_table(pyproject: Path) -> bool:
     """Whether a pyproject.toml has a [tool.slimfix] table. One that cannot be read or is
     not TOML is an error, not a file to skip: its settings might be meant for us."""
     try:
-        tool = tomllib.loads(read_text(pyproject)).get("tool", {})
+        tool = _tomllib().loads(read_text(pyproject)).get("tool", {})
     except FileProblem as exc:
         raise ConfigError(f"{pyproject}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except _tomllib().TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
     return isinstance(tool, dict) and "slimfix" in tool
 
@@ -189,10 +194,10 @@ def _has_table(pyproject: Path) -> bool:
 def load_config(path: Path) -> Config:
     """Raises ConfigError naming the file and the offending key."""
     try:
-        data = tomllib.loads(read_text(path))
+        data = _tomllib().loads(read_text(path))
     except FileProblem as exc:
         raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except _tomllib().TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     where = "[tool.slimfix]" if path.name == "pyproject.toml" else "the top level"
     if path.name == "pyproject.toml":

@@ -16,7 +16,6 @@ ignores a file) makes the result ``opaque``: never cached.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import time
@@ -37,6 +36,8 @@ def _regular(path: str) -> tuple | None:
 
 
 def _sha(path: str) -> str | None:
+    import hashlib  # only when a result is cached: a one-file run never hashes
+
     try:
         with open(path, "rb") as fh:
             return hashlib.sha256(fh.read()).hexdigest()

@@ -43,10 +43,15 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def _width() -> int:
+    """As shutil.get_terminal_size, without importing shutil: argparse asks for a
+    formatter on every add_argument, so every run, help or not, would pay for it."""
     import os
-    import shutil
 
-    return int(os.environ.get("COLUMNS") or shutil.get_terminal_size().columns or 80)
+    try:
+        columns = int(os.environ.get("COLUMNS") or 0) or os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or 80
 
 
 def parser() -> argparse.ArgumentParser:
