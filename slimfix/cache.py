@@ -20,7 +20,7 @@ import hashlib
 import os
 import pickle
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from . import __version__
 from .buildcontext.reads import trusted_mtime, unchanged
 
 DIRECTORY = ".slimfix_cache"
+FORMAT = "2"  # of the entries: a change makes the entries of the same version unread
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by slimfix.\n"
 
 
@@ -42,7 +43,7 @@ class _Entry:
 
 def settings_key(settings, output_structured: bool) -> str:
     """What a result depends on besides the file: version, rules, threshold, format."""
-    parts = [__version__, sys.version.split()[0], ",".join(r.code for r in settings.rules),
+    parts = [__version__, FORMAT, sys.version.split()[0], ",".join(r.code for r in settings.rules),
              str(int(settings.threshold)), str(output_structured)]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
@@ -102,7 +103,9 @@ class ResultCache:
         reads = entry.result.context_reads
         if reads and not unchanged(reads, self._seen):
             return None
-        return replace(entry.result)
+        hit = object.__new__(type(entry.result))  # a shallow copy, as replace() but without __init__
+        hit.__dict__.update(entry.result.__dict__)
+        return hit
 
     def put(self, job, result) -> None:
         if (result.outcome is not None or result.error or result.notes or result.warnings

@@ -104,7 +104,7 @@ def _walk(top: str, rel_dir: str, specs: list, excludes: Excludes, on_error=None
         return
     base = top if base is None else base
     if listed is not None:
-        listed.append(top)
+        listed.append((top, [e.name for e in entries]))
     if any(e.name == ".git" for e in entries):  # a repository's root: .git/info/exclude
         spec = _gitignore(Path(top, ".git", "info"), "exclude")
         if spec is not None:
@@ -163,7 +163,7 @@ def iter_discover(paths: Iterable[str], excludes: list[str] | None = None, on_er
     work can start before the walk ends. Files named explicitly are always processed;
     ``-`` stands for standard input. ``on_error`` gets a line for each directory that
     cannot be read; ``excluded(path, is_dir)`` says what the settings files exclude;
-    ``listed`` gets each directory listed (see walkcache)."""
+    ``listed`` gets each directory listed, with its entries' names (see walkcache)."""
     excludes = Excludes(list(excludes or []))
     seen: set[str] = set()
     for p in paths:

@@ -67,7 +67,7 @@ class WalkCache:
         # The folder holding the cache changes when the cache is first made: its entries
         # (less the cache) are compared instead of its mtime.
         self.holder = os.path.dirname(os.path.abspath(directory))
-        self.listed: list[str] = []  # directories the walk listed, filled in by the walk
+        self.listed: list[tuple[str, list[str]]] = []  # (directory, names) the walk listed
         self.started = 0
         self._before: dict[str, tuple] = {}
 
@@ -129,7 +129,7 @@ class WalkCache:
         during the walk or a folder was not seen before it."""
         if self.started <= 0:
             return None
-        listed = {os.path.abspath(d) for d in self.listed}
+        listed = {os.path.abspath(d): names for d, names in self.listed}
         directories = set(listed)
         for job in jobs:
             d = os.path.dirname(os.path.abspath(job.name))
@@ -140,8 +140,8 @@ class WalkCache:
         deps: dict[str, tuple] = {}
         for d in directories:
             if d in listed and d != self.holder:
-                deps[d] = _seen(d, "dir")
-                names = list(_deciding(d))
+                deps[d] = _seen(d, "dir")  # after the listing: a change since is too recent
+                names = [n for n in listed[d] if _DECIDING.fullmatch(n) or n == ".git"]
             elif d in self._before:
                 seen = deps[d] = self._before[d]
                 names = [n for n in seen[1] if _DECIDING.fullmatch(n) or n == ".git"]

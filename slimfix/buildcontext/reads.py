@@ -8,7 +8,8 @@ the fingerprint seen then:
   stood there instead (nothing, a dangling link, a directory ...);
 - ``"kind"``: only whether a regular file, a directory or nothing is there (``is_file``,
   ``is_dir``);
-- ``"list"``: a directory's entries, as ``os.walk`` classifies them (name, is a directory).
+- ``"list"``: a directory's entries, as ``os.walk`` classifies them (name, is a directory),
+  with the directory's mtime as the fast check.
 
 ``unchanged`` re-reads each one. A read that cannot be fingerprinted (asking git whether it
 ignores a file) makes the result ``opaque``: never cached.
@@ -81,13 +82,27 @@ def list_print(path: str) -> tuple | None:
 
 def _same_file(path: str, seen: tuple) -> bool:
     """Size and mtime as the fast check, the hash when they moved (a touched file)."""
-    now = _regular(path)
-    if now is not None or len(seen) != 3:
-        return now == seen
-    st = os.stat(path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return _regular(path) == seen
+    if not stat.S_ISREG(st.st_mode) or len(seen) != 3:
+        return _regular(path) == seen
     if (st.st_size, st.st_mtime_ns) == seen[:2]:
         return True
     return st.st_size == seen[0] and _sha(path) == seen[2]
+
+
+def _same_listing(path: str, seen: tuple) -> bool:
+    """The directory's mtime as the fast check (entries added, removed or renamed move
+    it), its entries when it moved or was too recent to trust."""
+    mtime, entries = seen
+    try:
+        if mtime != -1 and os.stat(path).st_mtime_ns == mtime:
+            return True
+    except OSError:
+        pass
+    return list_print(path) == entries
 
 
 def still(key: _Key, seen) -> bool:
@@ -98,7 +113,7 @@ def still(key: _Key, seen) -> bool:
         if what == "kind":
             return kind_print(path) == seen
         if what == "list":
-            return list_print(path) == seen
+            return _same_listing(path, seen)
     except OSError:
         return False
     return False  # a key this version does not know
@@ -144,7 +159,11 @@ class Reads:
         """A directory as ``os.walk`` just listed it (before a caller prunes ``dirnames``)."""
         key = ("list", os.path.abspath(path))
         if key not in self.deps:
-            self.deps[key] = tuple(sorted([(d, True) for d in dirnames] + [(f, False) for f in filenames]))
+            try:  # just after the listing: a change since would make it too recent to trust
+                mtime = trusted_mtime(os.stat(key[1]))
+            except OSError:
+                mtime = -1
+            self.deps[key] = (mtime, tuple(sorted([(d, True) for d in dirnames] + [(f, False) for f in filenames])))
 
     def merge(self, other: "Reads") -> None:
         for key, seen in other.deps.items():
