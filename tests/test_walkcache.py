@@ -197,3 +197,13 @@ def test_folders_above_the_paths_named_count_by_their_deciding_names(tree):
     assert walk.load() == [Job("c/Dockerfile", "c")]
     (tree / "b" / "c" / "slimfix.toml").write_text("")  # its settings
     assert walk.load() is None
+
+
+def test_a_hadolint_ignore_that_changes_only_a_nested_settings_files_rules_is_seen(tree, capsys, walks):
+    (tree / "slimfix.toml").write_text("select = ['SF5']\n")
+    (tree / "b" / "slimfix.toml").write_text("select = ['SF1']\n")
+    _age(tree)
+    assert "b/Dockerfile" in _memoized(tree, capsys, walks)
+    (tree / ".hadolint.yaml").write_text("ignored:\n  - DL3009\n")  # SF102, which only b selects
+    assert "b/Dockerfile" not in _checked(capsys)
+    assert len(walks) == 2

@@ -188,7 +188,8 @@ class Processing:
         if self.cache is not None:
             from ..walkcache import WalkCache, memo_key
 
-            walk = WalkCache(self.cache.dir, memo_key(os.getcwd(), options, self.cache.path.name))
+            walk = WalkCache(self.cache.dir, memo_key(os.getcwd(), options, plan.hadolint_ignored,
+                                                      self.cache.path.name))
             known = walk.load()
             if known is not None:
                 yield from known
