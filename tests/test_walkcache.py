@@ -202,8 +202,9 @@ def test_folders_above_the_paths_named_count_by_their_deciding_names(tree):
 def test_a_hadolint_ignore_that_changes_only_a_nested_settings_files_rules_is_seen(tree, capsys, walks):
     (tree / "slimfix.toml").write_text("select = ['SF5']\n")
     (tree / "b" / "slimfix.toml").write_text("select = ['SF1']\n")
+    (tree / ".hadolint.yaml").write_text("ignored: []\n")
     _age(tree)
     assert "b/Dockerfile" in _memoized(tree, capsys, walks)
-    (tree / ".hadolint.yaml").write_text("ignored:\n  - DL3009\n")  # SF102, which only b selects
+    (tree / ".hadolint.yaml").write_text("ignored: [DL3009]\n")  # SF102, which only b selects
     assert "b/Dockerfile" not in _checked(capsys)
     assert len(walks) == 2
