@@ -28,7 +28,7 @@ from . import __version__
 from .buildcontext.reads import trusted_mtime, unchanged
 
 DIRECTORY = ".slimfix_cache"
-FORMAT = "2"  # of the entries: a change makes the entries of the same version unread
+FORMAT = "3"  # of the entries: a change makes the entries of the same version unread
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by slimfix.\n"
 
 
@@ -41,11 +41,25 @@ class _Entry:
     result: Any  # a summarized FileResult, without its outcome (its context_reads: the build context's)
 
 
-def settings_key(settings, output_structured: bool) -> str:
-    """What a result depends on besides the file: version, rules, threshold, format."""
-    parts = [__version__, FORMAT, sys.version.split()[0], ",".join(r.code for r in settings.rules),
-             str(int(settings.threshold)), str(output_structured)]
+def settings_key(settings: tuple) -> str:
+    """What a result depends on besides the file: what the settings are made of (the rule
+    selection, what .hadolint.yaml ignores, the threshold, the format), and slimfix's own
+    code (its version, and its source files, so that a checkout being worked on never
+    answers from results of the code before an edit)."""
+    parts = [__version__, FORMAT, sys.version.split()[0], _code_print(), repr(settings)]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+def _code_print() -> str:
+    package = os.path.dirname(os.path.abspath(__file__))
+    seen = []
+    for directory, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(directory, name))
+                seen.append(f"{os.path.relpath(directory, package)}/{name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(seen).encode()).hexdigest()
 
 
 def _job_key(job) -> tuple:

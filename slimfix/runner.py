@@ -14,6 +14,7 @@ from .buildcontext import ContextResolver
 from .engine import FixError, FixOutcome, check_document, fix_document
 from .fileio import MAX_BYTES, FileProblem, too_large, SourceFile, decode, read_source, replace_file, write_atomic
 from .fixes import Applicability, FileChange, Kind
+from .results import FileResult, Job
 from .rules import Rule
 from .safepaths import Roots
 from .signals import OverBudget, stop_workers, time_budget, worker_init
@@ -38,32 +39,6 @@ class Settings:
     @property
     def threshold(self) -> Applicability:
         return Applicability.UNSAFE if self.unsafe_fixes else Applicability.SAFE
-
-
-@dataclass
-class FileResult:
-    name: str  # as shown to the user
-    outcome: FixOutcome | None = None  # None when not needed by the caller (see summarize)
-    error: str | None = None  # one line, already naming the file
-    error_at: tuple[int, int] | None = None  # (line, column) of a parse error
-    written: bool = False
-    # A summary, so that results crossing processes stay small:
-    changed: bool = False
-    rewritten: bool = False  # the Dockerfile itself changes (not only other files)
-    lines: list[str] = field(default_factory=list)  # the report, one finding per line (+ notes)
-    records: list[dict] = field(default_factory=list)  # the same, structured (see report.records)
-    codes: list[str] = field(default_factory=list)  # codes of the findings on the input
-    applied_codes: list[str] = field(default_factory=list)
-    applied_counts: dict[str, int] = field(default_factory=dict)  # fixes applied, per rule
-    reported: int = 0  # findings shown: on the input, or left on the output after --write
-    advice: int = 0  # of those, advice (it never fails a run)
-    fixable: int = 0
-    unsafe_fixable: int = 0  # fixable only with --unsafe-fixes
-    cacheable: bool = False  # the result depends on the text, the settings and context_reads alone
-    context_reads: dict | None = None  # what of the build context it read (see buildcontext.reads)
-    file_changes: list[FileChange] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # one line each: what was left alone and why
-    warnings: list[str] = field(default_factory=list)  # what could not be read: each counts as an error
 
 
 def summarize(result: FileResult, settings: Settings) -> FileResult:
@@ -140,18 +115,6 @@ def process_text(name: str, text: str, settings: Settings, path: Path | None = N
     except Exception as exc:  # a bug must cost one file, not the run
         result.error = f"{name}: internal error, file left unchanged: {type(exc).__name__}: {exc}"
     return result
-
-
-@dataclass(frozen=True)
-class Job:
-    """One file to process, with what was resolved for it in the main process."""
-
-    name: str
-    context: str | None = None  # a string: jobs cross processes by the thousand
-    ignore: tuple[str, ...] = ()
-    error: str | None = None  # what went wrong resolving it: the file is not processed
-    rules: tuple[str, ...] | None = None  # codes, when its own settings file selects other rules
-    unsafe_fixes: bool | None = None
 
 
 def process_file(name: str | Job, settings: Settings) -> FileResult:

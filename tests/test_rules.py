@@ -161,3 +161,10 @@ def test_select_and_ignore():
     assert "SF102" not in [r.code for r in select_rules(None, ["SF102"])]
     with pytest.raises(ValueError, match="SF999"):
         select_rules(["SF999"])
+
+
+def test_the_codes_read_from_the_module_names_are_the_registrys():
+    from slimfix.rulecodes import known_codes
+    from slimfix.rules import all_rules
+
+    assert known_codes() == tuple(r.code for r in all_rules())

@@ -5,20 +5,30 @@ messages, the summary) and the exit status."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from ..buildcontext import ContextResolver
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from ..buildcontext.resolver import ContextResolver
 from ..config import Config, ConfigError, ConfigFinder, find_config, load_config
 from ..discovery import iter_discover
 from ..report import emitter
-from ..rules import Rule, select_rules
-from ..runner import FileResult, Job, Settings, apply_file_change, process_bytes, process_many
+from ..results import FileResult, Job
+from ..rulecodes import check_codes
 from ..safepaths import Roots
 from .output import Output, Tally
+
+# The rules and the runner (with the parser and the shell reader) are imported when a
+# file needs processing: a run answered from the caches needs neither.
+if TYPE_CHECKING:
+    from ..rules import Rule
+    from ..runner import Settings
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -69,22 +79,46 @@ class Plan:
     options: CheckOptions
     config: Config
     finder: ConfigFinder
-    settings: Settings
     exclude: list[str]
     jobs: int
     resolver: ContextResolver
     roots: Roots
     hadolint_ignored: tuple[str, ...]
+    unsafe_fixes: bool
+    # Reports and --check only need the first pass; --diff, --write and `-` apply fixes.
+    apply: bool
+    keep_texts: bool
+    records: bool
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Made when a file needs processing (the codes were checked by ``plan_run``)."""
+        from ..runner import Settings
+
+        return Settings(tuple(rules_for(self.options, self.config, self.hadolint_ignored)), self.unsafe_fixes,
+                        self.options.context, self.options.write, apply=self.apply, keep_texts=self.keep_texts,
+                        records=self.records, roots=self.roots)
+
+    def key(self) -> tuple:
+        """What the settings are made of: the same key, the same rules and threshold."""
+        options, cfg = self.options, self.config
+        return (_selection(options, cfg), self.hadolint_ignored, self.unsafe_fixes, self.records)
 
 
-def rules_for(options: CheckOptions, config: Config, hadolint_ignored: tuple[str, ...] = ()) -> list[type[Rule]]:
+def _selection(options: CheckOptions, config: Config) -> tuple[list[str], list[str]]:
     """As ruff composes them: ``--select``/``--ignore`` replace the config's lists,
-    ``--extend-select``/``--extend-ignore`` add to them; codes a ``.hadolint.yaml``
-    ignores silence the slimfix rules mapped to them."""
+    ``--extend-select``/``--extend-ignore`` add to them."""
     select = (options.select or config.select or []) + options.extend_select
     if options.extend_select and not (options.select or config.select):
         select = ["ALL"] + select
-    ignore = (options.ignore or config.ignore or []) + options.extend_ignore
+    return select, (options.ignore or config.ignore or []) + options.extend_ignore
+
+
+def rules_for(options: CheckOptions, config: Config, hadolint_ignored: tuple[str, ...] = ()) -> list[type[Rule]]:
+    """The selected rules, less those mapped to codes a ``.hadolint.yaml`` ignores."""
+    from ..rules import select_rules
+
+    select, ignore = _selection(options, config)
     rules = select_rules(select or None, ignore or None)
     return [r for r in rules if not set(r.hadolint) & set(hadolint_ignored)]
 
@@ -95,9 +129,10 @@ def plan_run(options: CheckOptions) -> Plan:
         finder = ConfigFinder(cfg if options.config else None, cfg)
         hadolint_ignored = _hadolint_ignored()
         unsafe_fixes = options.unsafe_fixes or bool(cfg.unsafe_fixes)
-        rules = rules_for(options, cfg, hadolint_ignored)
+        select, ignore = _selection(options, cfg)
+        check_codes(select + ignore)
         for _, codes in cfg.per_file_ignores:
-            select_rules(codes)  # an unknown code is an error here too
+            check_codes(codes)  # an unknown code is an error here too
     except (ConfigError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     if options.context is not None and not options.context.is_dir():
@@ -106,12 +141,10 @@ def plan_run(options: CheckOptions) -> Plan:
         if p != "-" and not os.path.lexists(p):
             raise UsageError(f"{p}: no such file or directory")
     roots = Roots.for_paths(options.paths + ([str(options.context)] if options.context is not None else []))
-    # Reports and --check only need the first pass; --diff, --write and `-` apply fixes.
-    settings = Settings(tuple(rules), unsafe_fixes, options.context, options.write,
-                        apply=options.diff or options.write, keep_texts=options.diff or "-" in options.paths,
-                        records=emitter(options.output_format).structured, roots=roots)
-    return Plan(options, cfg, finder, settings, options.exclude, options.jobs or os.cpu_count() or 1,
-                ContextResolver(options.context, cfg, roots), roots, hadolint_ignored)
+    return Plan(options, cfg, finder, options.exclude, options.jobs or os.cpu_count() or 1,
+                ContextResolver(options.context, cfg, roots), roots, hadolint_ignored, unsafe_fixes,
+                apply=options.diff or options.write, keep_texts=options.diff or "-" in options.paths,
+                records=emitter(options.output_format).structured)
 
 
 def _found_config() -> Config:
@@ -214,14 +247,13 @@ class Processing:
 
     def __iter__(self) -> Iterator[tuple[str, FileResult]]:
         plan, options = self.plan, self.plan.options
-        on_disk = self._jobs()
         written: set[str] = set()
         pending: dict[str, Job] = {}  # computed, to be cached
-        for result in process_many(self._from_cache(on_disk, pending), plan.settings, plan.jobs):
+        for result in self._results(pending):
             if options.write and result.written:
                 self._apply_file_changes(result, written)
             job = pending.pop(result.name, None)
-            if job is not None and self.cache is not None and not plan.settings.apply:
+            if job is not None and self.cache is not None and not plan.apply:
                 self.cache.put(job, result)
             yield result.name, result
         if self.cache is not None:
@@ -230,14 +262,29 @@ class Processing:
         if "-" in options.paths:
             name = options.stdin_filename
             context = plan.resolver.resolve(Path(name) if name != "-" else None).context
+            from ..runner import process_bytes
+
             yield "-", process_bytes(name, _read_stdin(), plan.settings, context)
+
+    def _results(self, pending: dict[str, Job]) -> Iterator[FileResult]:
+        """Results from the cache as they come; from the first file to process on, the
+        runner's (which passes the later hits through, in order)."""
+        source = self._from_cache(self._jobs(), pending)
+        for item in source:
+            if isinstance(item, FileResult):
+                yield item
+                continue
+            from ..runner import process_many
+
+            yield from process_many(itertools.chain([item], source), self.plan.settings, self.plan.jobs)
+            return
 
     def _from_cache(self, jobs, pending: dict[str, Job]):
         """Each job, or its result from the cache. With --diff and --write only a result
         that needs nothing is taken: the fixed text is not kept."""
         for job in jobs:
             hit = self.cache.get(job) if self.cache is not None and job.error is None else None
-            if hit is not None and (not self.plan.settings.apply or (not hit.changed and not hit.reported)):
+            if hit is not None and (not self.plan.apply or (not hit.changed and not hit.reported)):
                 yield hit
             else:
                 pending[job.name] = job
@@ -247,6 +294,8 @@ class Processing:
         """Several Dockerfiles (in several workers) may share a build context: each path
         is written once, here in the main process."""
         for change in result.file_changes:
+            from ..runner import apply_file_change
+
             problem = None if str(change.path) in written else apply_file_change(change, self.plan.roots)
             written.add(str(change.path))
             if problem:
@@ -256,14 +305,14 @@ class Processing:
 def _open_cache(plan: Plan):
     """The cache of the project root (the settings file's folder, else the working
     directory), when that is inside the roots slimfix may write to."""
-    if not plan.options.cache or plan.settings.keep_texts and not plan.settings.apply:
+    if not plan.options.cache or plan.keep_texts and not plan.apply:
         return None
     from ..cache import ResultCache, settings_key
 
     root = plan.config.path.parent if plan.config.path is not None else Path.cwd()
     if not plan.roots.inside(root):
         return None
-    return ResultCache(root, settings_key(plan.settings, plan.settings.records))
+    return ResultCache(root, settings_key(plan.key()))
 
 
 def _read_stdin() -> bytes:

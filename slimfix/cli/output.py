@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 from ..report import emitter
 from ..report.diff import unified_diff
-from ..runner import FileResult
+from ..results import FileResult
 from ..safepaths import shown_path
 from . import colour
 

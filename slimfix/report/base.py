@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 if TYPE_CHECKING:
-    from ..runner import FileResult
+    from ..results import FileResult
 
 
 class Emitter:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .base import Emitter, error_record
 
 if TYPE_CHECKING:
-    from ..runner import FileResult
+    from ..results import FileResult
 
 _LEVELS = {"problem": "warning", "advice": "notice", "error": "error"}
 

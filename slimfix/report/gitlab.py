@@ -10,7 +10,7 @@ from .fingerprints import Fingerprints
 from .json import _item
 
 if TYPE_CHECKING:
-    from ..runner import FileResult
+    from ..results import FileResult
 
 _SEVERITY = {"problem": "minor", "advice": "info", "error": "blocker"}
 

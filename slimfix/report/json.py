@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .base import Emitter, error_record
 
 if TYPE_CHECKING:
-    from ..runner import FileResult
+    from ..results import FileResult
 
 
 def _item(rec: Any, depth: int) -> str:

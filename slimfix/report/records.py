@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..fixes import Finding
-from ..syntax.text import line_col
 
 
 def _position(text: str, offset: int) -> dict[str, int]:
+    from ..syntax.text import line_col  # not for a report from the cache: its records are made
+
     line, column = line_col(text, offset)
     return {"line": line, "column": column}
 

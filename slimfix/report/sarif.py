@@ -14,7 +14,7 @@ from .fingerprints import Fingerprints
 from .json import _item
 
 if TYPE_CHECKING:
-    from ..runner import FileResult
+    from ..results import FileResult
 
 _PLACEHOLDER = "\x00results\x00"
 

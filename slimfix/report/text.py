@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from ..fixes import Applicability, Finding
-from ..syntax.text import line_col
 from .base import Emitter
 
 if TYPE_CHECKING:
-    from ..runner import FileResult
+    from ..results import FileResult
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,8 @@ class Located:
 
 
 def locate(text: str, finding: Finding) -> Located:
+    from ..syntax.text import line_col  # not for a report from the cache: its lines are made
+
     line, col = line_col(text, finding.start)
     end_line, end_col = line_col(text, finding.end)
     return Located(finding, line, col, end_line, end_col)

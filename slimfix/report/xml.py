@@ -9,7 +9,7 @@ from xml.sax.saxutils import quoteattr
 from .base import Emitter, error_record
 
 if TYPE_CHECKING:
-    from ..runner import FileResult
+    from ..results import FileResult
 
 
 def _text(rec: dict[str, Any]) -> str:
