@@ -15,7 +15,6 @@ from typing import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ..buildcontext.resolver import ContextResolver
 from ..config import Config, ConfigError, ConfigFinder, find_config, load_config
 from ..discovery import iter_discover
 from ..report import emitter
@@ -27,6 +26,7 @@ from .output import Output, Tally
 # The rules and the runner (with the parser and the shell reader) are imported when a
 # file needs processing: a run answered from the caches needs neither.
 if TYPE_CHECKING:
+    from ..buildcontext.resolver import ContextResolver
     from ..rules import Rule
     from ..runner import Settings
 
@@ -81,7 +81,6 @@ class Plan:
     finder: ConfigFinder
     exclude: list[str]
     jobs: int
-    resolver: ContextResolver
     roots: Roots
     hadolint_ignored: tuple[str, ...]
     unsafe_fixes: bool
@@ -89,6 +88,16 @@ class Plan:
     apply: bool
     keep_texts: bool
     records: bool
+
+    @cached_property
+    def resolver(self) -> ContextResolver:
+        from ..buildcontext.resolver import ContextResolver
+
+        return ContextResolver(self.options.context, self.config, self.roots)
+
+    def problems(self) -> list[str]:
+        """What the resolver could not read so far (none when it was never needed)."""
+        return self.resolver.problems if "resolver" in self.__dict__ else []
 
     @cached_property
     def settings(self) -> Settings:
@@ -141,8 +150,8 @@ def plan_run(options: CheckOptions) -> Plan:
         if p != "-" and not os.path.lexists(p):
             raise UsageError(f"{p}: no such file or directory")
     roots = Roots.for_paths(options.paths + ([str(options.context)] if options.context is not None else []))
-    return Plan(options, cfg, finder, options.exclude, options.jobs or os.cpu_count() or 1,
-                ContextResolver(options.context, cfg, roots), roots, hadolint_ignored, unsafe_fixes,
+    return Plan(options, cfg, finder, options.exclude, options.jobs or os.cpu_count() or 1, roots,
+                hadolint_ignored, unsafe_fixes,
                 apply=options.diff or options.write, keep_texts=options.diff or "-" in options.paths,
                 records=emitter(options.output_format).structured)
 
@@ -236,13 +245,14 @@ class Processing:
                 clean = clean and job.error is None and not self._had_problems
                 jobs.append(job)
                 yield job
-        if walk is not None and clean and not self._unreadable and not plan.resolver.problems:
+        if walk is not None and clean and not self._unreadable and not plan.problems():
             walk.save(jobs)
 
     def _collect(self) -> None:
-        self._had_problems = self._had_problems or bool(self.plan.resolver.problems or self._unreadable)
-        self.problems += self.plan.resolver.problems + self._unreadable
-        self.plan.resolver.problems.clear()
+        found = self.plan.problems()
+        self._had_problems = self._had_problems or bool(found or self._unreadable)
+        self.problems += found + self._unreadable
+        found.clear()
         self._unreadable.clear()
 
     def __iter__(self) -> Iterator[tuple[str, FileResult]]:

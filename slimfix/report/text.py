@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ..fixes import Applicability, Finding
 from .base import Emitter
 
 if TYPE_CHECKING:
+    from ..fixes import Applicability, Finding
     from ..results import FileResult
 
 
@@ -31,6 +31,8 @@ def locate(text: str, finding: Finding) -> Located:
 
 
 def fix_mark(finding: Finding, threshold: Applicability) -> str:
+    from ..fixes import Applicability  # a report from the cache has its lines made
+
     applicability = finding.applicability
     if applicability is None or applicability is Applicability.DISPLAY_ONLY:
         return ""
