@@ -243,7 +243,8 @@ class Processing:
             if f != "-":
                 job = self.job(f)
                 clean = clean and job.error is None and not self._had_problems
-                jobs.append(job)
+                if walk is not None:  # kept only to be saved: --no-cache runs stay flat
+                    jobs.append(job)
                 yield job
         if walk is not None and clean and not self._unreadable and not plan.problems():
             walk.save(jobs)
