@@ -75,6 +75,25 @@ def _digest(path: str) -> str | None:
         return None
 
 
+# What slimfix pickles. The cache folder sits in the project, so a repository could ship
+# one: unpickling anything else could run its code. Only these are rebuilt.
+_OURS = {("slimfix.cache", "_Entry"), ("slimfix.results", "FileResult"), ("slimfix.results", "Job"),
+         ("slimfix.fixes", "FileChange"), ("slimfix.fixes", "Applicability"), ("pathlib", "PosixPath"),
+         ("pathlib", "PurePosixPath"), ("pathlib", "WindowsPath"), ("pathlib", "PureWindowsPath")}
+
+
+class _OursOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _OURS:
+            raise pickle.UnpicklingError(f"{module}.{name} is not what slimfix keeps")
+        return super().find_class(module, name)
+
+
+def load(fh) -> Any:
+    """A pickle slimfix wrote, or UnpicklingError (for anything else it might hold)."""
+    return _OursOnly(fh).load()
+
+
 def make_directory(cache: Path, inside: Path) -> None:
     """``inside`` the cache folder ``cache``, which is made with its tag and .gitignore."""
     inside.mkdir(parents=True, exist_ok=True)
@@ -93,7 +112,7 @@ class ResultCache:
         self._seen: dict = {}  # context reads already checked in this run (many files share one context)
         try:
             with open(self.path, "rb") as fh:
-                loaded = pickle.load(fh)
+                loaded = load(fh)
             if isinstance(loaded, dict):
                 self.entries = loaded
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):

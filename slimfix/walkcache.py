@@ -73,9 +73,11 @@ class WalkCache:
 
     def load(self) -> list | None:
         """The jobs of the last run, when nothing they depended on has changed."""
+        from .cache import load
+
         try:
             with open(self.path, "rb") as fh:
-                deps, jobs = pickle.load(fh)
+                deps, jobs = load(fh)
             for path, seen in deps.items():
                 if _seen(path, seen[0]) != seen:
                     return None

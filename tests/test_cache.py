@@ -174,3 +174,41 @@ def test_a_result_that_asked_git_is_never_kept(tmp_path, counted, capsys, monkey
     (tmp_path / "Dockerfile").write_text("FROM alpine:3.20\nCOPY . /app\n")
     first = _check(capsys)
     assert _check(capsys) == first and len(counted) == 2
+
+
+def test_a_cache_a_repository_ships_cannot_run_code(project, counted, capsys, tmp_path):
+    """The cache is in the project: a planted pickle is refused, not unpickled."""
+    import pickle
+
+    from slimfix.cache import load
+
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    _check(capsys)
+    planted = [p for p in (project / ".slimfix_cache").rglob("*.pickle")]
+    assert planted  # the results (the walk too, once the tree is old enough)
+    for p in planted:
+        p.write_bytes(pickle.dumps({"x": Boom()}))
+    first = len(counted)
+    _check(capsys)
+    assert not (tmp_path / "pwned").exists() and len(counted) == first + 2  # refused, so processed
+    import io
+
+    with pytest.raises(pickle.UnpicklingError):
+        load(io.BytesIO(pickle.dumps({"x": Boom()})))
+
+
+def test_what_slimfix_keeps_loads_back():
+    import io
+    import pickle
+    from pathlib import Path
+
+    from slimfix.cache import load
+    from slimfix.fixes import Applicability, FileChange
+    from slimfix.results import FileResult, Job
+
+    kept = ({"a": FileResult("a", file_changes=[FileChange(Path("/x/.dockerignore"), None, "y\n",
+                                                            Applicability.UNSAFE)])}, [Job("a", "/x")])
+    assert load(io.BytesIO(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))) == kept
