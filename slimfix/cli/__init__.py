@@ -20,12 +20,15 @@ def main(argv: list[str] | None = None) -> None:
         return
     import gc
 
+    # The imports make objects that live as long as the process: collecting while they are
+    # made finds nothing, and afterwards the cyclic collector need not scan them again on
+    # every collection (the workers, forked from here, share them too).
+    gc.disable()
     from .check import guarded, run
     from .options import parse
 
-    # What the imports made lives as long as the process: the cyclic collector need not
-    # scan it again on every collection (the workers, forked from here, share it too).
     gc.freeze()
+    gc.enable()
     options = parse(args)
     raise SystemExit(guarded(lambda: run(options)))
 

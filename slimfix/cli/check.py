@@ -101,12 +101,21 @@ class Plan:
 
     @cached_property
     def settings(self) -> Settings:
-        """Made when a file needs processing (the codes were checked by ``plan_run``)."""
-        from ..runner import Settings
+        """Made when a file needs processing (the codes were checked by ``plan_run``).
+        The rules, the runner and all they import come in here: as in ``cli.main``, the
+        cyclic collector is kept off while they do, and what they made is frozen."""
+        import gc
 
-        return Settings(tuple(rules_for(self.options, self.config, self.hadolint_ignored)), self.unsafe_fixes,
-                        self.options.context, self.options.write, apply=self.apply, keep_texts=self.keep_texts,
-                        records=self.records, roots=self.roots)
+        gc.disable()
+        try:
+            from ..runner import Settings
+
+            rules = tuple(rules_for(self.options, self.config, self.hadolint_ignored))
+        finally:
+            gc.freeze()
+            gc.enable()
+        return Settings(rules, self.unsafe_fixes, self.options.context, self.options.write, apply=self.apply,
+                        keep_texts=self.keep_texts, records=self.records, roots=self.roots)
 
     def key(self) -> tuple:
         """What the settings are made of: the same key, the same rules and threshold."""
