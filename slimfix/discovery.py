@@ -42,7 +42,9 @@ def _gitignore(directory: Path, name: str = ".gitignore") -> "GitIgnore | None":
 
     f = directory / name
     try:
-        lines = read_regular(f).decode("utf-8", errors="replace").splitlines()
+        text = read_regular(f).decode("utf-8", errors="replace")
+        # As git splits it: past a BOM, at "\n" only, less the "\r" of a CRLF.
+        lines = [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
     except FileProblem:
         return None
     return GitIgnore(lines)

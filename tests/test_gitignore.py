@@ -77,3 +77,13 @@ def test_walk_skips_what_git_skips(tmp_path_factory, spec):
 ])
 def test_lines(lines, rel, is_dir, expected):
     assert GitIgnore(lines).decide(rel, is_dir) is expected
+
+
+def test_a_bom_and_crlf_line_ends_are_read_as_git_reads_them(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], env=_ENV, check=True)
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / ".gitignore").write_bytes(b"\xef\xbb\xbfa/\r\nc\r\nb\x0cx\n")  # a form feed splits nothing
+    assert set(discover([str(tmp_path)])) == {str(tmp_path / p) for p in _git_untracked(tmp_path)}
+    assert discover([str(tmp_path)]) == [str(tmp_path / "b" / "Dockerfile")]
