@@ -46,6 +46,7 @@ class ContextResolver:
     _ends: dict[str, bool] = field(default_factory=dict)  # dir -> holds .git (the search ends there)
     _reals: dict[str, str] = field(default_factory=dict)
     _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
+    _chains: dict[tuple, list[str]] = field(default_factory=dict)  # (dir, config file) -> folders searched
 
     def resolve(self, dockerfile: Path | None, config: Config | None = None) -> Resolved:
         """``config``: the settings for this Dockerfile (default: the resolver's).
@@ -68,9 +69,7 @@ class ContextResolver:
         # Plain strings and one directory listing per directory: this runs in the main
         # process for every Dockerfile of a monorepo.
         target = os.path.abspath(dockerfile)
-        directory = os.path.dirname(target)
-        stops = self._stops(dockerfile, config)
-        for _ in range(_MAX_PARENTS):
+        for directory in self._searched(os.path.dirname(target), dockerfile, config):
             mapping = self._declared_in(directory)
             if mapping and target in mapping:
                 context, source = mapping[target]
@@ -78,11 +77,23 @@ class ContextResolver:
                     return Resolved(Path(context), source)
                 refused = refused or f"; {context} from {source} is outside the tree"
                 break
-            parent = os.path.dirname(directory)
-            if parent == directory or self._real(directory) in stops or self._repository_root(directory):
-                break
-            directory = parent
         return Resolved(dockerfile.parent, "the Dockerfile's directory" + refused)
+
+    def _searched(self, directory: str, dockerfile: Path, config: Config) -> list[str]:
+        """The folders whose compose and bake files may build a Dockerfile in
+        ``directory``, nearest first: the same for all the Dockerfiles of a folder."""
+        key = (directory, config.path)
+        found = self._chains.get(key)
+        if found is None:
+            stops = self._stops(dockerfile, config)
+            found = self._chains[key] = []
+            for _ in range(_MAX_PARENTS):
+                found.append(directory)
+                parent = os.path.dirname(directory)
+                if parent == directory or self._real(directory) in stops or self._repository_root(directory):
+                    break
+                directory = parent
+        return found
 
     def _real(self, directory: str) -> str:
         return real_path(directory, self._reals)
