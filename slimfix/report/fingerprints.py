@@ -15,8 +15,12 @@ class Fingerprints:
 
     def __init__(self) -> None:
         self.seen: Counter = Counter()
+        self.file: str | None = None
 
     def __call__(self, rec: dict[str, Any]) -> str:
+        if rec["file"] != self.file:  # a file's records come together: only its own are counted
+            self.seen.clear()         # (a report over a monorepo stays flat)
+            self.file = rec["file"]
         key = f"{rec['code']}\x00{rec['file']}\x00{rec['message']}"
         self.seen[key] += 1
         return hashlib.sha256(f"{key}\x00{self.seen[key]}".encode("utf-8")).hexdigest()[:32]
