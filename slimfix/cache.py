@@ -26,6 +26,7 @@ from typing import Any
 
 from . import __version__
 from .buildcontext.reads import trusted_mtime, unchanged
+from .results import FileResult
 
 DIRECTORY = ".slimfix_cache"
 FORMAT = "3"  # of the entries: a change makes the entries of the same version unread
@@ -122,7 +123,9 @@ class ResultCache:
         """The cached result for ``job``, or None. A changed size or mtime is checked
         against the hash of the bytes before the entry is given up."""
         entry = self.entries.get(os.path.abspath(job.name))
-        if entry is None or entry.job != _job_key(job) or entry.result.name != job.name:
+        if not isinstance(entry, _Entry) or not isinstance(entry.result, FileResult):
+            return None  # none, or not what this version writes
+        if entry.job != _job_key(job) or entry.result.name != job.name:
             return None  # the report names the file as it was given: the same name, or none
         try:
             st = os.stat(job.name)

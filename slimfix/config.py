@@ -162,9 +162,13 @@ class ConfigFinder:
 
     def excluded(self, path: str, is_dir: bool) -> bool:
         """Whether the settings file governing ``path`` excludes it (globs relative to
-        that file's folder)."""
+        that file's folder). A broken one excludes nothing: each Dockerfile under it is
+        then refused with the file's error, as a job."""
         directory, name = os.path.split(os.path.abspath(path))
-        cfg = self.for_dir(directory)
+        try:
+            cfg = self.for_dir(directory)
+        except ConfigError:
+            return False
         spec = cfg.exclude_spec
         if spec is None or cfg.path is None:
             return False

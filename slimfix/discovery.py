@@ -93,45 +93,48 @@ class Excludes:
 
 
 def _walk(top: str, rel_dir: str, specs: list, excludes: Excludes, on_error=None,
-          excluded=None, base: str | None = None, listed: list[str] | None = None) -> Iterator[str]:
+          excluded=None, listed: list | None = None) -> Iterator[str]:
     """Dockerfiles below ``top``, relative to it: each directory's files, then its
     subdirectories, by name; honouring nested .gitignore files; symlinked directories are
     not followed, so the walk never leaves the tree. Plain strings and ``os.scandir``: a
-    monorepo has thousands of directories and this runs before any work can start."""
-    try:
-        entries = sorted(os.scandir(top), key=lambda e: e.name)
-    except OSError as exc:
-        if on_error is not None:
-            on_error(f"{top}: cannot read this directory ({exc.strerror or exc}); its Dockerfiles were not checked")
-        return
-    base = top if base is None else base
-    if listed is not None:
-        listed.append((top, [e.name for e in entries]))
-    if any(e.name == ".git" for e in entries):  # a repository's root: .git/info/exclude
-        spec = _gitignore(Path(top, ".git", "info"), "exclude")
-        if spec is not None:
-            specs = specs + [(rel_dir, spec)]
-    if any(e.name == ".gitignore" for e in entries):
-        spec = _gitignore(Path(top))
-        if spec is not None:
-            specs = specs + [(rel_dir, spec)]
-    dirs = []
-    for entry in entries:
-        rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+    monorepo has thousands of directories and this runs before any work can start. A
+    stack, not recursion: a tree 1,000 folders deep is still walked."""
+    base = top
+    stack = [(top, rel_dir, specs)]
+    while stack:
+        top, rel_dir, specs = stack.pop()
         try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-        except OSError:
+            entries = sorted(os.scandir(top), key=lambda e: e.name)
+        except OSError as exc:
+            if on_error is not None:
+                on_error(f"{top}: cannot read this directory ({exc.strerror or exc}); its Dockerfiles were not checked")
             continue
-        if is_dir:
-            if entry.name in SKIP_DIRS or _ignored(specs, rel, True) or _skip(base, rel, True, excludes, excluded):
+        if listed is not None:
+            listed.append((top, [e.name for e in entries]))
+        if any(e.name == ".git" for e in entries):  # a repository's root: .git/info/exclude
+            spec = _gitignore(Path(top, ".git", "info"), "exclude")
+            if spec is not None:
+                specs = specs + [(rel_dir, spec)]
+        if any(e.name == ".gitignore" for e in entries):
+            spec = _gitignore(Path(top))
+            if spec is not None:
+                specs = specs + [(rel_dir, spec)]
+        dirs = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
                 continue
-            dirs.append((entry.path, rel))
-        elif is_dockerfile_name(entry.name) and _regular_or_link(entry):
-            if _ignored(specs, rel, False) or _skip(base, rel, False, excludes, excluded):
-                continue
-            yield rel
-    for path, rel in dirs:
-        yield from _walk(path, rel, specs, excludes, on_error, excluded, base, listed)
+            if is_dir:
+                if entry.name in SKIP_DIRS or _ignored(specs, rel, True) or _skip(base, rel, True, excludes, excluded):
+                    continue
+                dirs.append((entry.path, rel, specs))
+            elif is_dockerfile_name(entry.name) and _regular_or_link(entry):
+                if _ignored(specs, rel, False) or _skip(base, rel, False, excludes, excluded):
+                    continue
+                yield rel
+        stack.extend(reversed(dirs))
 
 
 def _skip(base: str, rel: str, is_dir: bool, excludes: Excludes, excluded) -> bool:
@@ -174,7 +177,7 @@ def iter_discover(paths: Iterable[str], excludes: list[str] | None = None, on_er
         elif os.path.isdir(p):
             prefix = str(Path(p))  # as Path writes it: no trailing slash, no "./"
             found = (rel if prefix == "." else f"{prefix}/{rel}" for rel in _walk(p, "", [], excludes, on_error, excluded,
-                                                                                     listed=listed))
+                                                                                     listed))
         else:
             found = [p]
         for f in found:

@@ -66,7 +66,8 @@ def _translate(body: str) -> str:
                 out.append(re.escape(c))
                 i += 1
                 continue
-            members = "".join(m if m == "-" else re.escape(m) for m in body[i + 1 + negated:close])
+            # A class never matches a slash, as in git.
+            members = "".join(m if m == "-" else re.escape(m) for m in body[i + 1 + negated:close] if m != "/")
             out.append(f"[^/{members}]" if negated else f"[{members}]")
             i = close + 1
         elif c == "\\" and i + 1 < n:

@@ -70,14 +70,21 @@ class WalkCache:
         self.listed: list[tuple[str, list[str]]] = []  # (directory, names) the walk listed
         self.started = 0
         self._before: dict[str, tuple] = {}
+        self._watched: list[str] = []  # files that decide whatever their name (``--config``)
+
+    def watch(self, path: str) -> None:
+        self._watched.append(os.path.abspath(path))
 
     def load(self) -> list | None:
         """The jobs of the last run, when nothing they depended on has changed."""
         from .cache import load
+        from .results import Job
 
         try:
             with open(self.path, "rb") as fh:
                 deps, jobs = load(fh)
+            if not isinstance(deps, dict) or not isinstance(jobs, list) or not all(isinstance(j, Job) for j in jobs):
+                return None  # not what this version writes
             for path, seen in deps.items():
                 if _seen(path, seen[0]) != seen:
                     return None
@@ -132,6 +139,14 @@ class WalkCache:
         if self.started <= 0:
             return None
         listed = {os.path.abspath(d): names for d, names in self.listed}
+        for job in jobs:
+            # What the walk does not list cannot be watched: a Dockerfile that is a link
+            # (its target may move), a context outside the folders listed or named.
+            if os.path.islink(job.name):
+                return None
+            if job.context is not None and os.path.abspath(job.context) not in listed \
+                    and os.path.abspath(job.context) not in self._before:
+                return None
         directories = set(listed)
         for job in jobs:
             d = os.path.dirname(os.path.abspath(job.name))
@@ -158,6 +173,8 @@ class WalkCache:
                     path = os.path.join(path, "info", "exclude")
                 if os.path.exists(path):
                     deps[path] = _seen(path, "file")
+        for path in self._watched:
+            deps[path] = _seen(path, "file")
         newest = self.started - RACY_NS
         if any(seen[-1] >= newest for seen in deps.values() if seen[0] in ("dir", "file")):
             return None

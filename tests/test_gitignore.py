@@ -74,6 +74,7 @@ def test_walk_skips_what_git_skips(tmp_path_factory, spec):
     (["**/b"], "a/b", True, True),
     (["# a", "", "a "], "a", False, True),  # a comment, a blank line, a trailing space
     (["..", "./a"], "a", False, None),  # no component of dots matches
+    (["a[/]b"], "a/b", False, None),  # a class never matches a slash
 ])
 def test_lines(lines, rel, is_dir, expected):
     assert GitIgnore(lines).decide(rel, is_dir) is expected

@@ -238,8 +238,8 @@ def test_bake_file_of_blank_lines_is_read_in_linear_time(tmp_path):
     assert _seconds(lambda: _bake(f)) < 2  # was 24 s here (107 s in the report)
     f.write_text('target "api" { context = "a"\n  dockerfile = "x.Dockerfile"\n\n  }\n'
                  'target "b" {\n context = "b"\n}\n')
-    assert _bake(f) == [((tmp_path / "a" / "x.Dockerfile"), tmp_path / "a"),
-                        ((tmp_path / "b" / "Dockerfile"), tmp_path / "b")]
+    assert _bake(f) == [((tmp_path / "a" / "x.Dockerfile"), tmp_path / "a", False),
+                        ((tmp_path / "b" / "Dockerfile"), tmp_path / "b", False)]
 
 
 def test_time_budget_gives_a_clear_message(monkeypatch, tmp_path):

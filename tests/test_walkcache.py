@@ -208,3 +208,46 @@ def test_a_hadolint_ignore_that_changes_only_a_nested_settings_files_rules_is_se
     (tree / ".hadolint.yaml").write_text("ignored: [DL3009]\n")  # SF102, which only b selects
     assert "b/Dockerfile" not in _checked(capsys)
     assert len(walks) == 2
+
+
+def test_the_settings_file_named_by_config_is_watched_whatever_its_name(tree, capsys, walks):
+    (tree / "my.toml").write_text("select = ['SF1']\n")
+    _age(tree)
+    run(CheckOptions(paths=["."], jobs=1, config=tree / "my.toml"))
+    run(CheckOptions(paths=["."], jobs=1, config=tree / "my.toml"))
+    assert len(walks) == 1
+    capsys.readouterr()
+    (tree / "my.toml").write_text("select = ['SF1']\nper-file-ignores = { 'a/*' = ['SF102'] }\n")
+    _age(tree)
+    run(CheckOptions(paths=["."], jobs=1, config=tree / "my.toml"))
+    assert len(walks) == 2 and "a/Dockerfile" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("shape", ["a Dockerfile that is a link", "a compose context through a link",
+                                   "a context outside the folders walked"])
+def test_what_the_walk_cannot_watch_is_not_kept(tree, capsys, walks, shape):
+    (tree / "node_modules" / "ctx").mkdir(parents=True)
+    if shape == "a Dockerfile that is a link":
+        (tree / "node_modules" / "ctx" / "Dockerfile.x").write_text(BAD)
+        os.symlink("../node_modules/ctx/Dockerfile.x", tree / "a" / "Dockerfile.link")
+    elif shape == "a compose context through a link":
+        os.symlink("../b", tree / "node_modules" / "x")
+        (tree / "compose.yaml").write_text("services:\n  w:\n    build:\n      context: node_modules/x\n"
+                                          "      dockerfile: ../a/Dockerfile\n")
+    else:
+        (tree / "a" / "slimfix.toml").write_text("contexts = { 'Dockerfile' = '../node_modules/ctx' }\n")
+    _age(tree)
+    _checked(capsys)
+    _checked(capsys)
+    assert len(walks) == 2
+    assert not list((tree / ".slimfix_cache").glob("*/walk-*.pickle"))
+
+
+def test_a_cache_of_the_wrong_shape_is_not_used(tree, capsys, walks):
+    import pickle
+
+    first = _memoized(tree, capsys, walks)
+    for p in (tree / ".slimfix_cache").rglob("*.pickle"):
+        p.write_bytes(pickle.dumps(({}, ["Dockerfile", 42]) if p.name.startswith("walk-")
+                                   else {str(tree / "a" / "Dockerfile"): 42}))
+    assert _checked(capsys) == first and len(walks) == 2

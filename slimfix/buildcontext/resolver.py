@@ -43,6 +43,7 @@ class ContextResolver:
     roots: Roots | None = None
     declared: bool = True  # look for the config's table and compose and bake files
     problems: list[str] = field(default_factory=list)  # compose/bake files that could not be read
+    through_links: bool = False  # a compose or bake file's context or Dockerfile is reached through a symlink
     _ends: dict[str, bool] = field(default_factory=dict)  # dir -> holds .git (the search ends there)
     _reals: dict[str, str] = field(default_factory=dict)
     _maps: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # dir -> {dockerfile: (context, source)}
@@ -134,14 +135,24 @@ class ContextResolver:
                 except FileProblem as exc:  # counts for nothing, and is said
                     self.problems.append(f"{path}: {exc}; not used to find build contexts")
                     pairs = []
-                for dockerfile, context in pairs:
+                for dockerfile, context, linked in pairs:
+                    self.through_links = self.through_links or linked
                     found.setdefault(os.path.abspath(os.path.realpath(dockerfile)), (str(context), str(path)))
             self._maps[directory] = found
         return found
 
 
-def _compose(path: Path) -> list[tuple[Path, Path]]:
-    """(Dockerfile, context) pairs a compose file builds. FileProblem when it cannot be
+def _pair(base: Path, context: str, dockerfile: str) -> tuple[Path, Path, bool]:
+    """(Dockerfile, context) as a compose or bake file in ``base`` names them, real; and
+    whether a symlink on the way made them so (which the walk cache cannot watch)."""
+    root = (base / context).resolve()
+    plain_root = os.path.normpath(os.path.join(os.path.realpath(base), context))
+    target = (root / dockerfile).resolve()
+    return target, root, str(root) != plain_root or str(target) != os.path.normpath(os.path.join(root, dockerfile))
+
+
+def _compose(path: Path) -> list[tuple[Path, Path, bool]]:
+    """(Dockerfile, context, through a link) of each service a compose file builds. FileProblem when it cannot be
     read, is not YAML or has no ``services`` mapping; a service it cannot make sense of
     is skipped."""
     import yaml
@@ -174,20 +185,18 @@ def _compose(path: Path) -> list[tuple[Path, Path]]:
             continue
         if "\0" in context or "\0" in dockerfile:
             raise FileProblem("a NUL byte in a build context or dockerfile")
-        root = (path.parent / context).resolve()
-        out.append(((root / dockerfile).resolve(), root))
+        out.append(_pair(path.parent, context, dockerfile))
     return out
 
 
-def _bake(path: Path) -> list[tuple[Path, Path]]:
+def _bake(path: Path) -> list[tuple[Path, Path, bool]]:
     """Targets of a docker-bake.hcl with literal ``context`` and ``dockerfile``."""
     text = read_text(path)
     out = []
     for fields in _bake_targets(text):
         if any("\0" in v for v in fields.values()):
             raise FileProblem("a NUL byte in a build context or dockerfile")
-        root = (path.parent / fields.get("context", ".")).resolve()
-        out.append(((root / fields.get("dockerfile", "Dockerfile")).resolve(), root))
+        out.append(_pair(path.parent, fields.get("context", "."), fields.get("dockerfile", "Dockerfile")))
     return out
 
 

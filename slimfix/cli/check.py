@@ -95,6 +95,10 @@ class Plan:
 
         return ContextResolver(self.options.context, self.config, self.roots)
 
+    def through_links(self) -> bool:
+        """Whether a compose or bake file reached a context or Dockerfile through a link."""
+        return "resolver" in self.__dict__ and self.resolver.through_links
+
     def problems(self) -> list[str]:
         """What the resolver could not read so far (none when it was never needed)."""
         return self.resolver.problems if "resolver" in self.__dict__ else []
@@ -246,6 +250,8 @@ class Processing:
                 yield from known
                 return
             walk.begin(options.paths)
+            if options.config is not None:
+                walk.watch(str(options.config))
         jobs, clean = [], True
         for f in iter_discover(options.paths, plan.exclude, self._unreadable.append, plan.finder.excluded,
                                listed=walk.listed if walk is not None else None):
@@ -255,7 +261,8 @@ class Processing:
                 if walk is not None:  # kept only to be saved: --no-cache runs stay flat
                     jobs.append(job)
                 yield job
-        if walk is not None and clean and not self._unreadable and not plan.problems():
+        if walk is not None and clean and not self._unreadable and not plan.problems() \
+                and not plan.through_links():
             walk.save(jobs)
 
     def _collect(self) -> None:
