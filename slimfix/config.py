@@ -140,9 +140,15 @@ class ConfigFinder:
             return self.explicit
         key = os.path.abspath(directory)
         found = self._by_dir.get(key)
-        if found is None:
-            # One look per directory, memoized for its subdirectories: a walk over a
-            # monorepo asks for every folder.
+        if found is not None:
+            return found
+        # One look per directory, memoized for its subdirectories: a walk over a monorepo
+        # asks for every folder. Upward in a loop, so a tree of any depth is read.
+        below: list[str] = []
+        while found is None:
+            found = self._by_dir.get(key)
+            if found is not None:
+                break
             here = _config_in(key)
             parent = os.path.dirname(key)
             if here is not None:
@@ -153,8 +159,12 @@ class ConfigFinder:
             elif parent == key or os.path.exists(os.path.join(key, ".git")):
                 found = self.fallback
             else:
-                found = self.for_dir(parent)
+                below.append(key)
+                key = parent
+                continue
             self._by_dir[key] = found
+        for d in below:
+            self._by_dir[d] = found
         return found
 
     def for_file(self, path: str | Path) -> Config:

@@ -81,13 +81,28 @@ def real_path(path: str | os.PathLike, cache: dict[str, str]) -> str:
     found = cache.get(full)
     if found is not None:
         return found
-    parent, name = os.path.split(full)
-    if not name or os.path.islink(full):
-        real = _real(full)
-    else:
-        real = os.path.join(real_path(parent, cache), name)
-    if len(cache) < 100_000:
-        cache[full] = real
+    # Up to the nearest folder known (or a link, or the root), then down again: a loop,
+    # not recursion, so a tree of any depth is read.
+    names: list[str] = []
+    here = full
+    while True:
+        found = cache.get(here)
+        if found is not None:
+            real = found
+            break
+        parent, name = os.path.split(here)
+        if not name or os.path.islink(here):
+            real = _real(here)
+            if len(cache) < 100_000:
+                cache[here] = real
+            break
+        names.append(name)
+        here = parent
+    for name in reversed(names):
+        here = os.path.join(here, name)
+        real = os.path.join(real, name)
+        if len(cache) < 100_000:
+            cache[here] = real
     return real
 
 

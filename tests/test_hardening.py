@@ -697,3 +697,16 @@ def test_reporting_thousands_of_findings_stays_linear():
     settings = runner.Settings(tuple(select_rules(["SF102"])), apply=False)
     elapsed = _seconds(lambda: runner.summarize(runner.process_text("Dockerfile", text, settings), settings))
     assert elapsed < 4  # was 5.6 s here (1.3 s after): each finding's line was counted from the start
+
+
+def test_a_tree_1100_folders_deep_is_checked(tmp_path, monkeypatch, capsys):
+    """No recursion per folder: not in the walk, the settings lookup or the real paths."""
+    from slimfix.cli.check import CheckOptions, run
+
+    deep = tmp_path.joinpath(*["a"] * 1100)
+    deep.mkdir(parents=True)
+    (deep / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN apt-get update\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(CheckOptions(paths=["."], jobs=1, cache=False, check=True)) == 1
+    out = capsys.readouterr()
+    assert "SF102" in out.out and "internal error" not in out.err
