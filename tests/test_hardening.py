@@ -703,8 +703,11 @@ def test_a_tree_1100_folders_deep_is_checked(tmp_path, monkeypatch, capsys):
     """No recursion per folder: not in the walk, the settings lookup or the real paths."""
     from slimfix.cli.check import CheckOptions, run
 
-    deep = tmp_path.joinpath(*["a"] * 1100)
-    deep.mkdir(parents=True)
+    deep = str(tmp_path)
+    for _ in range(1100):  # one by one: os.makedirs recurses too
+        deep = os.path.join(deep, "a")
+        os.mkdir(deep)
+    deep = Path(deep)
     (deep / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN apt-get update\n")
     monkeypatch.chdir(tmp_path)
     assert run(CheckOptions(paths=["."], jobs=1, cache=False, check=True)) == 1
