@@ -291,7 +291,13 @@ def process_many(names: Iterable[str | Job | FileResult], settings: Settings, jo
         time.sleep(0.5)  # a SIGTERM to the whole group: the parent's own turns this into an interrupt
         raise RuntimeError("a worker process died (killed by a signal?); files not yet reported "
                            "are unchanged") from None
-    except BaseException:  # interrupted (SIGINT, SIGTERM) or the consumer stopped early
+    except GeneratorExit:
+        # The consumer stopped early (its reader went away: `slimfix --diff | head`). Let
+        # the chunks already running finish: a worker killed in the middle of sending
+        # its results would leave the pool's manager waiting for the rest forever.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    except BaseException:  # interrupted (SIGINT, SIGTERM)
         stop_workers(pool)
         raise
     pool.shutdown(wait=True)

@@ -710,6 +710,31 @@ def test_a_tree_1100_folders_deep_is_checked(tmp_path, monkeypatch, capsys):
     deep = Path(deep)
     (deep / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN apt-get update\n")
     monkeypatch.chdir(tmp_path)
-    assert run(CheckOptions(paths=["."], jobs=1, cache=False, check=True)) == 1
-    out = capsys.readouterr()
-    assert "SF102" in out.out and "internal error" not in out.err
+    try:
+        assert run(CheckOptions(paths=["."], jobs=1, cache=False, check=True)) == 1
+        out = capsys.readouterr()
+        assert "SF102" in out.out and "internal error" not in out.err
+    finally:  # bottom up: shutil.rmtree (pytest's clean-up) recurses once per folder
+        (deep / "Dockerfile").unlink()
+        d = str(deep)
+        while d != str(tmp_path):
+            os.rmdir(d)
+            d = os.path.dirname(d)
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
+    """`slimfix --diff | head`: no internal error, no traceback, and no hang with a pool."""
+    import subprocess
+    import sys
+
+    for i in range(80):
+        (tmp_path / f"s{i:02d}").mkdir()
+        (tmp_path / f"s{i:02d}" / "Dockerfile").write_text(
+            "FROM debian:bookworm-slim\nRUN apt-get update\nRUN apt-get install -y curl\n" * 20)
+    proc = subprocess.Popen([sys.executable, "-m", "slimfix", "--no-cache", "--diff", "-j", "2", "."], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert "internal error" not in err and "Traceback" not in err

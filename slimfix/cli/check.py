@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..rules import Rule
     from ..runner import Settings
 
-EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
 @dataclass(frozen=True)
@@ -413,6 +413,12 @@ def guarded(run_command) -> int:
     except KeyboardInterrupt:
         _err("slimfix: interrupted; files not yet written are unchanged")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`slimfix --diff | head`): stop quietly, as a program killed
+        # by SIGPIPE does, and keep the interpreter's last flush from failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         import traceback
 
