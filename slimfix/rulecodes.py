@@ -19,7 +19,7 @@ def known_codes() -> tuple[str, ...]:
 
 
 def check_codes(codes: list[str]) -> None:
-    """ValueError for a code or prefix no rule has (as ``rules.select_rules`` says it)."""
+    """ValueError for a code or prefix no rule has (``rules.select_rules`` asks it too)."""
     known = known_codes()
     for code in codes:
         c = code.upper()

@@ -36,6 +36,10 @@ _DECIDING = re.compile(r"\.gitignore|slimfix\.toml|\.slimfix\.toml|pyproject\.to
                        r"|(docker-)?compose(\.[\w-]+)*\.ya?ml")
 
 
+def _decides(name: str) -> bool:
+    return name == ".git" or _DECIDING.fullmatch(name) is not None
+
+
 def memo_key(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
@@ -46,7 +50,7 @@ def _listing(directory: str) -> tuple[str, ...]:
 
 
 def _deciding(directory: str) -> tuple[str, ...]:
-    return tuple(n for n in _listing(directory) if _DECIDING.fullmatch(n) or n == ".git")
+    return tuple(filter(_decides, _listing(directory)))
 
 
 def _seen(path: str, kind: str) -> tuple:
@@ -158,10 +162,10 @@ class WalkCache:
         for d in directories:
             if d in listed and d != self.holder:
                 deps[d] = _seen(d, "dir")  # after the listing: a change since is too recent
-                names = [n for n in listed[d] if _DECIDING.fullmatch(n) or n == ".git"]
+                names = list(filter(_decides, listed[d]))
             elif d in self._before:
                 seen = deps[d] = self._before[d]
-                names = [n for n in seen[1] if _DECIDING.fullmatch(n) or n == ".git"]
+                names = list(filter(_decides, seen[1]))
             else:
                 return None  # a Dockerfile found outside the walk and the paths named
             for name in names:

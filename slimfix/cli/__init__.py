@@ -5,6 +5,7 @@ neither typer nor the other commands' libraries."""
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 SUBCOMMANDS = ("rules", "explain", "verify", "server")
 
@@ -18,19 +19,26 @@ def main(argv: list[str] | None = None) -> None:
 
         tools_app(args=args, prog_name="slimfix")
         return
-    import gc
-
-    # The imports make objects that live as long as the process: collecting while they are
-    # made finds nothing, and afterwards the cyclic collector need not scan them again on
-    # every collection (the workers, forked from here, share them too).
-    gc.disable()
-    from .check import guarded, run
-    from .options import parse
-
-    gc.freeze()
-    gc.enable()
+    with frozen_imports():
+        from .check import guarded, run
+        from .options import parse
     options = parse(args)
     raise SystemExit(guarded(lambda: run(options)))
 
 
-__all__ = ["SUBCOMMANDS", "main"]
+@contextmanager
+def frozen_imports():
+    """Imports make objects that live as long as the process: collecting while they are
+    made finds nothing, and afterwards the cyclic collector need not scan them again on
+    every collection (the workers, forked from here, share them too)."""
+    import gc
+
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+__all__ = ["SUBCOMMANDS", "frozen_imports", "main"]

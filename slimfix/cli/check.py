@@ -9,11 +9,9 @@ import itertools
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator
-
 from functools import cached_property
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 from ..config import Config, ConfigError, ConfigFinder, find_config, load_config
 from ..discovery import iter_discover
@@ -106,18 +104,13 @@ class Plan:
     @cached_property
     def settings(self) -> Settings:
         """Made when a file needs processing (the codes were checked by ``plan_run``).
-        The rules, the runner and all they import come in here: as in ``cli.main``, the
-        cyclic collector is kept off while they do, and what they made is frozen."""
-        import gc
+        The rules, the runner and all they import come in here."""
+        from . import frozen_imports
 
-        gc.disable()
-        try:
+        with frozen_imports():
             from ..runner import Settings
 
             rules = tuple(rules_for(self.options, self.config, self.hadolint_ignored))
-        finally:
-            gc.freeze()
-            gc.enable()
         return Settings(rules, self.unsafe_fixes, self.options.context, self.options.write, apply=self.apply,
                         keep_texts=self.keep_texts, records=self.records, roots=self.roots)
 
@@ -252,17 +245,17 @@ class Processing:
             walk.begin(options.paths)
             if options.config is not None:
                 walk.watch(str(options.config))
-        jobs, clean = [], True
+        jobs, errors = [], False
         for f in iter_discover(options.paths, plan.exclude, self._unreadable.append, plan.finder.excluded,
                                listed=walk.listed if walk is not None else None):
             if f != "-":
                 job = self.job(f)
-                clean = clean and job.error is None and not self._had_problems
+                errors = errors or job.error is not None
                 if walk is not None:  # kept only to be saved: --no-cache runs stay flat
                     jobs.append(job)
                 yield job
-        if walk is not None and clean and not self._unreadable and not plan.problems() \
-                and not plan.through_links():
+        # ``_had_problems`` covers what the jobs met; ``_unreadable`` what the walk met last.
+        if walk is not None and not (errors or self._had_problems or self._unreadable or plan.through_links()):
             walk.save(jobs)
 
     def _collect(self) -> None:
@@ -320,9 +313,9 @@ class Processing:
     def _apply_file_changes(self, result: FileResult, written: set[str]) -> None:
         """Several Dockerfiles (in several workers) may share a build context: each path
         is written once, here in the main process."""
-        for change in result.file_changes:
-            from ..runner import apply_file_change
+        from ..runner import apply_file_change
 
+        for change in result.file_changes:
             problem = None if str(change.path) in written else apply_file_change(change, self.plan.roots)
             written.add(str(change.path))
             if problem:

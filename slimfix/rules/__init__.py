@@ -40,11 +40,10 @@ def select_rules(select: list[str] | None = None, ignore: list[str] | None = Non
     selector of at least three characters that names them (``SF6``, ``SF60``, ``SF601``):
     not by default, ``ALL`` or ``SF``. ``--select ALL,SF6`` is every rule.
     Unknown codes are an error: a typo must not silently select nothing."""
+    from ..rulecodes import check_codes
+
+    check_codes((select or []) + (ignore or []))
     known = all_rules()
-    for code in (select or []) + (ignore or []):
-        c = code.upper()
-        if c != "ALL" and not any(r.code.startswith(c) for r in known):
-            raise ValueError(f"unknown rule code or prefix: {code}")
     sel = [c.upper() for c in select] if select else ["ALL"]
     ign = [c.upper() for c in ignore or []]
 
