@@ -93,7 +93,7 @@ class Excludes:
 
 
 def _walk(top: str, rel_dir: str, specs: list, excludes: Excludes, on_error=None,
-          excluded=None, listed: list | None = None) -> Iterator[str]:
+          excluded=None, listed: list[tuple[str, list[str]]] | None = None) -> Iterator[str]:
     """Dockerfiles below ``top``, relative to it: each directory's files, then its
     subdirectories, by name; honouring nested .gitignore files; symlinked directories are
     not followed, so the walk never leaves the tree. Plain strings and ``os.scandir``: a
@@ -162,7 +162,7 @@ def _ignored(specs: list, rel: str, is_dir: bool) -> bool:
 
 
 def iter_discover(paths: Iterable[str], excludes: list[str] | None = None, on_error=None,
-                  excluded=None, listed: list[str] | None = None) -> Iterator[str]:
+                  excluded=None, listed: list[tuple[str, list[str]]] | None = None) -> Iterator[str]:
     """Files to process, in a stable order (each directory's files, then its
     subdirectories, by name), without duplicates, yielded as they are found so that
     work can start before the walk ends. Files named explicitly are always processed;

@@ -23,16 +23,16 @@ from typing import Callable
 _PLAIN = re.compile(r"(!?)(/?)((?:[\w.+@-]+/)*[\w.+@-]+)(/?)")
 _STAR_SUFFIX = re.compile(r"(!?)\*(\.[\w.+@-]+)(/?)")
 
-# (negated, dir_only, match(rel, name, is_dir) -> bool); a negated line re-includes.
-_Line = tuple[bool, bool, Callable[[str, str, bool], bool]]
+# (negated, dir_only, match(rel, name) -> bool); a negated line re-includes.
+_Line = tuple[bool, bool, Callable[[str, str], bool]]
 
 
 def _plain(negated: bool, anchored: bool, path: str, dir_only: bool) -> _Line | None:
     if any(not part.strip(".") for part in path.split("/")):
         return None
     if anchored or "/" in path:  # relative to the .gitignore's folder
-        return negated, dir_only, lambda rel, name, is_dir: rel == path
-    return negated, dir_only, lambda rel, name, is_dir: name == path
+        return negated, dir_only, lambda rel, name: rel == path
+    return negated, dir_only, lambda rel, name: name == path
 
 
 def _translate(body: str) -> str:
@@ -86,8 +86,8 @@ def _wildcard(negated: bool, body: str, dir_only: bool) -> _Line | None:
     except re.error:
         return None  # a class git cannot read either (``[z-a]``): it matches nothing
     if anchored:  # relative to the .gitignore's folder
-        return negated, dir_only, lambda rel, name, is_dir: full(rel) is not None
-    return negated, dir_only, lambda rel, name, is_dir: full(name) is not None
+        return negated, dir_only, lambda rel, name: full(rel) is not None
+    return negated, dir_only, lambda rel, name: full(name) is not None
 
 
 def parse_line(line: str) -> _Line | None:
@@ -103,7 +103,7 @@ def parse_line(line: str) -> _Line | None:
     m = _STAR_SUFFIX.fullmatch(line)
     if m is not None:
         suffix = m[2]
-        return m[1] == "!", m[3] == "/", lambda rel, name, is_dir: name.endswith(suffix)
+        return m[1] == "!", m[3] == "/", lambda rel, name: name.endswith(suffix)
     negated = line.startswith("!")
     body = line[negated:]
     dir_only = body.endswith("/")
@@ -123,6 +123,6 @@ class GitIgnore:
         """True: ignored; False: re-included by a ``!`` line; None: no line matches."""
         name = rel.rsplit("/", 1)[-1]
         for negated, dir_only, match in reversed(self.lines):
-            if (is_dir or not dir_only) and match(rel, name, is_dir):
+            if (is_dir or not dir_only) and match(rel, name):
                 return not negated
         return None
