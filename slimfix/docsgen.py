@@ -28,6 +28,8 @@ def rules_reference() -> str:
         if body.startswith("## "):
             body = "#" + body
         out.append(f"\n## {r.code} {r.name}\n\n{r.summary}.\n\n{body}\n")
+        if r.effect is not None:
+            out.append(f"\n### Effect on the image\n\n{r.effect.documentation()}\n")
     return "".join(out)
 
 

@@ -277,7 +277,7 @@ def test_multi_stage_buildah_log():
 def test_a_rewrite_identical_to_the_original_is_not_built_twice(tmp_path):
     """Built twice, the second build of the same Dockerfile is all layer cache: the rewrite's
     rebuild would come out as a no-op. It shares the original's figures instead."""
-    from slimfix.imagelab.builders import BuildRun, ImageInfo
+    from slimfix.imagelab.builders import BuilderError, BuildRun, ImageInfo
     from slimfix.rules import select_rules
 
     (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
@@ -291,9 +291,12 @@ def test_a_rewrite_identical_to_the_original_is_not_built_twice(tmp_path):
         def __init__(self):
             self.built = []
 
-        def build(self, dockerfile, context, tag):
+        def build(self, dockerfile, context, tag, no_cache=False):
             self.built.append((dockerfile.read_text(), tag))
             return BuildRun(True, 1.0 + len(self.built), ["RUN x"], ["RUN x"])
+
+        def export(self, tag, archive):
+            raise BuilderError("this builder exports nothing")
 
         def info(self, tag):
             return ImageInfo(100, None, 3)
@@ -316,3 +319,39 @@ def test_a_rewrite_identical_to_the_original_is_not_built_twice(tmp_path):
     assert not any("--mount=type=cache" in t for t in texts[0::2])
     assert all("--mount=type=cache" in t for t in texts[1::2])
     assert "the default rules change nothing" in " ".join(result.notes)
+    # no image could be read: the certificate says so, never "the same"
+    assert result.certificates["cache mounts"].verdict == "incomplete" and result.uncertified == ["cache mounts"]
+
+
+def test_verify_certifies_the_rewrite_with_each_rules_declared_effect(lab, tmp_path):
+    from slimfix.imagelab.certificate import SAME_EXCEPT
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "verify" / "project", project)
+    result = verify(project / "Dockerfile", project, Buildah(lab), dependency=False, edit="app.sh")
+    cert = result.certificates["after"]
+    text = render_text(result)
+    assert cert.verdict == SAME_EXCEPT, text
+    explained = {g.code: g.bytes for g in cert.explained}
+    assert set(explained) == {"SF102", "SF301"}, text
+    assert explained["SF102"] == 5 * MiB and explained["SF301"] == 2 * MiB
+    assert "unexplained: none" in text and not result.uncertified
+
+
+def test_verify_against_a_hand_edit_lists_every_difference(lab, tmp_path):
+    from slimfix.imagelab.certificate import UNEXPLAINED
+    from slimfix.imagelab.certificate_text import markdown
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "verify" / "project", project)
+    edited = tmp_path / "Edited.Dockerfile"
+    edited.write_text((project / "Dockerfile").read_text()
+                      .replace('CMD ["sh", "app.sh"]', 'RUN rm /usr/bin/pip\nCMD ["sh", "-x", "app.sh"]'))
+    result = verify(project / "Dockerfile", project, Buildah(lab), dependency=False, edit="app.sh",
+                    against=edited, noise_build=False)
+    cert = result.certificates["after"]
+    assert result.fixes == [] and cert.verdict == UNEXPLAINED and result.uncertified == ["after"]
+    assert [(d.path, d.change) for d in cert.unexplained.differences] == [("/usr/bin/pip", "removed")]
+    assert [s.name for s in cert.unexplained.settings] == ["Cmd"]
+    assert "removed /usr/bin/pip" in render_text(result)
+    assert "❌" in markdown(result) and "`removed /usr/bin/pip" in markdown(result)

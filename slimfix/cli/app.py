@@ -60,17 +60,35 @@ def verify_command(
     dependency: Optional[str] = typer.Option(None, "--dependency", metavar="LINE",
                                              help="The requirement (name@version for package.json) to add "
                                                   "(default: a small package the manifest lacks)."),
-    output_format: str = typer.Option("text", "--output-format", metavar="FORMAT", help="text or json."),
+    against: Optional[Path] = typer.Option(None, "--against", metavar="DOCKERFILE", exists=True, dir_okay=False,
+                                           help="Certify this Dockerfile (a hand edit, another tool's output) "
+                                                "against DOCKERFILE instead of slimfix's rewrite: every "
+                                                "difference is listed, none is explained by a rule."),
+    noise_build: bool = typer.Option(True, "--noise-build/--no-noise-build",
+                                     help="Build the original once more without its cache, to learn what "
+                                          "differs from build to build (without it: a short default list)."),
+    output_format: str = typer.Option("text", "--output-format", metavar="FORMAT",
+                                      help="text, json (every difference) or markdown (for a pull request)."),
 ) -> None:
     """Build the Dockerfile as it is and as slimfix rewrites it, and compare image size,
-    the layers, build time, and what a source edit and a dependency edit make rebuild.
-    The build context is copied: your files are never touched."""
+    the layers, build time, and what a source edit and a dependency edit make rebuild;
+    then certify the rewrite: read both images' files (kind, content, mode, owner, link
+    target) and settings (Env, Cmd, Entrypoint, User, WorkingDir, ports, volumes, labels,
+    healthcheck...) and attribute every difference to a fired rule's declared effect
+    (`slimfix explain CODE`), to the build's own noise, or call it unexplained. It cannot
+    see what a program does at run time. It builds several images (each side cold, after a
+    source edit, after a dependency edit, the original once more), needs the network for
+    base images and dependencies, and takes minutes. The build context is copied: your
+    files are never touched. Exit status: 0 certified, 1 an unexplained difference or a
+    certificate that could not be completed, 2 a build failed or bad usage."""
     from .verify import run
 
+    if output_format not in ("text", "json", "markdown"):
+        raise typer.BadParameter("text, json or markdown", param_hint="--output-format")
     raise typer.Exit(run(path, context=context, builder=builder, edit=edit, keep=keep,
                          unsafe_fixes=unsafe_fixes, output_format=output_format, select=_split_codes(select),
                          ignore=_split_codes(ignore), dependency_edit=dependency_edit, manifest=manifest,
-                         dependency=dependency))
+                         dependency=dependency, against=against, noise_build=noise_build))
 
 
 @tools_app.command("server")

@@ -35,4 +35,6 @@ def explain(code: str) -> int:
         sys.stderr.write(f"slimfix: unknown rule: {code} (see `slimfix rules`)\n")
         return 2
     sys.stdout.write(f"# {rule.code} {rule.name}\n\n{rule.summary}.\n\n{rule.documentation()}\n")
+    if rule.effect is not None:
+        sys.stdout.write(f"\n## Effect on the image\n\n{rule.effect.documentation()}\n")
     return 0

@@ -9,7 +9,8 @@ from pathlib import Path
 
 def run(path: Path, *, context: Path | None, builder: str, edit: str | None, keep: bool,
         unsafe_fixes: bool, output_format: str, select: list[str] | None = None, ignore: list[str] | None = None,
-        dependency_edit: bool = True, manifest: str | None = None, dependency: str | None = None) -> int:
+        dependency_edit: bool = True, manifest: str | None = None, dependency: str | None = None,
+        against: Path | None = None, noise_build: bool = True) -> int:
     from ..buildcontext import ContextResolver
     from ..config import Config, ConfigError, find_config, load_config
     from ..imagelab.builders import BuilderError, find_builder
@@ -31,10 +32,17 @@ def run(path: Path, *, context: Path | None, builder: str, edit: str | None, kee
 
     result = verify(path, build_context, chosen, edit=edit, keep=keep, rules=rules,
                     unsafe_fixes=unsafe_fixes or bool(cfg.unsafe_fixes), dependency=dependency_edit,
-                    manifest=manifest, dependency_line=dependency, progress=progress)
+                    manifest=manifest, dependency_line=dependency, progress=progress, against=against,
+                    noise_build=noise_build)
     if output_format == "json":
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    elif output_format == "markdown":
+        from ..imagelab.certificate_text import markdown
+
+        sys.stdout.write(markdown(result))
     else:
         sys.stdout.write(render_text(result))
     failed = any(s.cold is not None and not s.cold.ok for _, s in result.sides())
-    return 2 if failed or result.slimfix_bug else 0
+    if failed or result.slimfix_bug:
+        return 2
+    return 1 if result.uncertified else 0

@@ -92,13 +92,23 @@ class Buildah:
     def _cmd(self, *args: str) -> list[str]:
         return [self.exe, *args]
 
-    def build(self, dockerfile: Path, context: Path, tag: str) -> BuildRun:
+    def build(self, dockerfile: Path, context: Path, tag: str, *, no_cache: bool = False) -> BuildRun:
         t0 = time.perf_counter()
-        proc = _run(self._cmd("bud" if self.exe == "buildah" else "build", "--layers", "-f", str(dockerfile),
+        proc = _run(self._cmd("bud" if self.exe == "buildah" else "build", "--layers",
+                              *(["--no-cache"] if no_cache else []), "-f", str(dockerfile),
                               "-t", tag, str(context)), self.env)
         seconds = time.perf_counter() - t0
         steps, ran = parse_step_log(proc.stdout + "\n" + proc.stderr)
         return BuildRun(proc.returncode == 0, seconds, steps, ran, _tail(proc.stdout + "\n" + proc.stderr))
+
+    def export(self, tag: str, archive: Path) -> None:
+        """Write the image as a docker archive (uncompressed layer tars), for reading."""
+        if self.exe == "buildah":
+            proc = _run(self._cmd("push", "-q", tag, f"docker-archive:{archive}"), self.env)
+        else:
+            proc = _run(self._cmd("save", "--format", "docker-archive", "-o", str(archive), tag), self.env)
+        if proc.returncode != 0:
+            raise BuilderError(f"{self.exe} could not export {tag}: {_tail(proc.stderr, 3)}")
 
     def image_ids(self) -> set[str]:
         proc = _run(self._cmd("images", "-a", "-q", "--no-trunc"), self.env)
@@ -188,12 +198,18 @@ class Docker:
     def available(cls) -> bool:
         return shutil.which("docker") is not None and _run(["docker", "info"]).returncode == 0
 
-    def build(self, dockerfile: Path, context: Path, tag: str) -> BuildRun:
+    def build(self, dockerfile: Path, context: Path, tag: str, *, no_cache: bool = False) -> BuildRun:
         t0 = time.perf_counter()
-        proc = _run(["docker", "build", "--progress=plain", "-f", str(dockerfile), "-t", tag, str(context)], self.env)
+        proc = _run(["docker", "build", "--progress=plain", *(["--no-cache"] if no_cache else []), "-f",
+                     str(dockerfile), "-t", tag, str(context)], self.env)
         seconds = time.perf_counter() - t0
         steps, ran = parse_buildkit_log(proc.stderr + "\n" + proc.stdout)
         return BuildRun(proc.returncode == 0, seconds, steps, ran, _tail(proc.stderr + "\n" + proc.stdout))
+
+    def export(self, tag: str, archive: Path) -> None:
+        proc = _run(["docker", "save", "-o", str(archive), tag], self.env)
+        if proc.returncode != 0:
+            raise BuilderError(f"docker could not export {tag}: {_tail(proc.stderr, 3)}")
 
     def image_ids(self) -> set[str]:
         return set(_run(["docker", "images", "-a", "-q", "--no-trunc"], self.env).stdout.split())

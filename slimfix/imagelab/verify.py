@@ -20,16 +20,19 @@ import shutil
 import time
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from typing import Callable
 
 from .builders import BuildRun, BuilderError, ImageInfo, Layer, created_by_us, mark
+from .certificate import INCOMPLETE, Certificate, Declared, certify
+from .certificate_text import certificate_lines
+from .contents import ImageContents, read_image
 from ..buildcontext import BuildContext
 from ..engine import fix_document
 from ..fixes import Applicability
-from ..rules import select_rules
+from ..rules import rule_by_code, select_rules
 from ..rules.common.context_copy import context_copy, source_path
 
 _MANIFESTS = {"requirements.txt", "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
@@ -60,13 +63,24 @@ class Verification:
     mount_fixes: list[str] = field(default_factory=list)
     dependency: str | None = None  # what the dependency edit added, and where
     notes: list[str] = field(default_factory=list)
+    against: str | None = None  # the Dockerfile certified against the original (--against)
+    # side name -> the certificate of its image against the original's
+    certificates: dict[str, Certificate] = field(default_factory=dict)
 
     def sides(self) -> list[tuple[str, Side]]:
         out = [("before", self.before), ("after", self.after)]
         return out + ([("cache mounts", self.mounts)] if self.mounts is not None else [])
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(replace(self, certificates={}))
+        data["certificates"] = {name: cert.to_json() for name, cert in self.certificates.items()}
+        return data
+
+    @property
+    def uncertified(self) -> list[str]:
+        """The rewrites built whose certificate failed or could not be made."""
+        built = [name for name, side in self.sides()[1:] if side.image is not None and side is not self.before]
+        return [name for name in built if name not in self.certificates or not self.certificates[name].passed]
 
 
 def pick_edit_file(dockerfile_text: str, context: Path, dockerfile: Path) -> str | None:
@@ -174,20 +188,31 @@ def apt_dependency_edit(text: str) -> tuple[str, str] | None:
 def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None, keep: bool = False,
            unsafe_fixes: bool = False, rules: list | None = None, dependency: bool = True,
            manifest: str | None = None, dependency_line: str | None = None,
-           progress: Callable[[str], None] | None = None) -> Verification:
+           progress: Callable[[str], None] | None = None, against: Path | None = None,
+           noise_build: bool = True) -> Verification:
     """``rules``: the rules whose fixes make the rewritten side (default: the default
     selection). When they include the opt-in cache-mount rules, the rewrite is built twice:
     without them (``after``) and with them (``mounts``; their unsafe fixes are applied for
-    the comparison even without ``unsafe_fixes``)."""
+    the comparison even without ``unsafe_fixes``).
+    ``against``: instead of slimfix's rewrite, certify this Dockerfile against the original
+    (no rule's declared effect explains anything: every difference is listed).
+    ``noise_build``: build the original a second time, without its cache, to learn what
+    differs from build to build."""
     text = dockerfile.read_bytes().decode("utf-8")
     threshold = Applicability.UNSAFE if unsafe_fixes else Applicability.SAFE
     chosen = list(rules or select_rules())
     default_rules = [r for r in chosen if r.default]
     opt_in = frozenset(r.code for r in chosen if not r.default)
-    outcome = fix_document(text, default_rules, threshold=threshold, path=dockerfile, context_dir=context)
-    result = Verification(str(dockerfile), builder.name, None, sorted({f.code for f in outcome.applied}))
-    texts = [("before", text, []), ("after", outcome.output, outcome.file_changes)]
-    if opt_in:
+    if against is not None:
+        other = against.read_bytes().decode("utf-8")
+        result = Verification(str(dockerfile), builder.name, None, [], against=str(against))
+        texts = [("before", text, []), ("after", other, [])]
+        outcome = None
+    else:
+        outcome = fix_document(text, default_rules, threshold=threshold, path=dockerfile, context_dir=context)
+        result = Verification(str(dockerfile), builder.name, None, sorted({f.code for f in outcome.applied}))
+        texts = [("before", text, []), ("after", outcome.output, outcome.file_changes)]
+    if opt_in and outcome is not None:
         mounted = fix_document(text, chosen, threshold=threshold, path=dockerfile, context_dir=context,
                                unsafe_codes=opt_in)
         result.mount_fixes = sorted({f.code for f in mounted.applied})
@@ -196,10 +221,10 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             texts.append(("cache mounts", mounted.output, mounted.file_changes))
         else:
             result.notes.append("the cache-mount rules change nothing more than the rewrite")
-    if not outcome.changed and result.mounts is None:
+    if outcome is not None and not outcome.changed and result.mounts is None:
         result.problem = "slimfix changes nothing in this Dockerfile: nothing to compare"
         return result
-    if not outcome.changed:
+    if outcome is not None and not outcome.changed:
         # Building the same Dockerfile twice would measure the layer cache of the first
         # build (the rewrite's "rebuild" came out as fast as a no-op): the rewrite is the
         # original, so it shares the original's figures.
@@ -215,27 +240,50 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
     marks: list = []  # what each of our builds made
     tmp = Path(tempfile.mkdtemp(prefix="slimfix-verify-"))
     sides = dict(result.sides())
+    contents: dict[str, ImageContents] = {}
+    unreadable: dict[str, str] = {}  # side -> why its image could not be exported
     try:
         copies = {}
-        for name, content, changes in texts:
+        ignore_file = BuildContext(context, dockerfile).ignore_file
+
+        def copy(name: str, content: str, changes) -> None:
             slug = name.replace(" ", "-")
             copy_dir = tmp / slug / "context"
             shutil.copytree(context, copy_dir, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             df = tmp / slug / "Dockerfile"
             df.write_bytes(content.encode("utf-8"))
-            for change in changes:  # .dockerignore, in the rewritten copies only
-                rel = os.path.relpath(change.path, context)
-                (copy_dir / rel).write_bytes(change.after.encode("utf-8"))
+            ignore = effective_ignore(ignore_file, changes)
+            if ignore is not None:
+                # The copy is built with -f pointing at another name: the ignore file the
+                # real build reads (the Dockerfile's own or the context's) becomes the copy's
+                # .dockerignore, the only one every builder reads.
+                (copy_dir / ".dockerignore").write_bytes(ignore.encode("utf-8"))
             copies[name] = (copy_dir, df, f"{tag}-{slug}")
 
-        def build(name: str, what: str) -> BuildRun:
+        for name, content, changes in texts:
+            copy(name, content, changes)
+
+        def build(name: str, what: str, *, no_cache: bool = False) -> BuildRun:
             copy_dir, df, image = copies[name]
             say(f"building {name} ({what})...")
             t0 = time.perf_counter()
-            run = builder.build(df, copy_dir, image)
+            run = builder.build(df, copy_dir, image, no_cache=no_cache)
             marks.append(mark(builder, image))
             say(f"  {'done' if run.ok else 'failed'} in {time.perf_counter() - t0:.1f} s")
             return run
+
+        def read(name: str) -> ImageContents | None:
+            """The image's files and settings, read now: later builds move the tag."""
+            archive = tmp / f"{name.replace(' ', '-')}.tar"
+            try:
+                builder.export(copies[name][2], archive)
+            except BuilderError as exc:
+                unreadable[name] = str(exc)
+                return None
+            try:
+                return read_image(archive)
+            finally:
+                archive.unlink(missing_ok=True)
 
         for name, _, _ in texts:
             side = sides[name]
@@ -249,6 +297,9 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
                     result.problem = f"the {name} build failed: {_last_error(side.cold.log_tail)}"
                 continue
             side.image = builder.info(copies[name][2])
+            read_now = read(name)
+            if read_now is not None:
+                contents[name] = read_now
         if result.problem is None and edit is not None:
             for name, _, _ in texts:
                 copy_dir = copies[name][0]
@@ -279,6 +330,30 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             else:
                 result.notes.append("no requirements.txt, package.json (without a lockfile) or apt-get install "
                                     "to add a dependency to")
+        for name in unreadable:
+            if name != "before":
+                result.certificates[name] = Certificate(INCOMPLETE, problems=[unreadable[name]])
+        if "before" in unreadable:
+            for name, side in result.sides()[1:]:
+                if side.image is not None and side is not result.before:
+                    result.certificates[name] = Certificate(INCOMPLETE, problems=[unreadable["before"]])
+        elif len(contents) > 1:
+            noise = None
+            if noise_build:
+                copy("noise", text, [])
+                if build("noise", "the original again, without its cache, to learn the build's own noise").ok:
+                    noise = read("noise")
+                else:
+                    result.notes.append("the second build of the original failed: noise is the default list only")
+            by_text = {name: (content, changes) for name, content, changes in texts}
+            for name in contents:
+                if name == "before":
+                    continue
+                codes = [] if against is not None else result.mount_fixes if name == "cache mounts" else result.fixes
+                content, changes = by_text[name]
+                result.certificates[name] = certify(contents["before"], contents[name], declared_effects(codes),
+                                                    noise=noise, rewritten_text=content,
+                                                    ignore_lines=added_ignore_lines(changes))
     except (OSError, BuilderError, ValueError) as exc:
         result.problem = str(exc)
     finally:
@@ -286,6 +361,38 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             builder.remove(created_by_us(builder, before_ids, marks))
         shutil.rmtree(tmp, ignore_errors=True)
     return result
+
+
+def effective_ignore(ignore_file: Path, changes) -> str | None:
+    """The text of the ignore file a build reads, with the rewrite's change to it; None
+    when there is none. A change is only ever written into verify's own copies."""
+    for change in changes:
+        if os.path.basename(str(change.path)).endswith(".dockerignore"):
+            return change.after
+    try:
+        return ignore_file.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def declared_effects(codes: list[str]) -> list[Declared]:
+    """What the fired rules declared they would do to the image."""
+    out = []
+    for code in codes:
+        rule = rule_by_code(code)
+        if rule is not None and rule.effect is not None:
+            out.append(Declared(code, rule.effect))
+    return out
+
+
+def added_ignore_lines(changes) -> list[str]:
+    """The lines the rewrite adds to .dockerignore files."""
+    out = []
+    for change in changes:
+        if os.path.basename(str(change.path)).endswith(".dockerignore"):
+            had = set((change.before or "").splitlines())
+            out += [line for line in change.after.splitlines() if line not in had]
+    return out
 
 
 def _last_error(log: str) -> str:
@@ -361,17 +468,8 @@ def layer_rows(images: list[ImageInfo]) -> list[tuple[str, ...]]:
     return rows
 
 
-def render_text(v: Verification) -> str:
-    head = f"{v.dockerfile}: built with {v.builder}; fixes applied: {', '.join(v.fixes) or 'none'}"
-    if v.mounts is not None or v.mount_fixes:
-        head += f"; with cache mounts: {', '.join(v.mount_fixes) or 'none'}"
-    lines = [head]
-    if v.slimfix_bug:
-        broken = v.mounts if v.mounts is not None and v.mounts.cold and not v.mounts.cold.ok else v.after
-        lines.append("SLIMFIX BUG: the rewritten Dockerfile failed to build where the original built.")
-        lines.append("Please report it, with this log:")
-        lines.append(broken.cold.log_tail if broken.cold else "")
-        return "\n".join(lines) + "\n"
+def render_table_rows(v: Verification) -> list[tuple[str, ...]]:
+    """The comparison table: a header row, then size, layers and build times per side."""
     sides = v.sides()
     names = [n for n, _ in sides]
     two = len(sides) == 2
@@ -401,6 +499,24 @@ def render_text(v: Verification) -> str:
         if all(r is not None for r in runs):
             add(label, [r.seconds for r in runs], seconds, dsec)
             add("  steps re-run (RUN, COPY, ADD)", [len(r.ran) for r in runs], str, lambda a, b: f"{b - a:+d}")
+    return rows
+
+
+def render_text(v: Verification) -> str:
+    head = f"{v.dockerfile}: built with {v.builder}; fixes applied: {', '.join(v.fixes) or 'none'}"
+    if v.mounts is not None or v.mount_fixes:
+        head += f"; with cache mounts: {', '.join(v.mount_fixes) or 'none'}"
+    lines = [head]
+    if v.slimfix_bug:
+        broken = v.mounts if v.mounts is not None and v.mounts.cold and not v.mounts.cold.ok else v.after
+        lines.append("SLIMFIX BUG: the rewritten Dockerfile failed to build where the original built.")
+        lines.append("Please report it, with this log:")
+        lines.append(broken.cold.log_tail if broken.cold else "")
+        return "\n".join(lines) + "\n"
+    sides = v.sides()
+    names = [n for n, _ in sides]
+    images = [s.image for _, s in sides]
+    rows = render_table_rows(v)
     if len(rows) > 1:
         lines += _table(rows)
     for label, attr in (("source edit", "rebuild"), ("dependency edit", "dependency")):
@@ -419,6 +535,9 @@ def render_text(v: Verification) -> str:
     for name, side in sides:
         if side.cold and not side.cold.ok:
             lines.append(f"the {name} build failed; its log ends with:\n{side.cold.log_tail}")
+    for name, cert in v.certificates.items():
+        lines.append("")
+        lines += certificate_lines(name, cert)
     for note in v.notes:
         lines.append(f"note: {note}")
     if v.problem:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
+from ..effects import Effect
 from ..fixes import Applicability, Edit, FileChange, Finding, Fix, FixAvailability, Kind
 from ..shell import RunShell, SimpleCommand, read_run
 from ..syntax import Dockerfile, Instruction
@@ -76,6 +77,9 @@ class Rule:
     # False for opt-in rules: run only when a selector names them (``SF6``, ``SF601``), not
     # by default, ``ALL`` or ``SF``
     default: ClassVar[bool] = True
+    # What its fix does to the built image (slimfix.effects): `slimfix verify` holds the
+    # rewrite's image to it. None only for a rule whose fixes are never applied.
+    effect: ClassVar[Effect | None] = None
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError

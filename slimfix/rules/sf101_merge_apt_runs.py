@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import NO_FILE_CHANGE
+
 from typing import Iterable
 
 from ..fixes import Edit
@@ -57,6 +59,7 @@ class MergeAptRuns(Rule):
 
     code = "SF101"
     name = "merge-apt-runs"
+    effect = NO_FILE_CHANGE
     summary = "Join apt-get update and the apt installs that follow it into one RUN"
     hadolint = ("DL3059", "DL3009")
 

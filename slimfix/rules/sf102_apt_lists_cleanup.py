@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -70,6 +72,7 @@ class AptListsCleanup(Rule):
 
     code = "SF102"
     name = "apt-lists-cleanup"
+    effect = Effect("removes the contents of /var/lib/apt/lists", removes=("/var/lib/apt/lists/**",))
     summary = "Remove /var/lib/apt/lists/* in the RUN that ran apt-get update"
     hadolint = ("DL3009",)
     fix_safety = (Applicability.SAFE, Applicability.UNSAFE)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -53,6 +55,7 @@ class AptNoInstallRecommends(Rule):
 
     code = "SF103"
     name = "apt-no-install-recommends"
+    effect = Effect("removes the packages apt installed only as recommendations", packages=True)
     summary = "Install apt packages without their recommended packages"
     hadolint = ("DL3015",)
     fix_safety = (Applicability.UNSAFE,)

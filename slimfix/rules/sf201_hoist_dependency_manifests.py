@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import NO_FILE_CHANGE
+
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
@@ -109,6 +111,7 @@ class HoistDependencyManifests(Rule):
 
     code = "SF201"
     name = "hoist-dependency-manifests"
+    effect = NO_FILE_CHANGE
     summary = "Copy dependency manifests before the install step, the rest of the source after"
     fix_safety = (Applicability.SAFE, Applicability.UNSAFE)  # unsafe without a context to read
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import NO_FILE_CHANGE
+
 from typing import Iterable
 
 from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start
@@ -67,6 +69,7 @@ class SinkContextCopy(Rule):
 
     code = "SF202"
     name = "sink-context-copy"
+    effect = NO_FILE_CHANGE
     summary = "Move COPY . below the instructions that do not need the source tree"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -55,6 +57,7 @@ class PipNoCacheDir(Rule):
 
     code = "SF301"
     name = "pip-no-cache-dir"
+    effect = Effect("removes pip's download cache", removes=("~/.cache/pip/**",))
     summary = "Install Python packages without keeping pip's download cache"
     hadolint = ("DL3042",)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -44,6 +46,7 @@ class ApkNoCache(Rule):
 
     code = "SF302"
     name = "apk-no-cache"
+    effect = Effect("removes apk's index and package cache", removes=("/var/cache/apk/**", "/etc/apk/cache/**"))
     summary = "Install Alpine packages without keeping apk's cache"
     hadolint = ("DL3019",)
 

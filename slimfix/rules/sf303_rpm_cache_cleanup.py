@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -50,6 +52,8 @@ class RpmCacheCleanup(Rule):
 
     code = "SF303"
     name = "rpm-cache-cleanup"
+    effect = Effect("removes the yum, dnf or zypper package cache",
+                    removes=("/var/cache/yum/**", "/var/cache/dnf/**", "/var/cache/libdnf5/**", "/var/cache/zypp/**"))
     summary = "Clean the yum, dnf or zypper cache in the RUN that installs"
     hadolint = ("DL3032", "DL3040", "DL3036")
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import dataclasses
 import re
 from typing import Iterable
@@ -60,6 +62,8 @@ class JsCacheCleanup(Rule):
 
     code = "SF304"
     name = "js-cache-cleanup"
+    effect = Effect("removes the npm or yarn download cache",
+                    removes=("~/.npm/_cacache/**", "~/.cache/yarn/**", "/usr/local/share/.cache/yarn/**"))
     summary = "Clean the npm or yarn cache in the RUN that installs"
     hadolint = ("DL3060",)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -60,6 +62,9 @@ class GemNoDocument(Rule):
 
     code = "SF305"
     name = "gem-no-document"
+    effect = Effect("removes the gems' generated documentation",
+                    removes=("/usr/local/bundle/doc/**", "/usr/local/lib/ruby/gems/*/doc/**", "/var/lib/gems/*/doc/**",
+                             "~/.gem/ruby/*/doc/**", "~/.local/share/gem/ruby/*/doc/**"))
     summary = "Install Ruby gems without generating their documentation"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -61,6 +63,7 @@ class ApkSeparateUpdate(Rule):
 
     code = "SF306"
     name = "apk-separate-update"
+    effect = Effect("removes the apk index that `apk update` downloaded", removes=("/var/cache/apk/**",))
     summary = "Drop a separate `RUN apk update` that later `apk add --no-cache` never reads"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

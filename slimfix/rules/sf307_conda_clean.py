@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import dataclasses
 import re
 from typing import Iterable
@@ -65,6 +67,9 @@ class CondaClean(Rule):
 
     code = "SF307"
     name = "conda-clean"
+    effect = Effect("removes conda's package cache",
+                    removes=("/opt/conda/pkgs/**", "/opt/*conda*/pkgs/**", "~/*conda*/pkgs/**", "~/.conda/pkgs/**",
+                             "/opt/conda/pkgs", "~/micromamba/pkgs/**"))
     summary = "Clean conda's package cache in the RUN that installs"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import dataclasses
 import re
 from typing import Iterable
@@ -70,6 +72,9 @@ class BundleCacheCleanup(Rule):
 
     code = "SF308"
     name = "bundle-cache-cleanup"
+    effect = Effect("removes the downloaded .gem files of bundle install",
+                    removes=("/usr/local/bundle/cache/**", "/usr/local/lib/ruby/gems/*/cache/**", "/var/lib/gems/*/cache/**",
+                             "**/vendor/bundle/ruby/*/cache/**", "~/.bundle/cache/**"))
     summary = "Remove the gem cache in the RUN that runs bundle install"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import dataclasses
 import re
 from typing import Iterable
@@ -64,6 +66,8 @@ class PnpmStorePrune(Rule):
 
     code = "SF309"
     name = "pnpm-store-prune"
+    effect = Effect("removes the pnpm store's unreferenced packages",
+                    removes=("~/.local/share/pnpm/store/**", "~/.pnpm-store/**", "**/.pnpm-store/**"))
     summary = "Prune the pnpm store in the RUN that installs"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

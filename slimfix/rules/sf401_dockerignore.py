@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import fnmatch
 import os
 import re
@@ -80,6 +82,7 @@ class Dockerignore(Rule):
 
     code = "SF401"
     name = "dockerignore"
+    effect = Effect("removes the files the new .dockerignore lines keep out of the build context", ignored=True)
     summary = "Keep .git, caches, virtualenvs and secrets out of the build context"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -55,6 +57,7 @@ class SlimBaseImage(Rule):
 
     code = "SF501"
     name = "slim-base-image"
+    effect = Effect("changes the base image to its -slim variant", base=True)
     summary = "Use the -slim variant of the final stage's base image"
     fix_safety = (Applicability.UNSAFE,)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 from typing import Iterable
 
@@ -109,6 +111,7 @@ class BuildToolsInFinalStage(Rule):
 
     code = "SF502"
     name = "build-tools-in-final-stage"
+    effect = Effect("builds in a new stage and changes the final stage's base image", base=True)
     summary = "Build tools in the final stage: split it into a build and a runtime stage"
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = (Applicability.UNSAFE,)

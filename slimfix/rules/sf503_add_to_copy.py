@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import NO_FILE_CHANGE
+
 import re
 from typing import Iterable
 
@@ -41,6 +43,7 @@ class AddToCopy(Rule):
 
     code = "SF503"
     name = "add-to-copy"
+    effect = NO_FILE_CHANGE
     summary = "Use COPY, not ADD, for local files that are not archives"
     hadolint = ("DL3020",)
 

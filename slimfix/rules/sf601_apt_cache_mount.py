@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 
 from ..shell import RunShell, SimpleCommand
@@ -62,6 +64,7 @@ class AptCacheMount(CacheMountRule):
 
     code = "SF601"
     name = "apt-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep apt's lists and packages in a BuildKit cache mount between builds"
     message = "apt downloads its lists and packages again on every rebuild: mount its caches"
     known_targets = ("/var/cache/apt", "/var/lib/apt")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import posixpath
 import re
 
@@ -211,6 +213,7 @@ class PythonCacheMount(CacheMountRule):
 
     code = "SF602"
     name = "python-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep pip's, uv's and poetry's download cache in a BuildKit cache mount between builds"
     message = "pip/uv/poetry download every package again on each rebuild of this step: mount their cache"
     mount_markers = (".cache/pip", ".cache/uv", "pypoetry")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 
 from ..shell import RunShell, SimpleCommand
@@ -144,6 +146,7 @@ class JsCacheMount(CacheMountRule):
 
     code = "SF603"
     name = "js-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep npm's, Yarn's and pnpm's package cache in a BuildKit cache mount between builds"
     message = "the install downloads every package again on each rebuild of this step: mount the package cache"
     mount_markers = (".npm", "yarn", "pnpm")

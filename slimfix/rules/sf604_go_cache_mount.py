@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 
 from ..shell import RunShell, SimpleCommand
@@ -73,6 +75,7 @@ class GoCacheMount(CacheMountRule):
 
     code = "SF604"
     name = "go-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep Go's module and build caches in BuildKit cache mounts between builds"
     message = "go downloads modules and compiles every package again on each rebuild: mount its caches"
     known_targets = ("/go/pkg/mod", "/go/pkg", "/root/.cache/go-build")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 
 from ..shell import RunShell, SimpleCommand
@@ -61,6 +63,7 @@ class ApkCacheMount(CacheMountRule):
 
     code = "SF605"
     name = "apk-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep apk's index and packages in a BuildKit cache mount between builds"
     message = "apk downloads its index and packages again on every rebuild: mount its cache"
     known_targets = _TARGETS

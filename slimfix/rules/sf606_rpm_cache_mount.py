@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 
 from ..shell import RunShell, SimpleCommand
@@ -75,6 +77,7 @@ class RpmCacheMount(CacheMountRule):
 
     code = "SF606"
     name = "rpm-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep dnf's, yum's and zypper's package cache in a BuildKit cache mount between builds"
     message = "the package manager downloads its metadata and packages again on every rebuild: mount its cache"
     known_targets = ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/cache/zypp")

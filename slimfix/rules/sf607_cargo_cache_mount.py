@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 
 from ..shell import RunShell, SimpleCommand
@@ -65,6 +67,7 @@ class CargoCacheMount(CacheMountRule):
 
     code = "SF607"
     name = "cargo-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep cargo's crate downloads in BuildKit cache mounts between builds"
     message = "cargo downloads the index and every crate again on each rebuild: mount its caches"
     mount_markers = ("cargo/registry", "cargo/git")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 
 from ..shell import RunShell, SimpleCommand
@@ -89,6 +91,7 @@ class GemCacheMount(CacheMountRule):
 
     code = "SF608"
     name = "gem-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep RubyGems' and Bundler's gem downloads in a BuildKit cache mount between builds"
     message = "gem/bundle install downloads every gem again on each rebuild of this step: mount the gem cache"
     known_targets = (f"{OFFICIAL_GEM_HOME}/cache",)

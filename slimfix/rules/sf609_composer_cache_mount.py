@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from ..effects import Effect
+
 import re
 
 from ..shell import RunShell, SimpleCommand
@@ -88,6 +90,7 @@ class ComposerCacheMount(CacheMountRule):
 
     code = "SF609"
     name = "composer-cache-mount"
+    effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep Composer's package cache in a BuildKit cache mount between builds"
     message = "composer downloads every package again on each rebuild of this step: mount its cache"
     mount_markers = ("composer",)

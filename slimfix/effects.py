@@ -1,0 +1,49 @@
+"""What a rule's fix does to the built image, declared next to the rule's documentation.
+
+``slimfix verify`` builds the original and the rewrite and compares their files and
+settings; each difference must be one that a fired rule declared, or the certificate calls
+it unexplained. A declaration is therefore a promise about the image, not about the
+Dockerfile's text: declare the least that is true, since whatever a declaration covers
+the certificate stops questioning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Effect:
+    """``removes``: paths the fix keeps out of the image, as globs (``*`` within a name,
+    ``**`` any depth, ``~`` each user's home folder as the image's /etc/passwd and HOME say);
+    the folders that existed only to hold them go too.
+    ``packages``: the files of the packages the original installed and the rewrite does not
+    (read from the package databases of both images), and those databases' own records.
+    ``base``: the base image changes: the files of every package whose presence or version
+    differs, the package databases, and the settings a base image sets (Env).
+    ``mounts``: everything under the target of each cache mount the rewrite adds stays in
+    the mount, out of the image.
+    ``ignored``: the files the new ``.dockerignore`` lines keep out of the build context,
+    wherever a COPY put them."""
+
+    description: str
+    removes: tuple[str, ...] = ()
+    packages: bool = False
+    base: bool = False
+    mounts: bool = False
+    ignored: bool = False
+
+    @property
+    def changes_nothing(self) -> bool:
+        return not (self.removes or self.packages or self.base or self.mounts or self.ignored)
+
+    def documentation(self) -> str:
+        """The rule documentation's "Effect on the image" section."""
+        text = f"The fix {self.description}"
+        if self.removes:
+            text += ": " + ", ".join(f"`{p}`" for p in self.removes)
+        return text + (". `slimfix verify` certifies that the rewrite's image differs from the original's "
+                       "by no more than this.")
+
+
+NO_FILE_CHANGE = Effect("changes no file and no setting of the image")
