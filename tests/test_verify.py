@@ -355,3 +355,46 @@ def test_verify_against_a_hand_edit_lists_every_difference(lab, tmp_path):
     assert [s.name for s in cert.unexplained.settings] == ["Cmd"]
     assert "removed /usr/bin/pip" in render_text(result)
     assert "❌" in markdown(result) and "`removed /usr/bin/pip" in markdown(result)
+
+
+def test_verify_writes_the_dockerignore_fix_only_into_its_copy_where_the_build_reads_it(tmp_path):
+    """The Dockerfile's own ignore file lies outside the context: the fix must never reach
+    the user's file, and each side's build must read the ignore rules of that side."""
+    from slimfix.imagelab.builders import BuilderError, BuildRun, ImageInfo
+
+    (tmp_path / "df").mkdir()
+    (tmp_path / "ctx" / ".git").mkdir(parents=True)
+    (tmp_path / "ctx" / ".git" / "HEAD").write_text("ref\n")
+    (tmp_path / "ctx" / "app.py").write_text("print(1)\n")
+    dockerfile = tmp_path / "df" / "app.Dockerfile"
+    dockerfile.write_text('FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["python", "app.py"]\n')
+    own_ignore = tmp_path / "df" / "app.Dockerfile.dockerignore"
+    own_ignore.write_text("node_modules\n")
+
+    class IgnoreRecorder:
+        name = "fake"
+        seen: list = []
+
+        def build(self, dockerfile, context, tag, no_cache=False):
+            ignore = context / ".dockerignore"
+            self.seen.append(ignore.read_text() if ignore.exists() else None)
+            return BuildRun(True, 1.0, [], [])
+
+        def export(self, tag, archive):
+            raise BuilderError("exports nothing")
+
+        def info(self, tag):
+            return ImageInfo(1, None, 1)
+
+        image_ids = lambda self: set()  # noqa: E731
+        describe = lambda self, ref: None  # noqa: E731
+        remove = lambda self, ids: None  # noqa: E731
+
+    builder = IgnoreRecorder()
+    result = verify(dockerfile, tmp_path / "ctx", builder, dependency=False)
+    assert "SF401" in result.fixes
+    assert own_ignore.read_text() == "node_modules\n"  # the user's file is untouched
+    assert not (tmp_path / "ctx" / ".dockerignore").exists()
+    before, after = builder.seen[0], builder.seen[1]
+    assert before == "node_modules\n" and ".git" not in before
+    assert after.startswith("node_modules\n") and "\n.git\n" in after
