@@ -398,3 +398,14 @@ def test_verify_writes_the_dockerignore_fix_only_into_its_copy_where_the_build_r
     before, after = builder.seen[0], builder.seen[1]
     assert before == "node_modules\n" and ".git" not in before
     assert after.startswith("node_modules\n") and "\n.git\n" in after
+
+
+def test_verify_smoke_runs_the_command_in_every_image_and_compares(lab, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "verify" / "project", project)
+    result = verify(project / "Dockerfile", project, Buildah(lab), dependency=False, edit="app.sh",
+                    noise_build=False, smoke="cat /app/requirements.txt; ls /root/.cache/pip")
+    assert result.smoke_runs["before"].status == 0 and "wheels" in result.smoke_runs["before"].output
+    assert result.smoke_differs == ["after"]  # pip's cache is gone, and the smoke command sees it
+    assert result.smoke_runs["after"].status != 0
+    assert "after: exit 1; DIFFERENT exit status" in render_text(result) and "-wheels" in render_text(result)

@@ -41,7 +41,9 @@ sys.path.insert(0, str(ROOT))
 from slimfix.engine import fix_document  # noqa: E402
 from slimfix.fixes import Applicability  # noqa: E402
 from slimfix.imagelab.builders import Buildah, parse_step_log  # noqa: E402
-from slimfix.imagelab.verify import pick_edit_file  # noqa: E402
+from slimfix.imagelab.certificate import certify  # noqa: E402
+from slimfix.imagelab.contents import ImageContents, read_image  # noqa: E402
+from slimfix.imagelab.verify import added_ignore_lines, declared_effects, pick_edit_file  # noqa: E402
 from slimfix.rules import select_rules  # noqa: E402
 
 from extract import extract  # noqa: E402  (bench/realbuilds/extract.py)
@@ -127,11 +129,12 @@ def rewrites(text: str, context: Path, dockerfile: Path) -> dict[str, tuple[str,
     return out
 
 
-def build(dockerfile: Path, context: Path, tag: str, timeout: float) -> dict:
+def build(dockerfile: Path, context: Path, tag: str, timeout: float, no_cache: bool = False) -> dict:
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(["buildah", "bud", "--layers", "--pull=never", "-f", str(dockerfile), "-t", tag,
-                               str(context)], capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(["buildah", "bud", "--layers", "--pull=never", *(["--no-cache"] if no_cache else []),
+                               "-f", str(dockerfile), "-t", tag, str(context)],
+                              capture_output=True, text=True, timeout=timeout)
         log, ok = proc.stdout + "\n" + proc.stderr, proc.returncode == 0
     except subprocess.TimeoutExpired as exc:
         log, ok = f"{exc.stdout or ''}\ntimed out after {timeout:.0f} s", False
@@ -158,7 +161,31 @@ def image_size(tag: str) -> int | None:
         return None
 
 
-def measure(app: App, mirrors: Path, timeout: float) -> dict:
+def image_contents(tag: str, folder: Path) -> ImageContents:
+    """The image's files and settings (exported now: a later build moves the tag)."""
+    archive = folder / "image.tar"
+    try:
+        Buildah().export(tag, archive)
+        return read_image(archive)
+    except Exception as exc:  # an image the builder cannot export is a problem of the certificate
+        return ImageContents(problems=[f"export failed: {exc}"])
+    finally:
+        archive.unlink(missing_ok=True)
+
+
+def certificate_row(before: ImageContents, after: ImageContents, codes: list[str], text: str, changes,
+                    noise: ImageContents | None) -> dict:
+    cert = certify(before, after, declared_effects(codes), noise=noise, rewritten_text=text,
+                   ignore_lines=added_ignore_lines(changes))
+    unexplained = [f"{d.describe()} {d.path}" for d in cert.unexplained.differences]
+    unexplained += [f"setting {s.name}" for s in cert.unexplained.settings]
+    return {"verdict": cert.verdict, "passed": cert.passed, "problems": cert.problems[:5],
+            "explained": {g.code: g.bytes for g in cert.explained},
+            "noise": sum(len(g.differences) for g in cert.noise),
+            "unexplained_count": len(unexplained), "unexplained": unexplained[:20]}
+
+
+def measure(app: App, mirrors: Path, timeout: float, noise_build: bool = True) -> dict:
     row: dict = {"app": app.name}
     with tempfile.TemporaryDirectory(prefix="realbuilds-") as tmp:
         src = Path(tmp) / "src"
@@ -196,11 +223,28 @@ def measure(app: App, mirrors: Path, timeout: float) -> dict:
             copies[name] = ctx
         tags = {name: f"localhost/realbuilds-{name}" for name in copies}
         sides: dict[str, dict] = {}
+        contents: dict[str, ImageContents] = {}
         for name, ctx in copies.items():
             print(f"  building {name} ...", file=sys.stderr, flush=True)
             side = {"cold": build(ctx / "Dockerfile.realbuilds", ctx, tags[name], timeout)}
             side["size"] = image_size(tags[name]) if side["cold"]["ok"] else None
+            if side["cold"]["ok"]:
+                contents[name] = image_contents(tags[name], Path(tmp))
             sides[name] = side
+        if "before" in contents and len(contents) > 1:
+            noise = None
+            if noise_build:  # the original once more, without its cache: what differs from build to build
+                ctx = Path(tmp) / "noise"
+                shutil.copytree(src, ctx, symlinks=True)
+                (ctx / "Dockerfile.realbuilds").write_text(mapped["before"])
+                tags["noise"] = "localhost/realbuilds-noise"
+                print("  building the original again, without its cache ...", file=sys.stderr, flush=True)
+                again = build(ctx / "Dockerfile.realbuilds", ctx, tags["noise"], timeout, no_cache=True)
+                noise = image_contents(tags["noise"], Path(tmp)) if again["ok"] else None
+            for name in contents:
+                if name != "before":
+                    sides[name]["certificate"] = certificate_row(contents["before"], contents[name],
+                                                                 tiers[name][2], mapped[name], texts[name][1], noise)
         if edit:
             for name, ctx in copies.items():
                 if sides[name]["cold"]["ok"]:
@@ -252,7 +296,8 @@ def render(rows: list[dict]) -> str:
     for r in rows:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
     lines = ["| application | fixes (safe / unsafe) | verdict | MB before | MB safe | MB unsafe "
-             "| rebuild before | rebuild safe | rebuild unsafe |", "|" + "---|" * 9]
+             "| rebuild before | rebuild safe | rebuild unsafe | certificate safe | certificate unsafe |",
+             "|" + "---|" * 11]
     for r in rows:
         if r["verdict"] in ("skipped", "unchanged"):
             continue
@@ -269,9 +314,27 @@ def render(rows: list[dict]) -> str:
         why = re.sub(r"\S*/realbuilds-[^/\s]+/[\w-]+", "<context>", r.get("why") or "")
         verdict = r["verdict"] + (f": {why}" if why and r["verdict"] != "built" else "")
         lines.append(f"| {r['app']} | {fixes} | {verdict} | " + " | ".join(_mb(side(n).get("size")) for n in
-                     ("before", *TIERS)) + " | " + " | ".join(rebuild(n) for n in ("before", *TIERS)) + " |")
+                     ("before", *TIERS)) + " | " + " | ".join(rebuild(n) for n in ("before", *TIERS)) + " | "
+                     + " | ".join(certificate_cell(side(n).get("certificate")) for n in TIERS) + " |")
     summary = ", ".join(f"{v}: {n}" for v, n in sorted(counts.items()))
-    return f"{len(rows)} applications ({summary})\n\n" + "\n".join(lines) + "\n"
+    certified = []
+    for tier in TIERS:
+        certs = [resolved(r.get("sides", {}), tier).get("certificate") for r in rows if r.get("sides")]
+        certs = [c for c in certs if c]
+        certified.append(f"{tier}: {len(certs)} certificates, {sum(1 for c in certs if c['passed'])} passed, "
+                         f"{sum(c['unexplained_count'] for c in certs)} unexplained differences")
+    return (f"{len(rows)} applications ({summary}); " + "; ".join(certified) + "\n\n"
+            + "\n".join(lines) + "\n")
+
+
+def certificate_cell(cert: dict | None) -> str:
+    if not cert:
+        return ""
+    if cert["passed"]:
+        return "same" + (f" except {', '.join(c.replace('SF', '') for c in cert['explained'])}" if cert["explained"] else "")
+    if cert["unexplained_count"]:
+        return f"{cert['unexplained_count']} unexplained: " + "; ".join(cert["unexplained"][:2])
+    return "incomplete: " + "; ".join(cert["problems"][:1])
 
 
 def main(argv=None) -> int:
@@ -282,6 +345,8 @@ def main(argv=None) -> int:
     p.add_argument("--results", type=Path, help="JSON lines, appended as results come; those present are kept")
     p.add_argument("--markdown", type=Path, help="write the table into this file (between realbuilds markers)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per build")
+    p.add_argument("--no-noise-build", action="store_true",
+                   help="do not build the original a second time to learn the build's noise")
     args = p.parse_args(argv)
     if shutil.which("buildah") is None:
         p.error("buildah is not installed (see ../shared/design/IMAGE-LAB.md)")
@@ -300,7 +365,7 @@ def main(argv=None) -> int:
             rows.append(done[app.name])
             continue
         print(f"{app.name}:", file=sys.stderr, flush=True)
-        row = measure(app, args.mirrors, args.timeout)
+        row = measure(app, args.mirrors, args.timeout, noise_build=not args.no_noise_build)
         print(f"  {row['verdict']}{': ' + row['why'] if row.get('why') else ''}", file=sys.stderr, flush=True)
         rows.append(row)
         if args.results:
@@ -312,7 +377,9 @@ def main(argv=None) -> int:
         command = "python bench/realbuilds/run.py" + (f" --only {args.only}" if args.only else "")
         splice(args.markdown, "realbuilds", f"Measured with `{command}`:\n\n{table}",
                heading="## Real applications, before and after")
-    return 1 if any(r["verdict"] == "BROKE" for r in rows) else 0
+    uncertified_safe = [r["app"] for r in rows if (c := resolved(r.get("sides", {}), "safe").get("certificate"))
+                        and not c["passed"]]
+    return 1 if any(r["verdict"] == "BROKE" for r in rows) or uncertified_safe else 0
 
 
 if __name__ == "__main__":

@@ -67,6 +67,9 @@ def verify_command(
     noise_build: bool = typer.Option(True, "--noise-build/--no-noise-build",
                                      help="Build the original once more without its cache, to learn what "
                                           "differs from build to build (without it: a short default list)."),
+    smoke: Optional[str] = typer.Option(None, "--smoke", metavar="COMMAND",
+                                        help="Run COMMAND with /bin/sh in every image as built and compare "
+                                             "exit status and output (the builder must run containers)."),
     output_format: str = typer.Option("text", "--output-format", metavar="FORMAT",
                                       help="text, json (every difference) or markdown (for a pull request)."),
 ) -> None:
@@ -79,8 +82,9 @@ def verify_command(
     see what a program does at run time. It builds several images (each side cold, after a
     source edit, after a dependency edit, the original once more), needs the network for
     base images and dependencies, and takes minutes. The build context is copied: your
-    files are never touched. Exit status: 0 certified, 1 an unexplained difference or a
-    certificate that could not be completed, 2 a build failed or bad usage."""
+    files are never touched. Exit status: 0 certified, 1 an unexplained difference, a
+    certificate that could not be completed or a smoke command that ran otherwise, 2 a
+    build failed or bad usage."""
     from .verify import run
 
     if output_format not in ("text", "json", "markdown"):
@@ -88,7 +92,7 @@ def verify_command(
     raise typer.Exit(run(path, context=context, builder=builder, edit=edit, keep=keep,
                          unsafe_fixes=unsafe_fixes, output_format=output_format, select=_split_codes(select),
                          ignore=_split_codes(ignore), dependency_edit=dependency_edit, manifest=manifest,
-                         dependency=dependency, against=against, noise_build=noise_build))
+                         dependency=dependency, against=against, noise_build=noise_build, smoke=smoke))
 
 
 @tools_app.command("server")

@@ -10,7 +10,7 @@ from pathlib import Path
 def run(path: Path, *, context: Path | None, builder: str, edit: str | None, keep: bool,
         unsafe_fixes: bool, output_format: str, select: list[str] | None = None, ignore: list[str] | None = None,
         dependency_edit: bool = True, manifest: str | None = None, dependency: str | None = None,
-        against: Path | None = None, noise_build: bool = True) -> int:
+        against: Path | None = None, noise_build: bool = True, smoke: str | None = None) -> int:
     from ..buildcontext import ContextResolver
     from ..config import Config, ConfigError, find_config, load_config
     from ..imagelab.builders import BuilderError, find_builder
@@ -33,7 +33,7 @@ def run(path: Path, *, context: Path | None, builder: str, edit: str | None, kee
     result = verify(path, build_context, chosen, edit=edit, keep=keep, rules=rules,
                     unsafe_fixes=unsafe_fixes or bool(cfg.unsafe_fixes), dependency=dependency_edit,
                     manifest=manifest, dependency_line=dependency, progress=progress, against=against,
-                    noise_build=noise_build)
+                    noise_build=noise_build, smoke=smoke)
     if output_format == "json":
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     elif output_format == "markdown":
@@ -45,4 +45,4 @@ def run(path: Path, *, context: Path | None, builder: str, edit: str | None, kee
     failed = any(s.cold is not None and not s.cold.ok for _, s in result.sides())
     if failed or result.slimfix_bug:
         return 2
-    return 1 if result.uncertified else 0
+    return 1 if result.uncertified or result.smoke_differs else 0

@@ -65,6 +65,25 @@ class BuilderError(Exception):
     pass
 
 
+@dataclass
+class SmokeRun:
+    """A command run in a built image: its exit status (None: it could not run) and output."""
+
+    status: int | None
+    output: str
+    problem: str = ""
+
+
+def _smoke(cmd: list[str], env: dict, timeout: float) -> SmokeRun:
+    try:
+        proc = _run(cmd, env, timeout)
+    except subprocess.TimeoutExpired:
+        return SmokeRun(None, "", f"did not finish within {timeout:.0f} s")
+    except OSError as exc:
+        return SmokeRun(None, "", str(exc))
+    return SmokeRun(proc.returncode, proc.stdout + proc.stderr)
+
+
 def _run(cmd: list[str], env: dict | None = None, timeout: float = 3600) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
 
@@ -109,6 +128,19 @@ class Buildah:
             proc = _run(self._cmd("save", "--format", "docker-archive", "-o", str(archive), tag), self.env)
         if proc.returncode != 0:
             raise BuilderError(f"{self.exe} could not export {tag}: {_tail(proc.stderr, 3)}")
+
+    def run(self, tag: str, command: str, timeout: float = 300) -> "SmokeRun":
+        """``command`` through the image's /bin/sh, in a container removed afterwards."""
+        if self.exe != "buildah":
+            return _smoke([self.exe, "run", "--rm", tag, "/bin/sh", "-c", command], self.env, timeout)
+        made = _run(self._cmd("from", "--pull=never", "-q", tag), self.env)
+        if made.returncode != 0:
+            return SmokeRun(None, "", f"buildah could not start a container: {_tail(made.stderr, 3)}")
+        container = made.stdout.strip()
+        try:
+            return _smoke(self._cmd("run", container, "--", "/bin/sh", "-c", command), self.env, timeout)
+        finally:
+            _run(self._cmd("rm", container), self.env)
 
     def image_ids(self) -> set[str]:
         proc = _run(self._cmd("images", "-a", "-q", "--no-trunc"), self.env)
@@ -210,6 +242,9 @@ class Docker:
         proc = _run(["docker", "save", "-o", str(archive), tag], self.env)
         if proc.returncode != 0:
             raise BuilderError(f"docker could not export {tag}: {_tail(proc.stderr, 3)}")
+
+    def run(self, tag: str, command: str, timeout: float = 300) -> "SmokeRun":
+        return _smoke(["docker", "run", "--rm", tag, "/bin/sh", "-c", command], self.env, timeout)
 
     def image_ids(self) -> set[str]:
         return set(_run(["docker", "images", "-a", "-q", "--no-trunc"], self.env).stdout.split())

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from typing import Callable
 
-from .builders import BuildRun, BuilderError, ImageInfo, Layer, created_by_us, mark
-from .certificate import INCOMPLETE, Certificate, Declared, certify
+from .builders import BuildRun, BuilderError, ImageInfo, Layer, SmokeRun, created_by_us, mark
+from .certificate import INCOMPLETE, Certificate, Declared, certify, shown
 from .certificate_text import certificate_lines
 from .contents import ImageContents, read_image
 from ..buildcontext import BuildContext
@@ -66,6 +66,8 @@ class Verification:
     against: str | None = None  # the Dockerfile certified against the original (--against)
     # side name -> the certificate of its image against the original's
     certificates: dict[str, Certificate] = field(default_factory=dict)
+    smoke: str | None = None  # the command run in every image (--smoke)
+    smoke_runs: dict[str, SmokeRun] = field(default_factory=dict)
 
     def sides(self) -> list[tuple[str, Side]]:
         out = [("before", self.before), ("after", self.after)]
@@ -75,6 +77,13 @@ class Verification:
         data = asdict(replace(self, certificates={}))
         data["certificates"] = {name: cert.to_json() for name, cert in self.certificates.items()}
         return data
+
+    @property
+    def smoke_differs(self) -> list[str]:
+        """The rewrites in which the smoke command ended otherwise or printed otherwise."""
+        first = self.smoke_runs.get("before")
+        return [name for name, run in self.smoke_runs.items() if name != "before" and first is not None
+                and (run.status is None or (run.status, run.output) != (first.status, first.output))]
 
     @property
     def uncertified(self) -> list[str]:
@@ -189,7 +198,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
            unsafe_fixes: bool = False, rules: list | None = None, dependency: bool = True,
            manifest: str | None = None, dependency_line: str | None = None,
            progress: Callable[[str], None] | None = None, against: Path | None = None,
-           noise_build: bool = True) -> Verification:
+           noise_build: bool = True, smoke: str | None = None) -> Verification:
     """``rules``: the rules whose fixes make the rewritten side (default: the default
     selection). When they include the opt-in cache-mount rules, the rewrite is built twice:
     without them (``after``) and with them (``mounts``; their unsafe fixes are applied for
@@ -197,7 +206,8 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
     ``against``: instead of slimfix's rewrite, certify this Dockerfile against the original
     (no rule's declared effect explains anything: every difference is listed).
     ``noise_build``: build the original a second time, without its cache, to learn what
-    differs from build to build."""
+    differs from build to build.
+    ``smoke``: a command to run in each image as built, comparing exit status and output."""
     text = dockerfile.read_bytes().decode("utf-8")
     threshold = Applicability.UNSAFE if unsafe_fixes else Applicability.SAFE
     chosen = list(rules or select_rules())
@@ -212,6 +222,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
         outcome = fix_document(text, default_rules, threshold=threshold, path=dockerfile, context_dir=context)
         result = Verification(str(dockerfile), builder.name, None, sorted({f.code for f in outcome.applied}))
         texts = [("before", text, []), ("after", outcome.output, outcome.file_changes)]
+    result.smoke = smoke
     if opt_in and outcome is not None:
         mounted = fix_document(text, chosen, threshold=threshold, path=dockerfile, context_dir=context,
                                unsafe_codes=opt_in)
@@ -300,6 +311,9 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             read_now = read(name)
             if read_now is not None:
                 contents[name] = read_now
+            if smoke:
+                say(f"running the smoke command in {name}...")
+                result.smoke_runs[name] = builder.run(copies[name][2], smoke)
         if result.problem is None and edit is not None:
             for name, _, _ in texts:
                 copy_dir = copies[name][0]
@@ -468,6 +482,26 @@ def layer_rows(images: list[ImageInfo]) -> list[tuple[str, ...]]:
     return rows
 
 
+def smoke_lines(v: Verification) -> list[str]:
+    """The smoke command's exit status and output in each image, against the original's."""
+    if not v.smoke or "before" not in v.smoke_runs:
+        return []
+    first = v.smoke_runs["before"]
+    lines = ["", f"smoke `{v.smoke}`:"]
+    for name, run in v.smoke_runs.items():
+        if run.status is None:
+            lines.append(f"  {name}: could not run: {run.problem}")
+            continue
+        same = "" if name == "before" else \
+            "same exit status and output" if (run.status, run.output) == (first.status, first.output) else \
+            "DIFFERENT " + ("exit status" if run.status != first.status else "output")
+        lines.append(f"  {name}: exit {run.status}" + (f"; {same}" if same else ""))
+        if name != "before" and run.output != first.output:
+            diff = difflib.unified_diff(first.output.splitlines(), run.output.splitlines(), "before", name, lineterm="")
+            lines += ["    " + shown(line) for line in list(diff)[:40]]
+    return lines
+
+
 def render_table_rows(v: Verification) -> list[tuple[str, ...]]:
     """The comparison table: a header row, then size, layers and build times per side."""
     sides = v.sides()
@@ -535,6 +569,7 @@ def render_text(v: Verification) -> str:
     for name, side in sides:
         if side.cold and not side.cold.ok:
             lines.append(f"the {name} build failed; its log ends with:\n{side.cold.log_tail}")
+    lines += smoke_lines(v)
     for name, cert in v.certificates.items():
         lines.append("")
         lines += certificate_lines(name, cert)
