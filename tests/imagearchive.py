@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def layer(*entries, gz: bool = False) -> bytes:
-    """A layer tar. Each entry: ("file", name, bytes[, mode, uid]), ("dir", name[, mode]),
+    """A layer tar. Each entry: ("file", name, bytes[, mode, uid, xattrs]), ("dir", name[, mode]),
     ("symlink", name, target), ("hardlink", name, target), ("whiteout", name),
     ("opaque", folder), ("chardev", name, major, minor), ("fifo", name)."""
     buf = io.BytesIO()
@@ -40,6 +40,8 @@ def layer(*entries, gz: bool = False) -> bytes:
                 info.type, info.devmajor, info.devminor = tarfile.CHRTYPE, rest[0], rest[1]
             elif kind == "fifo":
                 info.type = tarfile.FIFOTYPE
+            if kind == "file" and len(rest) > 3:
+                info.pax_headers = {f"SCHILY.xattr.{k}": v for k, v in rest[3].items()}
             tar.addfile(info, io.BytesIO(data) if data is not None else None)
     raw = buf.getvalue()
     return gzip.compress(raw, mtime=0) if gz else raw

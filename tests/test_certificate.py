@@ -232,3 +232,20 @@ def test_a_large_layer_is_streamed(tmp_path, fmt):
     layers = [BASE, layer(("file", "big", big))]
     path = docker_archive(tmp_path / "x.tar", layers) if fmt == "docker" else oci_layout(tmp_path / "oci", layers)
     assert read_image(path).files["/big"].size == 8 << 20
+
+
+def test_each_verify_side_gets_its_own_layer_cache():
+    from slimfix.imagelab.verify import own_cache
+
+    text = "# syntax=docker/dockerfile:1\nFROM python:3.12 AS build\nRUN x\nFROM \\\n  debian\nCOPY --from=build /a /a"
+    out = own_cache(text, "after")
+    assert out == ("# syntax=docker/dockerfile:1\nFROM python:3.12 AS build\nARG SLIMFIX_VERIFY_SIDE=after\nRUN x\n"
+                   "FROM \\\n  debian\nARG SLIMFIX_VERIFY_SIDE=after\nCOPY --from=build /a /a")
+    assert own_cache("FROM a", "x") == "FROM a\nARG SLIMFIX_VERIFY_SIDE=x\n"
+
+
+def test_a_lost_file_capability_is_a_difference(tmp_path):
+    a = image(tmp_path, "a", layer(("file", "usr/bin/ping", b"p", 0o755, 0, {"security.capability": "cap_net_raw"})))
+    b = image(tmp_path, "b", layer(("file", "usr/bin/ping", b"p", 0o755, 0)))
+    assert a.files["/usr/bin/ping"].xattrs == (("security.capability", "cap_net_raw"),)
+    assert certify(a, b, []).unexplained.differences[0].fields == ("xattrs",)

@@ -15,7 +15,7 @@ class Difference:
     change: str  # added, removed, changed
     before: Entry | None
     after: Entry | None
-    fields: tuple[str, ...] = ()  # what changed: kind, content, mode, owner, target, device
+    fields: tuple[str, ...] = ()  # what changed: kind, content, mode, owner, target, device, xattrs
 
     @property
     def bytes(self) -> int:
@@ -53,6 +53,8 @@ def entry_fields(a: Entry, b: Entry) -> tuple[str, ...]:
         out.append("target")
     if a.device != b.device:
         out.append("device")
+    if a.xattrs != b.xattrs:
+        out.append("xattrs")
     return tuple(out)
 
 

@@ -21,7 +21,7 @@ import io
 import json
 import posixpath
 import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Callable
 
@@ -47,6 +47,7 @@ class Entry:
     target: str = ""  # a symbolic link's target
     device: tuple[int, int] | None = None  # a device node's major and minor numbers
     linked_from: str = ""  # a hard link: the path it shares its content with
+    xattrs: tuple[tuple[str, str], ...] = ()  # extended attributes (file capabilities among them)
 
 
 def kept_by_default(path: str) -> bool:
@@ -275,6 +276,16 @@ def _apply_layer(contents: ImageContents, raw: IO[bytes], keep: Callable[[str], 
 
 def _entry(member: tarfile.TarInfo, layer: tarfile.TarFile, path: str, keep, contents: ImageContents,
            added: dict, label: str) -> tuple[Entry | None, bytes | None]:
+    entry, text = _bare_entry(member, layer, path, keep, contents, added, label)
+    xattrs = tuple(sorted((k[len("SCHILY.xattr."):], v) for k, v in member.pax_headers.items()
+                          if k.startswith("SCHILY.xattr.")))
+    if entry is not None and xattrs:
+        entry = replace(entry, xattrs=xattrs)
+    return entry, text
+
+
+def _bare_entry(member: tarfile.TarInfo, layer: tarfile.TarFile, path: str, keep, contents: ImageContents,
+                added: dict, label: str) -> tuple[Entry | None, bytes | None]:
     mode, uid, gid = member.mode & 0o7777, member.uid, member.gid
     if member.isreg():
         digest, size, text = _hash(layer.extractfile(member), keep(path), path, contents)

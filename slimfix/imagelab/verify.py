@@ -243,6 +243,8 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
         result.after = result.before
         result.notes.append("the default rules change nothing: the rewrite is the original")
     say = progress or (lambda message: None)
+    result.notes.append(f"each side reuses only the layers it built itself (ARG {SIDE_ARG}=<side> after each "
+                        "FROM keeps the layer caches apart): each rebuild time is that Dockerfile's own")
     edit = edit or pick_edit_file(text, context, dockerfile)
     result.edited = edit
     manifest = manifest or (pick_manifest(text, context) if dependency else None)
@@ -262,7 +264,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             copy_dir = tmp / slug / "context"
             shutil.copytree(context, copy_dir, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             df = tmp / slug / "Dockerfile"
-            df.write_bytes(content.encode("utf-8"))
+            df.write_bytes(own_cache(content, slug).encode("utf-8"))
             ignore = effective_ignore(ignore_file, changes)
             if ignore is not None:
                 # The copy is built with -f pointing at another name: the ignore file the
@@ -335,7 +337,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             if all(edited.values()):
                 for name, _, _ in texts:
                     new_text, pkg = edited[name]
-                    copies[name][1].write_bytes(new_text.encode("utf-8"))
+                    copies[name][1].write_bytes(own_cache(new_text, name.replace(" ", "-")).encode("utf-8"))
                     result.dependency = f"{pkg} to the apt-get install"
                     sides[name].dependency = build(name, f"after adding {pkg} to the apt-get install")
                     if not sides[name].dependency.ok and result.problem is None:
@@ -355,7 +357,8 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             noise = None
             if noise_build:
                 copy("noise", text, [])
-                if build("noise", "the original again, without its cache, to learn the build's own noise").ok:
+                if build("noise", "the original again, without its cache, to learn the build's own noise",
+                         no_cache=True).ok:
                     noise = read("noise")
                 else:
                     result.notes.append("the second build of the original failed: noise is the default list only")
@@ -375,6 +378,33 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             builder.remove(created_by_us(builder, before_ids, marks))
         shutil.rmtree(tmp, ignore_errors=True)
     return result
+
+
+SIDE_ARG = "SLIMFIX_VERIFY_SIDE"
+
+
+def own_cache(text: str, side: str) -> str:
+    """The Dockerfile with ``ARG SLIMFIX_VERIFY_SIDE=<side>`` after each FROM. Build
+    arguments in scope enter every RUN's cache key (BuildKit and buildah alike), so each
+    side reuses only the layers it built itself: a side never rebuilds "from cache" a step
+    another side has just run. The argument never reaches the image's settings."""
+    from ..syntax import ParseError, parse
+
+    try:
+        doc = parse(text)
+    except ParseError:
+        return text
+    out, at = [], 0
+    for inst in doc.instructions:
+        if inst.keyword == "FROM":
+            end = inst.span.end
+            out.append(text[at:end])
+            if not text[:end].endswith(("\n", "\r")):
+                out.append("\n")
+            out.append(f"ARG {SIDE_ARG}={side}\n")
+            at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def effective_ignore(ignore_file: Path, changes) -> str | None:
