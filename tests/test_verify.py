@@ -409,3 +409,10 @@ def test_verify_smoke_runs_the_command_in_every_image_and_compares(lab, tmp_path
     assert result.smoke_differs == ["after"]  # pip's cache is gone, and the smoke command sees it
     assert result.smoke_runs["after"].status != 0
     assert "after: exit 1; DIFFERENT exit status" in render_text(result) and "-wheels" in render_text(result)
+
+
+def test_layer_names_leave_out_a_runs_build_arguments():
+    from slimfix.imagelab.builders import _instruction
+
+    assert _instruction("|1 SLIMFIX_VERIFY_SIDE=after /bin/sh -c apt-get update") == "RUN apt-get update"
+    assert _instruction("|2 A=1 B= /bin/sh -c pip install x") == "RUN pip install x"

@@ -52,8 +52,13 @@ def _fs_step(step: str) -> bool:
 
 
 def _instruction(created_by: str) -> str:
-    """``/bin/sh -c #(nop) COPY file:ab12... in /app`` -> ``COPY file in /app``."""
-    text = re.sub(r"^/bin/sh -c (#\(nop\) )?", "", created_by.strip())
+    """``/bin/sh -c #(nop) COPY file:ab12... in /app`` -> ``COPY file in /app``; a RUN's
+    build arguments (``|1 NAME=value /bin/sh -c ...``) are left out."""
+    text = created_by.strip()
+    args = re.match(r"^\|(\d+) ", text)
+    if args:
+        text = re.sub(r"^\|\d+ " + r"\S+=\S* " * int(args.group(1)), "", text)
+    text = re.sub(r"^/bin/sh -c (#\(nop\) )?", "", text)
     if not text.startswith(("COPY", "ADD", "ENV", "LABEL", "CMD", "ENTRYPOINT", "WORKDIR", "USER", "EXPOSE", "ARG",
                             "VOLUME", "SHELL", "STOPSIGNAL", "HEALTHCHECK", "ONBUILD")):
         text = "RUN " + text
