@@ -346,12 +346,17 @@ def test_verify_against_a_hand_edit_lists_every_difference(lab, tmp_path):
     shutil.copytree(FIXTURES / "verify" / "project", project)
     edited = tmp_path / "Edited.Dockerfile"
     edited.write_text((project / "Dockerfile").read_text()
-                      .replace('CMD ["sh", "app.sh"]', 'RUN rm /usr/bin/pip\nCMD ["sh", "-x", "app.sh"]'))
+                      .replace('CMD ["sh", "app.sh"]',
+                               "RUN rm /usr/bin/pip && rm -rf /usr/share/fake && mkdir /usr/share/fake"
+                               " && mkdir /root/.npm && echo c > /root/.npm/cache\n"
+                               'CMD ["sh", "-x", "app.sh"]'))
     result = verify(project / "Dockerfile", project, Buildah(lab), dependency=False, edit="app.sh",
                     against=edited, noise_build=False)
     cert = result.certificates["after"]
     assert result.fixes == [] and cert.verdict == UNEXPLAINED and result.uncertified == ["after"]
-    assert [(d.path, d.change) for d in cert.unexplained.differences] == [("/usr/bin/pip", "removed")]
+    assert [(d.path, d.change) for d in cert.unexplained.differences] == [
+        ("/root/.npm", "added"), ("/root/.npm/cache", "added"), ("/usr/bin/pip", "removed"),
+        ("/usr/share/fake/curl", "removed")]  # a whiteout, a folder emptied and made again, an added cache
     assert [s.name for s in cert.unexplained.settings] == ["Cmd"]
     assert "removed /usr/bin/pip" in render_text(result)
     assert "❌" in markdown(result) and "`removed /usr/bin/pip" in markdown(result)
