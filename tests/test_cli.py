@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -189,7 +190,31 @@ def test_rules_explain_version_help():
     code, out, _ = slimfix("--version")
     assert code == 0 and out.startswith("slimfix ")
     code, out, _ = slimfix("--help")
-    assert code == 0 and "Usage: slimfix [OPTIONS] [PATH]..." in out and "Examples:" in out
+    assert code == 0 and "Usage: slimfix [check] [OPTIONS] [PATH]..." in out and "Examples:" in out
+    # the subcommands are listed in the main help, each with its own help in the same style
+    assert all(f"\n  {name} " in out for name in ("check", "rules", "explain", "verify", "server"))
+    for name in ("rules", "explain", "verify", "server"):
+        code, sub, _ = slimfix(name, "--help")
+        assert code == 0 and sub.startswith(f"Usage: slimfix {name}"), (name, sub)
+
+
+def test_explain_takes_a_hadolint_code_and_rules_has_json():
+    code, out, _ = slimfix("explain", "DL3009")
+    assert code == 0 and out.startswith("hadolint's DL3009 is covered by SF101 (merge-apt-runs) and SF102")
+    assert "# SF102 apt-lists-cleanup" in out and "## Effect on the image" in out
+    code, out, _ = slimfix("rules", "--output-format", "json")
+    rules = json.loads(out)
+    assert code == 0 and {"code": "SF102", "hadolint": ["DL3009"]}.items() <= rules[1].items()
+
+
+def test_check_is_the_main_command_by_name_and_a_folder_named_like_a_command_is_pointed_out(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "Dockerfile").write_text(BAD)
+    code, out, _ = slimfix("check", "rules", cwd=tmp_path)
+    assert code == 1 and "rules/Dockerfile" in out
+    code, out, err = slimfix("rules", cwd=tmp_path)
+    assert code == 0 and "SF102" in out
+    assert "`slimfix check rules`" in err
 
 
 def test_file_changed_on_disk_is_not_overwritten(tmp_path):
@@ -254,3 +279,11 @@ def test_stdin_filename_gives_the_build_context(tmp_path):
 def test_nothing_found_says_so(tmp_path):
     code, _, err = slimfix(".", cwd=tmp_path)
     assert code == 0 and "no Dockerfile found" in err
+
+
+def test_server_without_its_extra_says_how_to_install_it_in_one_line():
+    code = ("import sys; sys.modules['pygls'] = None\nfrom slimfix.cli import main\n"
+            "try:\n    main(['server'])\nexcept SystemExit as e:\n    sys.exit(e.code)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr == "slimfix server: the language server needs pygls: pip install 'slimfix[server]'\n"

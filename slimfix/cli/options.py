@@ -2,7 +2,7 @@
 
 This is the command pre-commit and CI call once per commit, often for one file: its
 start-up is the cost users feel, so it imports nothing it does not need (the
-subcommands, which are not in that path, use typer).
+subcommands' parsers are in ``app``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,16 @@ from pathlib import Path
 from .check import CheckOptions
 
 EPILOG = """\
+Commands:
+  check [OPTIONS] [PATH]...      this command, by name (the same as without it)
+  rules                          list the rules (--output-format json)
+  explain CODE                   show a rule's documentation (SF102, apt-lists-cleanup, DL3009)
+  verify DOCKERFILE              build before and after, certify the rewrite's image
+  server                         the language server, for editors (pip install 'slimfix[server]')
+Each has its own --help.
+
 Examples:
-  slimfix .                      report findings for every Dockerfile under .
+  slimfix check .                report findings for every Dockerfile under .
   slimfix --diff app/Dockerfile  show the fixes as a unified diff
   slimfix --write .              apply the safe fixes in place
   slimfix --check .              exit 1 when a change is due (CI, pre-commit)
@@ -56,7 +64,7 @@ def _width() -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="slimfix", usage="slimfix [OPTIONS] [PATH]...", formatter_class=_Formatter, add_help=False,
+        prog="slimfix", usage="slimfix [check] [OPTIONS] [PATH]...\n       slimfix rules|explain|verify|server ...", formatter_class=_Formatter, add_help=False,
         description="Find and fix what makes Docker images big and builds slow.", epilog=EPILOG)
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="Dockerfiles or directories to search (default: .); - reads standard input.")

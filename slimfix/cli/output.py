@@ -193,19 +193,28 @@ class _Progress:
     """A progress bar on standard error for long runs on a terminal; nothing otherwise."""
 
     def __init__(self, done: int = 0):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+        import time
 
-        self.bar = Progress("[progress.description]checking", BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.task = self.bar.add_task("check", total=None, completed=done)
-        self.bar.start()
+        self.done = done
+        self.clock = time.monotonic
+        self.shown = 0.0
+        self._draw()
+
+    def _draw(self) -> None:
+        # one line, redrawn in place at most ten times a second; the total is not known
+        # while files are still being found, so the count is the progress
+        self.shown = self.clock()
+        sys.stderr.write(f"\rchecking: {self.done} files")
+        sys.stderr.flush()
 
     def advance(self) -> None:
-        self.bar.advance(self.task)
+        self.done += 1
+        if self.clock() - self.shown >= 0.1:
+            self._draw()
 
     def close(self) -> None:
-        self.bar.stop()
+        sys.stderr.write("\r\033[K")  # the line is erased: what follows is the report
+        sys.stderr.flush()
 
 
 _PROGRESS_AFTER = 1.0  # seconds
