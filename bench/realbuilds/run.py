@@ -161,6 +161,12 @@ def image_size(tag: str) -> int | None:
         return None
 
 
+def _dockerfile(ctx: Path) -> Path:
+    """Where a side's Dockerfile is written: beside its context, not in it, so that a
+    `COPY . .` brings the same (original) files into every side, as `slimfix verify` does."""
+    return ctx.with_name(ctx.name + ".Dockerfile")
+
+
 def image_contents(tag: str, folder: Path) -> ImageContents:
     """The image's files and settings (exported now: a later build moves the tag)."""
     archive = folder / "image.tar"
@@ -219,14 +225,14 @@ def measure(app: App, mirrors: Path, timeout: float, noise_build: bool = True) -
             shutil.copytree(src, ctx, symlinks=True)
             for change in changes:
                 (ctx / os.path.relpath(change.path, src)).write_bytes(change.after.encode("utf-8"))
-            (ctx / "Dockerfile.realbuilds").write_text(mapped[name])
+            _dockerfile(ctx).write_text(mapped[name])
             copies[name] = ctx
         tags = {name: f"localhost/realbuilds-{name}" for name in copies}
         sides: dict[str, dict] = {}
         contents: dict[str, ImageContents] = {}
         for name, ctx in copies.items():
             print(f"  building {name} ...", file=sys.stderr, flush=True)
-            side = {"cold": build(ctx / "Dockerfile.realbuilds", ctx, tags[name], timeout)}
+            side = {"cold": build(_dockerfile(ctx), ctx, tags[name], timeout)}
             side["size"] = image_size(tags[name]) if side["cold"]["ok"] else None
             if side["cold"]["ok"]:
                 contents[name] = image_contents(tags[name], Path(tmp))
@@ -236,10 +242,10 @@ def measure(app: App, mirrors: Path, timeout: float, noise_build: bool = True) -
             if noise_build:  # the original once more, without its cache: what differs from build to build
                 ctx = Path(tmp) / "noise"
                 shutil.copytree(src, ctx, symlinks=True)
-                (ctx / "Dockerfile.realbuilds").write_text(mapped["before"])
+                _dockerfile(ctx).write_text(mapped["before"])
                 tags["noise"] = "localhost/realbuilds-noise"
                 print("  building the original again, without its cache ...", file=sys.stderr, flush=True)
-                again = build(ctx / "Dockerfile.realbuilds", ctx, tags["noise"], timeout, no_cache=True)
+                again = build(_dockerfile(ctx), ctx, tags["noise"], timeout, no_cache=True)
                 noise = image_contents(tags["noise"], Path(tmp)) if again["ok"] else None
             for name in contents:
                 if name != "before":
@@ -250,7 +256,7 @@ def measure(app: App, mirrors: Path, timeout: float, noise_build: bool = True) -
                 if sides[name]["cold"]["ok"]:
                     with open(ctx / edit, "ab") as fh:
                         fh.write(b"\n")
-                    sides[name]["rebuild"] = build(ctx / "Dockerfile.realbuilds", ctx, tags[name], timeout)
+                    sides[name]["rebuild"] = build(_dockerfile(ctx), ctx, tags[name], timeout)
         for name, same in distinct.items():
             sides[name] = {"same_as": same}
         row["sides"] = sides
