@@ -31,6 +31,8 @@ class FileResult:
     advice: int = 0  # of those, advice (it never fails a run)
     fixable: int = 0
     unsafe_fixable: int = 0  # fixable only with --unsafe-fixes
+    fixable_codes: list[str] = field(default_factory=list)  # codes of the findings the settings can fix
+    fixable_left: int = 0  # after --write: findings the settings could fix that are still there
     cacheable: bool = False  # the result depends on the text, the settings and context_reads alone
     context_reads: dict | None = None  # what of the build context it read (see buildcontext.reads)
     file_changes: list[FileChange] = field(default_factory=list)

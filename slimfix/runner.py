@@ -68,8 +68,11 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
     result.applied_counts = dict(Counter(f.code for f in outcome.applied))
     result.reported = len(shown)
     result.advice = sum(1 for f in shown if f.kind is Kind.ADVICE and f.fix is None and f.file_change is None)
-    result.fixable = sum(1 for f in outcome.findings
-                         if f.applicability is not None and f.applicability >= settings.threshold)
+    result.fixable_codes = [f.code for f in outcome.findings
+                            if f.applicability is not None and f.applicability >= settings.threshold]
+    result.fixable = len(result.fixable_codes)
+    result.fixable_left = sum(1 for f in shown if fixed and f.applicability is not None
+                              and f.applicability >= settings.threshold)
     result.unsafe_fixable = sum(1 for f in outcome.findings if f.applicability is Applicability.UNSAFE
                                 and settings.threshold > Applicability.UNSAFE)
     result.file_changes = list(outcome.file_changes)
@@ -216,7 +219,10 @@ def process_bytes(name: str, data: bytes, settings: Settings, context: Path | No
     except FileProblem as exc:
         return FileResult(name, error=f"{name}: {exc}")
     path = Path(name) if context is not None else None
-    return summarize(process_text(name, text, settings, path, context), settings)
+    result = process_text(name, text, settings, path, context)
+    if settings.write and result.outcome is not None and not result.error:
+        result.written = True  # its fixed text goes to standard output, as a file's goes to the file
+    return summarize(result, settings)
 
 
 def _write(result: FileResult, source: SourceFile) -> None:

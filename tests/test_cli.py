@@ -46,13 +46,13 @@ def test_report_mode_lists_findings_and_exits_1(project):
     code, out, err = slimfix(project / "Dockerfile")
     assert code == 1
     assert f"{project / 'Dockerfile'}:2:5: SF102 " in out and out.rstrip().endswith("[*]")
-    assert "1 finding in 1 file, 1 fixable with --write" in err
+    assert "found 1 finding in 1 file; 1 fixable with --write" in err
 
 
 def test_nothing_to_change_exits_0(project):
     code, out, err = slimfix(project / "clean")
     assert (code, out) == (0, "")
-    assert "0 findings in 1 file" in err
+    assert "found 0 findings in 1 file" in err
 
 
 def test_diff_prints_a_unified_diff_and_exits_1(project):
@@ -72,7 +72,7 @@ def test_check_exits_1_and_changes_nothing(project):
 def test_write_fixes_in_place_then_nothing_is_left(project):
     code, _, err = slimfix("--write", project)
     assert code == 0  # every finding was fixed, as ruff --fix
-    assert "fixed" in err and "1 of 2 files fixed" in err
+    assert "fixed" in err and "found 1 finding in 1 of 2 files (fixed 1, 0 remaining); 1 of 2 files changed" in err
     assert slimfix("--write", "--exit-non-zero-on-fix", project)[0] == 0  # nothing left to change
     (project / "Dockerfile").write_text(BAD)
     assert slimfix("--write", "--exit-non-zero-on-fix", project)[0] == 1
@@ -104,8 +104,9 @@ def test_stdin_report_diff_and_write(project):
     assert code == 1 and out.startswith("-:2:5: SF102")
     code, out, _ = slimfix("--diff", "--stdin-filename", "app/Dockerfile", "-", stdin=BAD.encode())
     assert code == 1 and "+++ b/app/Dockerfile" in out
-    code, out, _ = slimfix("--write", "-", stdin=BAD.encode())
-    assert code == 1 and out == GOOD
+    code, out, err = slimfix("--write", "-", stdin=BAD.encode())
+    assert code == 0 and out == GOOD  # as the same file by path: every finding was fixed
+    assert "SF102" not in err and "(fixed 1, 0 remaining)" in err
     code, out, _ = slimfix("--write", "-", stdin=GOOD.encode())
     assert code == 0 and out == GOOD
 

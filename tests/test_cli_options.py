@@ -53,10 +53,49 @@ def test_exit_codes_per_mode(project):
     assert slimfix(".", cwd=project)[0] == 2
 
 
-def test_write_exit_code_is_one_while_findings_are_left(tmp_path):
-    (tmp_path / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN apt-get install -y curl\n")
-    code, _, err = slimfix("--write", "--select", "SF103", ".", cwd=tmp_path)
-    assert code == 1 and "1 finding left" in err  # unsafe: reported, not applied
+UNSAFE_ONLY = "FROM debian:bookworm-slim\nRUN apt-get install -y curl\n"  # SF103: only an unsafe fix
+SAFE = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+CLEAN = ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl "
+         "&& rm -rf /var/lib/apt/lists/*\n")
+
+
+@pytest.mark.parametrize("mode", [[], ["--check"], ["--diff"], ["--write"], ["--write", "--exit-non-zero-on-fix"]])
+@pytest.mark.parametrize("content, expected", [
+    # content: {mode: exit status}; the table of docs/cli.md, each cell by path and by standard input
+    (CLEAN, {"": 0, "--check": 0, "--diff": 0, "--write": 0, "--write --exit-non-zero-on-fix": 0}),
+    (SAFE, {"": 1, "--check": 1, "--diff": 1, "--write": 0, "--write --exit-non-zero-on-fix": 1}),
+    (UNSAFE_ONLY, {"": 1, "--check": 0, "--diff": 0, "--write": 0, "--write --exit-non-zero-on-fix": 0}),
+    ("FROM debian\nRUN <<EOF\n", {"": 2, "--check": 2, "--diff": 2, "--write": 2, "--write --exit-non-zero-on-fix": 2}),
+], ids=["clean", "safe-fix-due", "unsafe-fix-only", "parse-error"])
+def test_one_exit_status_contract_for_every_mode_by_path_and_by_standard_input(tmp_path, mode, content, expected):
+    want = expected[" ".join(mode)]
+    (tmp_path / "Dockerfile").write_text(content)
+    by_path = slimfix(*mode, "--select", "SF102,SF103", "Dockerfile", cwd=tmp_path)[0]
+    by_stdin = slimfix(*mode, "--select", "SF102,SF103", "-", cwd=tmp_path, stdin=content.encode())[0]
+    assert (by_path, by_stdin) == (want, want)
+
+
+def test_unsafe_only_findings_are_reported_by_write_and_named_in_the_summary(tmp_path):
+    (tmp_path / "Dockerfile").write_text(UNSAFE_ONLY)
+    code, out, err = slimfix("--write", "--select", "SF103", ".", cwd=tmp_path)
+    assert code == 0 and "SF103" in out
+    assert "found 1 finding in 1 file (fixed 0, 1 remaining)" in err and "1 more fix with --unsafe-fixes" in err
+    assert slimfix("--select", "SF103", ".", cwd=tmp_path)[0] == 1  # the report mode still fails on it
+
+
+def test_write_with_diff_writes_nothing(tmp_path):
+    (tmp_path / "Dockerfile").write_text(SAFE)
+    code, out, _ = slimfix("--write", "--diff", "--select", "SF102", ".", cwd=tmp_path)
+    assert code == 1 and out.startswith("--- a/Dockerfile")
+    assert (tmp_path / "Dockerfile").read_text() == SAFE
+
+
+def test_ruffs_names_fix_and_concise_full_are_understood(tmp_path):
+    (tmp_path / "Dockerfile").write_text(SAFE)
+    for fmt in ("concise", "full"):
+        assert slimfix("--output-format", fmt, "--select", "SF102", ".", cwd=tmp_path)[0] == 1
+    assert slimfix("--fix", "--select", "SF102", ".", cwd=tmp_path)[0] == 0
+    assert (tmp_path / "Dockerfile").read_text() == CLEAN
 
 
 def test_output_file_keeps_the_report_apart_from_the_diff(project):
@@ -71,17 +110,18 @@ def test_quiet_prints_the_findings_and_nothing_else(project):
     assert code == 1 and "SF102" in out and err == ""
 
 
-def test_statistics_is_a_table_on_standard_output(project):
+def test_statistics_is_a_table_on_standard_output_instead_of_the_findings(project):
     _, out, err = slimfix("--statistics", "--select", "SF102,SF103", ".", cwd=project)
-    table = [line.split() for line in out.splitlines() if line.startswith(("rule", "SF1"))]
-    assert table[0] == ["rule", "findings", "name"]
-    assert ["SF102", "1", "apt-lists-cleanup"] in table and "rule" not in err
+    table = [line.split() for line in out.splitlines()]
+    assert table[0] == ["count", "rule", "fixable", "name"]
+    assert ["1", "SF102", "1", "apt-lists-cleanup"] in table and "rule" not in err
+    assert "Dockerfile:" not in out  # as ruff: the table only
 
 
 def test_summary_counts_what_unsafe_fixes_would_add(tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n")
     _, _, err = slimfix(".", cwd=tmp_path)
-    assert "1 fixable with --write" in err and "1 more with --unsafe-fixes" in err
+    assert "1 fixable with --write" in err and "1 more fix with --unsafe-fixes" in err
 
 
 def test_show_fixes_lists_what_write_applied(project):

@@ -489,7 +489,7 @@ def test_a_failed_write_is_not_counted_as_fixed(tmp_path):
     (tmp_path / "b" / "Dockerfile").chmod(0o444)
     code, _, err = slimfix("--write", tmp_path)
     assert code == 2
-    assert "slimfix: 1 of 2 files fixed, 1 finding left, 1 error" in err
+    assert "slimfix: found 2 findings in 2 files (fixed 1, 1 remaining); 1 of 2 files changed; 1 error" in err
 
 
 def test_an_unreadable_directory_is_reported(tmp_path, monkeypatch, capsys):
@@ -604,7 +604,7 @@ def test_verify_removes_only_its_own_images(tmp_path):
             self.tags: dict[str, str] = {}
             self.removed: set[str] = set()
 
-        def build(self, dockerfile, context, tag):
+        def build(self, dockerfile, context, tag, no_cache=False):
             n = len(self.images)
             layer, image = f"sha256:layer{n}", f"sha256:img{n}"
             self.images[layer] = ["b", f"{n} RUN a"]  # an intermediate image of a --layers build
@@ -615,6 +615,11 @@ def test_verify_removes_only_its_own_images(tmp_path):
 
         def info(self, tag):
             return ImageInfo(1, None, 1)
+
+        def export(self, tag, archive):
+            from slimfix.imagelab.builders import BuilderError
+
+            raise BuilderError("a fake exports nothing")
 
         def image_ids(self):
             return set(self.images)

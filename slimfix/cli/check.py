@@ -355,18 +355,20 @@ def show_contexts(plan: Plan) -> int:
 # -- exit status ----------------------------------------------------------------------
 
 def exit_status(tally: Tally, options: CheckOptions) -> int:
-    """As ruff: errors 2; --check and --diff 1 when a change is due; --write 1 when
-    findings are left (or, with --exit-non-zero-on-fix, when anything changed); a report
-    1 when it has findings. Advice alone never fails; --exit-zero turns 1 into 0."""
+    """The contract of docs/cli.md, the same for files and standard input: errors 2; a
+    report 1 when it has findings; --check and --diff 1 when a change the settings allow
+    is due; --write 1 when such a change is still due after writing (or, with
+    --exit-non-zero-on-fix, when anything changed). Findings no allowed fix covers fail
+    the report only: --check and --write judge the files as slimfix would leave them, so
+    the check hook and the fix hook agree. Advice never fails; --exit-zero turns 1 into 0."""
     if tally.errors:
         return EXIT_ERROR
-    problems = tally.reported - tally.advice
     if options.check or options.diff:
         failed = tally.changed > 0
     elif options.write:
-        failed = problems > 0 or (options.exit_non_zero_on_fix and tally.changed > 0)
+        failed = tally.fixable_left > 0 or (options.exit_non_zero_on_fix and tally.changed > 0)
     else:
-        failed = problems > 0
+        failed = tally.reported - tally.advice > 0
     return EXIT_CHANGES if failed and not options.exit_zero else EXIT_CLEAN
 
 

@@ -69,8 +69,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="Dockerfiles or directories to search (default: .); - reads standard input.")
     mode = p.add_argument_group("What to do (default: report the findings)")
-    mode.add_argument("--diff", action="store_true", help="Print a unified diff of the fixes; exit 1 when any.")
-    mode.add_argument("--write", "-w", action="store_true", help="Apply the fixes to the files in place.")
+    mode.add_argument("--diff", action="store_true",
+                      help="Print a unified diff of the fixes; exit 1 when any. Never writes, even with --write.")
+    mode.add_argument("--write", "--fix", "-w", action="store_true",
+                      help="Apply the fixes to the files in place (--fix: ruff's name for it).")
     mode.add_argument("--check", action="store_true", help="Change nothing; exit 1 when a change is due.")
     mode.add_argument("--unsafe-fixes", action="store_true", help="Also apply fixes marked unsafe.")
     mode.add_argument("--show-contexts", action="store_true",
@@ -104,7 +106,9 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--output-file", type=Path, metavar="FILE",
                      help="Write the report there (diffs and fixed standard input stay on standard output).")
     out.add_argument("--quiet", "-q", action="store_true", help="Print the findings (or diffs) and nothing else.")
-    out.add_argument("--statistics", action="store_true", help="Print a table of findings per rule (and files fixed).")
+    out.add_argument("--statistics", action="store_true",
+                     help="Print a table of findings per rule, most first, with how many are fixable, instead of "
+                          "the findings.")
     out.add_argument("--show-fixes", action="store_true", help="With --write: list each fix applied.")
     status = p.add_argument_group("Exit status")
     status.add_argument("--exit-zero", action="store_true", help="Exit 0 even when findings are left (not on errors).")
@@ -133,9 +137,13 @@ def parse(argv: list[str]) -> CheckOptions:
         raise SystemExit(0)
     if a.write and a.check:
         p.error("--write and --check cannot be used together")
+    if a.diff:
+        a.write = False  # as ruff and black: --diff shows the fixes and writes nothing
     if a.jobs is not None and a.jobs < 1:
         p.error("--jobs must be at least 1")
     names = format_names()
+    if a.output_format in ("full", "concise"):
+        a.output_format = "text"  # ruff's names: slimfix's text is one line a finding, its notes below
     if a.output_format not in names:
         p.error(f"--output-format must be {', '.join(names[:-1])} or {names[-1]}, not {a.output_format!r}")
     if a.context is not None and a.context.exists() and not a.context.is_dir():

@@ -34,8 +34,13 @@ class Tally:
     advice: int = 0  # of which advice (never fails a run)
     fixable: int = 0
     unsafe_fixable: int = 0  # fixable with --unsafe-fixes only
+    fixable_left: int = 0  # after --write, findings the settings could fix still there
+    fixed: int = 0  # fixes applied and written
+    with_findings: int = 0  # files with findings shown
+    with_any: int = 0  # files with findings on their input (before --write fixed some)
     per_rule: Counter = field(default_factory=Counter)
     fixed_by_rule: Counter = field(default_factory=Counter)
+    fixable_by_rule: Counter = field(default_factory=Counter)
 
 
 class Output:
@@ -67,6 +72,7 @@ class Output:
             self._advance()
         tally.per_rule.update(result.codes)
         tally.fixed_by_rule.update(result.applied_codes)
+        tally.fixable_by_rule.update(result.fixable_codes)
         for note in result.notes:
             if not options.quiet:
                 _err(f"note: {note}")
@@ -96,14 +102,19 @@ class Output:
         tally.advice += result.advice
         tally.fixable += result.fixable
         tally.unsafe_fixable += result.unsafe_fixable
+        tally.fixable_left += result.fixable_left
+        tally.with_findings += bool(result.reported)
+        tally.with_any += bool(result.codes)
+        if options.write and result.written:
+            tally.fixed += sum(result.applied_counts.values())
         if self.emitter.structured:
             self.emitter.file(result)
-        elif not options.diff:
+        elif not options.diff and not (options.statistics and options.output_format == "text"):
             # Fixed standard input goes to standard output: its findings go to standard error.
             sink = sys.stderr.write if stdin_write and self.report is sys.stdout else None
             lines = result.lines if not self.painted or sink else [colour.finding(line) for line in result.lines]
             self.emitter.file(_with_lines(result, lines), sink=sink)
-        if options.write and result.written and not options.quiet:
+        if options.write and result.written and not options.quiet and name != "-":
             if result.rewritten:
                 fixes = f": {_counted(result.applied_counts)}" if options.show_fixes and result.applied_counts else ""
                 _err(f"fixed {shown_path(result.name)}{fixes}")
@@ -129,7 +140,7 @@ class Output:
         if options.statistics:
             # A table on standard output, unless the report is there in a machine format.
             to = sys.stdout if self.report is not sys.stdout or options.output_format == "text" else sys.stderr
-            to.write(statistics(tally.per_rule, tally.fixed_by_rule, write=options.write))
+            to.write(statistics(tally, write=options.write))
         if options.quiet:
             return
         if tally.files == 0:
@@ -150,43 +161,52 @@ def _counted(counts: dict[str, int]) -> str:
 
 
 def summary(tally: Tally, options: CheckOptions) -> str:
+    """As ruff says it: what was found, what was fixed, what is left, and what each
+    option would fix."""
     noun = "file" if tally.files == 1 else "files"
-    parts = []
+
+    def where(with_findings: int) -> str:
+        if with_findings in (0, tally.files):
+            return f"in {tally.files} {noun}"
+        return f"in {with_findings} of {tally.files} {noun}"
+
     if options.write:
-        parts.append(f"{tally.changed} of {tally.files} {noun} fixed")
-        if tally.reported:
-            parts.append(f"{_plural(tally.reported, 'finding')} left")
+        found = tally.reported + tally.fixed
+        parts = [f"found {_plural(found, 'finding')} {where(tally.with_any)} (fixed {tally.fixed}, "
+                 f"{tally.reported} remaining); {tally.changed} of {tally.files} {noun} changed"]
     elif options.check or options.diff:
-        parts.append(f"{tally.changed} of {tally.files} {noun} would change")
+        parts = [f"{tally.changed} of {tally.files} {noun} would change"]
     else:
-        parts.append(f"{_plural(tally.reported, 'finding')} in {tally.files} {noun}")
+        parts = [f"found {_plural(tally.reported, 'finding')} {where(tally.with_findings)}"]
         if tally.fixable:
             hint = "--write --unsafe-fixes" if options.unsafe_fixes else "--write"
             parts.append(f"{tally.fixable} fixable with {hint}")
     if tally.unsafe_fixable and not options.unsafe_fixes:
-        parts.append(f"{tally.unsafe_fixable} more with --unsafe-fixes")
+        parts.append(f"{_plural(tally.unsafe_fixable, 'more fix', 'more fixes')} with --unsafe-fixes")
     if tally.errors:
         parts.append(_plural(tally.errors, "error"))
-    return ", ".join(parts)
+    return "; ".join(parts)
 
 
-def _plural(n: int, noun: str) -> str:
+def _plural(n: int, noun: str, nouns: str | None = None) -> str:
     if n == 1:
         return f"{n} {noun}"
-    return f"{n} {noun}es" if noun.endswith(("x", "s")) else f"{n} {noun}s"
+    return f"{n} {nouns or (noun + 'es' if noun.endswith(('x', 's')) else noun + 's')}"
 
 
-def statistics(per_rule: Counter, fixed: Counter, *, write: bool) -> str:
-    """Findings per rule (and files fixed per rule with --write), as a table."""
+def statistics(tally: Tally, *, write: bool) -> str:
+    """As ruff's --statistics: the findings per rule, most first, with how many the
+    settings can fix (and, with --write, fixed)."""
     from ..rules import rule_by_code
 
-    rows = [("rule", "findings", "files fixed" if write else "", "name")]
-    for code in sorted(per_rule):
+    rows = [("count", "rule", "fixable", "fixed" if write else "", "name")]
+    for code, count in sorted(tally.per_rule.items(), key=lambda item: (-item[1], item[0])):
         rule = rule_by_code(code)
-        rows.append((code, str(per_rule[code]), str(fixed[code]) if write else "", rule.name if rule else ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    return "".join(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}".rstrip() + "\n"
-                   for r in rows)
+        rows.append((str(count), code, str(tally.fixable_by_rule[code]), str(tally.fixed_by_rule[code]) if write else "",
+                     rule.name if rule else ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "".join("  ".join(c.rjust(w) if i != 1 else c.ljust(w) for i, (c, w) in enumerate(zip(r[:4], widths)))
+                   .rstrip() + f"  {r[4]}\n" for r in rows)
 
 
 class _Progress:
