@@ -193,26 +193,30 @@ class ConfigFinder:
         return real_path(directory, self._reals)
 
 
+def _read_toml(path: Path) -> dict:
+    """The file's table, or ConfigError naming the file. The TOML parser recurses once per
+    level of nesting: a valid file nested deeper than the interpreter allows is this
+    file's error, never the run's."""
+    try:
+        return _tomllib().loads(read_text(path))
+    except FileProblem as exc:
+        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
+    except _tomllib().TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply (arrays or tables within each other)") from None
+
+
 def _has_table(pyproject: Path) -> bool:
     """Whether a pyproject.toml has a [tool.slimfix] table. One that cannot be read or is
     not TOML is an error, not a file to skip: its settings might be meant for us."""
-    try:
-        tool = _tomllib().loads(read_text(pyproject)).get("tool", {})
-    except FileProblem as exc:
-        raise ConfigError(f"{pyproject}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
-    except _tomllib().TOMLDecodeError as exc:
-        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+    tool = _read_toml(pyproject).get("tool", {})
     return isinstance(tool, dict) and "slimfix" in tool
 
 
 def load_config(path: Path) -> Config:
     """Raises ConfigError naming the file and the offending key."""
-    try:
-        data = _tomllib().loads(read_text(path))
-    except FileProblem as exc:
-        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
-    except _tomllib().TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = _read_toml(path)
     where = "[tool.slimfix]" if path.name == "pyproject.toml" else "the top level"
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})

@@ -101,3 +101,18 @@ def test_context_precedence(tmp_path):
     assert "compose.yaml" in ContextResolver(None, Config()).resolve(dockerfile).reason
     code, out, _ = slimfix("--show-contexts", ".", cwd=tmp_path)
     assert code == 0 and out.strip().endswith("(config " + str(tmp_path / "slimfix.toml") + " (contexts 'services/*/Dockerfile'))")
+
+
+def test_a_deeply_nested_toml_array_is_that_files_error_not_the_runs(tmp_path):
+    """Valid TOML nested deeper than the parser's recursion: the Dockerfile under it is
+    refused with the file's error; the others are checked."""
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "pyproject.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "deep" / "Dockerfile").write_text(BAD)
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "Dockerfile").write_text(BAD)
+    code, out, err = slimfix(".", "--no-cache", cwd=tmp_path)
+    assert code == 2 and "Traceback" not in err and "internal error" not in err
+    assert "deep/pyproject.toml: nested too deeply" in err and "ok/Dockerfile" in out
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(tmp_path / "deep" / "pyproject.toml")
