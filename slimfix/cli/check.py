@@ -52,6 +52,7 @@ class CheckOptions:
     statistics: bool = False
     config: Path | None = None
     show_contexts: bool = False
+    show_settings: bool = False
     output_format: str = "text"
     output_file: Path | None = None
     show_fixes: bool = False
@@ -352,6 +353,30 @@ def show_contexts(plan: Plan) -> int:
     return EXIT_ERROR if plan.resolver.problems else EXIT_CLEAN
 
 
+def show_settings(plan: Plan) -> int:
+    """Which settings file each Dockerfile gets (a file above the repository never does)
+    and what it makes of the rules: a setting from an unexpected place is seen here."""
+    options, failed = plan.options, False
+    for name in iter_discover(options.paths, plan.exclude, excluded=plan.finder.excluded):
+        if name == "-":
+            continue
+        try:
+            own = plan.finder.for_file(name)
+        except ConfigError as exc:
+            _err(f"slimfix: {exc}")
+            failed = True
+            continue
+        codes = [r.code for r in rules_for(options, own, plan.hadolint_ignored)]
+        unsafe = options.unsafe_fixes or bool(own.unsafe_fixes)
+        ignored = own.ignores_for(Path(name))
+        sys.stdout.write(f"{name}: settings file {own.path if own.path is not None else 'none (defaults)'}; "
+                         f"rules {', '.join(codes) or 'none'}; unsafe fixes {'on' if unsafe else 'off'}"
+                         + (f"; ignored here {', '.join(ignored)}" if ignored else "") + "\n")
+    if plan.hadolint_ignored:
+        sys.stdout.write(f"(.hadolint.yaml here: ignored {', '.join(plan.hadolint_ignored)})\n")
+    return EXIT_ERROR if failed else EXIT_CLEAN
+
+
 # -- exit status ----------------------------------------------------------------------
 
 def exit_status(tally: Tally, options: CheckOptions) -> int:
@@ -378,6 +403,8 @@ def run(options: CheckOptions) -> int:
         return EXIT_ERROR
     if options.show_contexts:
         return show_contexts(plan)
+    if options.show_settings:
+        return show_settings(plan)
     try:
         output = Output(options)
     except OSError as exc:

@@ -67,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--unsafe-fixes", action="store_true", help="Also apply fixes marked unsafe.")
     mode.add_argument("--show-contexts", action="store_true",
                       help="Print each Dockerfile's build context and why, then exit.")
+    mode.add_argument("--show-settings", action="store_true",
+                      help="Print each Dockerfile's settings file (or none) and the rules it gets, then exit.")
     rules = p.add_argument_group("Rules")
     rules.add_argument("--select", action="append", metavar="CODES",
                        help="Rule codes or prefixes to run, instead of the config's (comma-separated).")
@@ -139,5 +141,6 @@ def parse(argv: list[str]) -> CheckOptions:
         ignore=_codes(a.ignore), extend_select=_codes(a.extend_select), extend_ignore=_codes(a.extend_ignore),
         unsafe_fixes=a.unsafe_fixes, context=a.context, exclude=a.exclude or [], stdin_filename=a.stdin_filename,
         quiet=a.quiet, jobs=a.jobs, statistics=a.statistics, config=a.config, show_contexts=a.show_contexts,
+        show_settings=a.show_settings,
         output_format=a.output_format, output_file=a.output_file, show_fixes=a.show_fixes,
         exit_zero=a.exit_zero, exit_non_zero_on_fix=a.exit_non_zero_on_fix, cache=not a.no_cache)
