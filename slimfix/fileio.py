@@ -22,6 +22,7 @@ class SourceFile:
     path: Path
     data: bytes
     text: str
+    stat: os.stat_result | None = None  # of the file the bytes were read from, before reading
 
 
 def decode(data: bytes) -> str:
@@ -45,6 +46,11 @@ def read_regular(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes. Opened with O_NONBLOCK so
     that a FIFO cannot block, and checked with fstat before a byte is read: a device, a
     FIFO or a socket is refused, never read."""
+    return read_regular_stat(path, limit)[0]
+
+
+def read_regular_stat(path: str | os.PathLike, limit: int = MAX_BYTES) -> tuple[bytes, os.stat_result]:
+    """``read_regular``, with the file's fstat taken before its first byte was read."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except IsADirectoryError:
@@ -69,7 +75,7 @@ def read_regular(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
             if size > limit:  # it grew while being read
                 raise FileProblem(too_large(size))
             chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), st
     except OSError as exc:
         raise FileProblem(exc.strerror or str(exc)) from None
     finally:
@@ -82,8 +88,8 @@ def read_text(path: str | os.PathLike, limit: int = MAX_BYTES) -> str:
 
 
 def read_source(path: Path) -> SourceFile:
-    data = read_regular(path)
-    return SourceFile(path, data, decode(data))
+    data, st = read_regular_stat(path)
+    return SourceFile(path, data, decode(data), st)
 
 
 def write_atomic(source: SourceFile, new_text: str) -> None:

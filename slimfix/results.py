@@ -33,6 +33,7 @@ class FileResult:
     unsafe_fixable: int = 0  # fixable only with --unsafe-fixes
     cacheable: bool = False  # the result depends on the text, the settings and context_reads alone
     context_reads: dict | None = None  # what of the build context it read (see buildcontext.reads)
+    read_as: tuple | None = None  # (size, mtime_ns, ctime_ns, inode, sha256) of the bytes processed
     file_changes: list[FileChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line each: what was left alone and why
     warnings: list[str] = field(default_factory=list)  # what could not be read: each counts as an error

@@ -237,8 +237,8 @@ class Processing:
         if self.cache is not None:
             from ..walkcache import WalkCache, memo_key
 
-            walk = WalkCache(self.cache.dir, memo_key(os.getcwd(), options, plan.hadolint_ignored,
-                                                      self.cache.path.name))
+            walk = WalkCache(self.cache.store, memo_key(os.getcwd(), options, plan.hadolint_ignored,
+                                                        self.cache.name))
             known = walk.load()
             if known is not None:
                 yield from known
@@ -271,9 +271,10 @@ class Processing:
         written: set[str] = set()
         pending: dict[str, Job] = {}  # computed, to be cached
         for result in self._results(pending):
-            if options.write and result.written:
+            job = pending.pop(result.name, None)  # None: answered from the cache
+            # A hit only spares work: what it holds is never written, whatever it says.
+            if options.write and result.written and job is not None:
                 self._apply_file_changes(result, written)
-            job = pending.pop(result.name, None)
             if job is not None and self.cache is not None and not plan.apply:
                 self.cache.put(job, result)
             yield result.name, result
@@ -305,7 +306,7 @@ class Processing:
         that needs nothing is taken: the fixed text is not kept."""
         for job in jobs:
             hit = self.cache.get(job) if self.cache is not None and job.error is None else None
-            if hit is not None and (not self.plan.apply or (not hit.changed and not hit.reported)):
+            if hit is not None and (not self.plan.apply or not (hit.changed or hit.reported or hit.file_changes)):
                 yield hit
             else:
                 pending[job.name] = job
@@ -328,12 +329,13 @@ def _open_cache(plan: Plan):
     directory), when that is inside the roots slimfix may write to."""
     if not plan.options.cache or plan.keep_texts and not plan.apply:
         return None
-    from ..cache import ResultCache, settings_key
+    from ..cache import ResultCache, Store, settings_key
 
     root = plan.config.path.parent if plan.config.path is not None else Path.cwd()
     if not plan.roots.inside(root):
         return None
-    return ResultCache(root, settings_key(plan.key()))
+    store = Store.for_root(root)
+    return ResultCache(store, settings_key(plan.key())) if store is not None else None
 
 
 def _read_stdin() -> bytes:
