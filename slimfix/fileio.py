@@ -133,16 +133,69 @@ def replace_file(path: Path, expected: bytes | None, new_text: str) -> None:
 
 
 def _write_in_place(target: Path, data: bytes) -> None:
-    """Same inode: hard links, owner, group, mode and extended attributes all stay."""
-    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    """Same inode: hard links, owner, group, mode and extended attributes all stay.
+
+    Never truncated first: the new bytes are written whole beside the file (a full disk
+    fails there, before the file is touched, and a kill while it is overwritten leaves
+    them whole in that copy); the file then grows to its new size (a failure cuts it back
+    to its old bytes), is overwritten, and is cut to its new size last. At no moment is
+    it shorter than both its old and its new content."""
+    fd = os.open(target, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
     try:
-        os.ftruncate(fd, 0)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+        old_size = os.fstat(fd).st_size
+        old = os.pread(fd, old_size, 0)
+        spare = _spare_copy(target, data)
+        try:
+            if len(data) > old_size:
+                try:
+                    _write_at(fd, data[old_size:], old_size)  # the new tail first: the space it needs
+                except OSError:
+                    os.ftruncate(fd, old_size)
+                    raise
+            try:
+                _write_at(fd, data[:old_size], 0)
+                if len(data) < old_size:
+                    os.ftruncate(fd, len(data))
+                os.fsync(fd)
+            except OSError:
+                _write_at(fd, old, 0)  # what it held, as far as the disk lets us
+                os.ftruncate(fd, old_size)
+                raise
+        finally:
+            if spare is not None:
+                try:
+                    os.unlink(spare)
+                except OSError:
+                    pass
     finally:
         os.close(fd)
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _spare_copy(target: Path, data: bytes) -> str | None:
+    """A file beside ``target`` holding ``data`` whole, or None when its folder cannot be
+    written (a shared folder: the in-place steps still never shorten the file)."""
+    import tempfile
+
+    try:
+        fd, path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".slimfix-new", dir=target.parent)
+    except PermissionError:
+        return None
+    try:
+        _write_at(fd, data, 0)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(path)
+        raise
+    os.close(fd)
+    return path
 
 
 def _xattrs(path: Path) -> dict[str, bytes]:
