@@ -830,3 +830,52 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141
     assert "internal error" not in err and "Traceback" not in err
+
+
+# Issue 22, item 9: --output-file is written beside its target and renamed at the end.
+def test_output_file_that_is_a_file_checked_is_refused(tmp_path):
+    (tmp_path / "Dockerfile").write_text(BAD)
+    code, _, err = slimfix("--check", "--output-file", "Dockerfile", "Dockerfile", cwd=tmp_path)
+    assert code == 2 and "--output-file Dockerfile: is Dockerfile, one of the files checked; not written" in err
+    assert (tmp_path / "Dockerfile").read_text() == BAD
+
+
+def test_output_file_linked_to_a_file_found_is_refused(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text(BAD)
+    os.symlink("app/Dockerfile", tmp_path / "report.txt")
+    code, _, err = slimfix("--check", "--no-cache", "--output-file", "report.txt", ".", cwd=tmp_path)
+    assert code == 2 and "is app/Dockerfile, one of the files checked; not written" in err
+    assert (tmp_path / "app" / "Dockerfile").read_text() == BAD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app", "report.txt"]
+
+
+def test_output_file_replaces_a_link_instead_of_writing_through_it(tmp_path):
+    (tmp_path / "victim").write_text("precious\n")
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "Dockerfile").write_text(BAD)
+    os.symlink("../victim", tmp_path / "tree" / "report.json")
+    code, _, err = slimfix("--output-format", "json", "--output-file", "report.json", ".", cwd=tmp_path / "tree")
+    assert code == 1, err
+    assert (tmp_path / "victim").read_text() == "precious\n"
+    report = tmp_path / "tree" / "report.json"
+    assert not report.is_symlink() and '"code": "SF102"' in report.read_text()
+
+
+def test_an_interrupted_run_leaves_the_last_report_whole(tmp_path, monkeypatch, capsys):
+    from slimfix.cli import check
+    from slimfix.cli.check import CheckOptions, run
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text(BAD)
+    (tmp_path / "report.txt").write_text("the last report\n")
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(check.Processing, "__iter__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(CheckOptions(paths=["."], output_file=Path("report.txt"), cache=False))
+    assert (tmp_path / "report.txt").read_text() == "the last report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "report.txt"]

@@ -407,21 +407,36 @@ def run(options: CheckOptions) -> int:
         return show_contexts(plan)
     if options.show_settings:
         return show_settings(plan)
+    named = next((p for p in options.paths if p != "-" and options.output_file is not None
+                  and _same_file(p, options.output_file)), None)
+    if named is not None:
+        _err(f"slimfix: --output-file {options.output_file}: is {named}, one of the files checked; not written")
+        return EXIT_ERROR
     try:
         output = Output(options)
     except OSError as exc:
         _err(f"slimfix: --output-file {options.output_file}: {exc.strerror or exc}")
         return EXIT_ERROR
-    processing = Processing(plan)
-    for name, result in processing:
+    try:
+        processing = Processing(plan)
+        for name, result in processing:
+            for problem in processing.problems:
+                output.problem(problem)
+            processing.problems.clear()
+            output.file(name, result)
         for problem in processing.problems:
             output.problem(problem)
-        processing.problems.clear()
-        output.file(name, result)
-    for problem in processing.problems:
-        output.problem(problem)
-    output.finish()
+        output.finish()
+    finally:
+        output.abandon()
     return exit_status(output.tally, options)
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def guarded(run_command) -> int:
