@@ -96,7 +96,8 @@ def parser() -> argparse.ArgumentParser:
                      help="text, json (ruff's shape), sarif (2.1.0, with fixes), github (annotations), "
                           "gitlab (Code Quality), junit or checkstyle.")
     out.add_argument("--output-file", type=Path, metavar="FILE",
-                     help="Write the report there (diffs and fixed standard input stay on standard output).")
+                     help="Write the report there, replacing the file when the run ends (never one of the files "
+                          "checked; diffs and fixed standard input stay on standard output).")
     out.add_argument("--quiet", "-q", action="store_true", help="Print the findings (or diffs) and nothing else.")
     out.add_argument("--statistics", action="store_true", help="Print a table of findings per rule (and files fixed).")
     out.add_argument("--show-fixes", action="store_true", help="With --write: list each fix applied.")
