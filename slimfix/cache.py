@@ -32,7 +32,7 @@ from typing import Any
 
 from . import __version__
 from .buildcontext.reads import stat_print, unchanged
-from .cachedir import DIRECTORY, CacheFolder
+from .cachedir import DIRECTORY, CacheFolder  # noqa: F401 (DIRECTORY: where it has always been named)
 from .results import FileResult
 
 FORMAT = "4"  # of the entries: a change makes the entries of the same version unread
@@ -117,7 +117,9 @@ class Store:
         secret = user_secret()
         if secret is None:
             return None
-        return cls(CacheFolder(Path(where), __version__), Seal(secret, where))
+        # The folder as named (the walk cache compares its holder by that path); sealed
+        # with its real path.
+        return cls(CacheFolder(Path(os.path.abspath(root)), __version__), Seal(secret, where))
 
     @property
     def dir(self) -> Path:
