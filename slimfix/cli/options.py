@@ -90,7 +90,8 @@ def parser() -> argparse.ArgumentParser:
     files.add_argument("--stdin-filename", default="-", metavar="NAME", help="Name to show for standard input.")
     files.add_argument("--jobs", "-j", type=int, metavar="N", help="Worker processes (default: the number of CPUs).")
     files.add_argument("--no-cache", action="store_true",
-                       help="Neither read nor write .slimfix_cache/ (earlier runs' results and walk of unchanged files).")
+                       help="Neither read nor write .slimfix_cache/ (earlier runs' results and walk of unchanged "
+                            "files, sealed with a key kept in ~/.cache/slimfix/).")
     out = p.add_argument_group("Output")
     out.add_argument("--output-format", default="text", metavar="FORMAT",
                      help="text, json (ruff's shape), sarif (2.1.0, with fixes), github (annotations), "
