@@ -28,6 +28,10 @@ TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
 MAX_BYTES = 256 << 20  # far above any real cache; a file that grows without end is not read
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# Where paths cannot be opened relative to a folder without following links (Windows),
+# there is no cache.
+SUPPORTED = bool(_NOFOLLOW) and {os.open, os.mkdir, os.rmdir, os.unlink, os.rename,
+                                 os.stat} <= os.supports_dir_fd
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
@@ -110,7 +114,7 @@ class CacheFolder:
         would have made there)."""
         try:
             folder = self._open(create=False)
-        except OSError:
+        except (OSError, NotImplementedError):
             return None
         try:
             fd = os.open(name, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=folder)
@@ -138,7 +142,7 @@ class CacheFolder:
         """``data`` as the file ``name``, replaced whole or not at all."""
         try:
             folder = self._open(create=True)
-        except OSError:
+        except (OSError, NotImplementedError):
             return False
         tmp = f".{name}.{os.getpid()}.tmp"
         try:
@@ -155,6 +159,8 @@ class CacheFolder:
     def _open(self, create: bool) -> int:
         """A descriptor of the version folder (made when ``create``); OSError when it is
         missing or not slimfix's."""
+        if not SUPPORTED:
+            raise NotImplementedError("no descriptor-relative, link-refusing opens here")
         root = _open_dir(str(self.root), None)  # the root the user named: links allowed
         try:
             try:

@@ -143,7 +143,7 @@ def _write_in_place(target: Path, data: bytes) -> None:
     fd = os.open(target, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
     try:
         old_size = os.fstat(fd).st_size
-        old = os.pread(fd, old_size, 0)
+        old = _read_all(fd, old_size)
         spare = _spare_copy(target, data)
         try:
             if len(data) > old_size:
@@ -174,8 +174,21 @@ def _write_in_place(target: Path, data: bytes) -> None:
 def _write_at(fd: int, data: bytes, offset: int) -> None:
     view = memoryview(data)
     while view:
-        written = os.pwrite(fd, view, offset)
+        if hasattr(os, "pwrite"):
+            written = os.pwrite(fd, view, offset)
+        else:  # Windows
+            os.lseek(fd, offset, os.SEEK_SET)
+            written = os.write(fd, view)
         view, offset = view[written:], offset + written
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while size > 0 and (chunk := os.read(fd, size)):
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def _spare_copy(target: Path, data: bytes) -> str | None:
