@@ -1,22 +1,28 @@
 """Results of earlier runs, as ruff keeps them: a file whose bytes, settings and slimfix
 version are what they were, and whose build context reads as it did, needs no second look.
 
-Kept under ``.slimfix_cache/`` (with a ``CACHEDIR.TAG`` and its own ``.gitignore``) in the
-project root: the folder of the settings file, else the working directory. One file per
-slimfix version and settings; each entry holds the Dockerfile's size, modification time
-and a hash of its bytes, every read of the build context the rules made (manifests,
-``.dockerignore``, directory listings; see ``buildcontext.reads``) with what it saw, and
-the summary the report needs. An entry is used only when all of them read the same. What
-it does not hold is never guessed: a result that asked git (SF401 on a ``.env``), or that
-had errors, notes or warnings, is not kept.
+Kept under ``.slimfix_cache/`` (see ``cachedir``: made and opened without following
+links) in the project root: the folder of the settings file, else the working directory.
+One file per slimfix version and settings, sealed with this user's secret (``cachekey``):
+a file that does not verify (shipped with the repository, edited, cut short, damaged) is
+a miss, and so is an entry of the wrong shape. Each entry holds what was read of the
+Dockerfile that gave its result (size, mtime, ctime, inode and the hash of the bytes
+processed, not of the file as it is when the result arrives), every read of the build
+context the rules made (manifests, ``.dockerignore``, directory listings; see
+``buildcontext.reads``) with what it saw, and the summary the report needs. An entry is
+used only when all of them read the same. What it does not hold is never guessed: a
+result that asked git (SF401 on a ``.env``), or that had errors, notes or warnings, is
+not kept.
 
 Only reports and ``--check`` results are kept; ``--diff`` and ``--write`` use them to
-skip files known to need nothing.
+skip files known to need nothing. A hit only spares work: nothing it holds is ever
+written (see ``cli.check.Processing``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -25,19 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .buildcontext.reads import trusted_mtime, unchanged
+from .buildcontext.reads import stat_print, unchanged
+from .cachedir import DIRECTORY, CacheFolder  # noqa: F401 (DIRECTORY: where it has always been named)
 from .results import FileResult
 
-DIRECTORY = ".slimfix_cache"
-FORMAT = "3"  # of the entries: a change makes the entries of the same version unread
-_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by slimfix.\n"
+FORMAT = "4"  # of the entries: a change makes the entries of the same version unread
 
 
 @dataclass
 class _Entry:
-    size: int
-    mtime_ns: int
-    digest: str
+    read_as: tuple  # (size, mtime_ns, ctime_ns, inode, sha256) of the bytes the result is of
     job: tuple
     result: Any  # a summarized FileResult, without its outcome (its context_reads: the build context's)
 
@@ -76,8 +79,7 @@ def _digest(path: str) -> str | None:
         return None
 
 
-# What slimfix pickles. The cache folder sits in the project, so a repository could ship
-# one: unpickling anything else could run its code. Only these are rebuilt.
+# What slimfix pickles. Only these are rebuilt: even a sealed file is not trusted to run code.
 _OURS = {("slimfix.cache", "_Entry"), ("slimfix.results", "FileResult"), ("slimfix.results", "Job"),
          ("slimfix.fixes", "FileChange"), ("slimfix.fixes", "Applicability"), ("pathlib", "PosixPath"),
          ("pathlib", "PurePosixPath"), ("pathlib", "WindowsPath"), ("pathlib", "PureWindowsPath")}
@@ -95,35 +97,105 @@ def load(fh) -> Any:
     return _OursOnly(fh).load()
 
 
-def make_directory(cache: Path, inside: Path) -> None:
-    """``inside`` the cache folder ``cache``, which is made with its tag and .gitignore."""
-    inside.mkdir(parents=True, exist_ok=True)
-    tag = cache / "CACHEDIR.TAG"
-    if not tag.exists():
-        tag.write_text(_TAG)
-        (cache / ".gitignore").write_text("# created by slimfix\n*\n")
+class Store:
+    """The sealed pickles of one project's cache folder, by name."""
+
+    def __init__(self, folder: CacheFolder, seal):
+        self.folder = folder
+        self.seal = seal
+
+    @classmethod
+    def for_root(cls, root: Path) -> "Store | None":
+        """None without this user's secret, or when it would sit inside the project (a
+        secret that can arrive with the tree binds nothing)."""
+        from .cachekey import Seal, secret_path, user_secret
+
+        where = os.path.realpath(root)
+        key_path = secret_path()
+        if key_path is None or _within(os.path.realpath(key_path), where):
+            return None
+        secret = user_secret()
+        if secret is None:
+            return None
+        # The folder as named (the walk cache compares its holder by that path); sealed
+        # with its real path.
+        return cls(CacheFolder(Path(os.path.abspath(root)), __version__), Seal(secret, where))
+
+    @property
+    def dir(self) -> Path:
+        return self.folder.path
+
+    def load(self, name: str) -> Any | None:
+        """What ``save`` kept as ``name``, or None (none, or it does not verify)."""
+        data = self.seal.open(name, self.folder.read(name))
+        if data is None:
+            return None
+        try:
+            return load(io.BytesIO(data))
+        except Exception:  # a file that verifies but that this code cannot read: a miss
+            return None
+
+    def save(self, name: str, value: Any) -> bool:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return self.folder.write(name, self.seal.seal(name, data))
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _is_print(value: Any) -> bool:
+    return (isinstance(value, tuple) and len(value) == 5 and all(type(v) is int for v in value[:4])
+            and isinstance(value[4], str))
+
+
+_LISTS_OF = {"lines": str, "codes": str, "applied_codes": str, "notes": str, "warnings": str, "records": dict}
+_INTS = ("reported", "advice", "fixable", "unsafe_fixable")
+
+
+def _valid_result(result: Any) -> bool:
+    """A summary of the shape the report reads (an entry is checked before it is used:
+    a wrong type would end the run where it is read)."""
+    from .fixes import FileChange
+
+    try:
+        return (type(result) is FileResult and isinstance(result.name, str) and result.outcome is None
+                and result.error is None and result.error_at is None and not result.written
+                and all(type(getattr(result, f)) is bool for f in ("changed", "rewritten", "cacheable"))
+                and all(type(getattr(result, f)) is int for f in _INTS)
+                and all(type(getattr(result, f)) is list and all(type(v) is kind for v in getattr(result, f))
+                        for f, kind in _LISTS_OF.items())
+                and type(result.applied_counts) is dict
+                and all(type(k) is str and type(v) is int for k, v in result.applied_counts.items())
+                and (result.context_reads is None or type(result.context_reads) is dict)
+                and type(result.file_changes) is list
+                and all(type(c) is FileChange for c in result.file_changes))
+    except AttributeError:
+        return False
+
+
+def _valid(entry: Any) -> bool:
+    return (type(entry) is _Entry and _is_print(entry.read_as) and type(entry.job) is tuple
+            and _valid_result(entry.result))
 
 
 class ResultCache:
-    def __init__(self, root: Path, key: str):
-        self.dir = root / DIRECTORY
-        self.path = self.dir / __version__ / f"{key}.pickle"
+    def __init__(self, store: Store, key: str):
+        self.store = store
+        self.dir = store.dir
+        self.name = f"{key}.pickle"
         self.entries: dict[str, _Entry] = {}
         self.dirty = False
         self._seen: dict = {}  # context reads already checked in this run (many files share one context)
-        try:
-            with open(self.path, "rb") as fh:
-                loaded = load(fh)
-            if isinstance(loaded, dict):
-                self.entries = loaded
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-            self.entries = {}  # none yet, or unreadable: start afresh
+        loaded = store.load(self.name)
+        if isinstance(loaded, dict):
+            self.entries = loaded
 
     def get(self, job) -> Any | None:
-        """The cached result for ``job``, or None. A changed size or mtime is checked
-        against the hash of the bytes before the entry is given up."""
+        """The cached result for ``job``, or None. A changed size, mtime, ctime or inode
+        is checked against the hash of the bytes before the entry is given up."""
         entry = self.entries.get(os.path.abspath(job.name))
-        if not isinstance(entry, _Entry) or not isinstance(entry.result, FileResult):
+        if not _valid(entry):
             return None  # none, or not what this version writes
         if entry.job != _job_key(job) or entry.result.name != job.name:
             return None  # the report names the file as it was given: the same name, or none
@@ -131,40 +203,34 @@ class ResultCache:
             st = os.stat(job.name)
         except OSError:
             return None
-        if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
-            if st.st_size != entry.size or _digest(job.name) != entry.digest:
+        now = stat_print(st)
+        if now != entry.read_as[:4]:
+            if st.st_size != entry.read_as[0] or _digest(job.name) != entry.read_as[4]:
                 return None
-            entry.mtime_ns = trusted_mtime(st)  # touched, not changed
+            entry.read_as = (*now, entry.read_as[4])  # touched or copied, not changed
             self.dirty = True
         reads = entry.result.context_reads
-        if reads and not unchanged(reads, self._seen):
+        try:
+            if reads and not unchanged(reads, self._seen):
+                return None
+        except Exception:  # reads of a shape this code does not know: a miss
             return None
         hit = object.__new__(type(entry.result))  # a shallow copy, as replace() but without __init__
         hit.__dict__.update(entry.result.__dict__)
         return hit
 
     def put(self, job, result) -> None:
+        """Kept with what was read of the file when its result was made (``read_as``):
+        an edit since then makes the entry stale, however soon it came."""
         if (result.outcome is not None or result.error or result.notes or result.warnings
-                or not result.cacheable):
+                or not result.cacheable or not _is_print(result.read_as)):
             return
-        try:
-            st = os.stat(job.name)
-        except OSError:
-            return
-        digest = _digest(job.name)
-        if digest is None:
-            return
-        self.entries[os.path.abspath(job.name)] = _Entry(st.st_size, trusted_mtime(st), digest, _job_key(job), result)
+        kept = object.__new__(type(result))
+        kept.__dict__.update(result.__dict__)
+        kept.read_as = None  # in the entry
+        self.entries[os.path.abspath(job.name)] = _Entry(result.read_as, _job_key(job), kept)
         self.dirty = True
 
     def save(self) -> None:
-        if not self.dirty:
-            return
-        try:
-            make_directory(self.dir, self.path.parent)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(self.entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a cache that cannot be written only costs the next run its speed
+        if self.dirty:
+            self.store.save(self.name, self.entries)  # one that cannot be written costs the next run its speed

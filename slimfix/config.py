@@ -1,9 +1,11 @@
 """Settings from ``[tool.slimfix]`` in pyproject.toml, ``slimfix.toml`` or ``.slimfix.toml``.
 
 Each Dockerfile gets the nearest file from its folder upward, not above the repository
-root, else the one found from the working directory upward (a pyproject.toml counts only
-with a ``[tool.slimfix]`` table), or the one named with ``--config`` (see ConfigFinder). Options on the command line override the file. Paths and globs in the file
-are relative to the directory it is in.
+root, else the one found from the working directory upward (not above its repository root
+either, and only when that file is in the Dockerfile's repository), or the one named with
+``--config`` (see ConfigFinder). A pyproject.toml counts only with a ``[tool.slimfix]``
+table. ``--show-settings`` says which file each Dockerfile gets. Options on the command
+line override the file. Paths and globs in the file are relative to its directory.
 
 ```toml
 [tool.slimfix]                 # in slimfix.toml: the same keys at the top level
@@ -99,9 +101,10 @@ class Config:
         return [c for spec, codes in self.per_file_ignores if spec.match_file(rel) for c in codes]
 
 
-def find_config(start: Path, stop_at_repository: bool = False) -> Path | None:
-    """The nearest settings file from ``start`` upward; with ``stop_at_repository``, not
-    above the repository root (the nearest directory holding ``.git``)."""
+def find_config(start: Path, stop_at_repository: bool = True) -> Path | None:
+    """The nearest settings file from ``start`` upward, not above the repository root
+    (the nearest directory holding ``.git``): a settings file in a shared parent folder
+    (``exclude = ["*"]`` there turns every run green) is not the repository's."""
     start = start.resolve()
     for directory in (start, *start.parents):
         found = _config_in(directory)
@@ -156,8 +159,10 @@ class ConfigFinder:
                 if here not in self._loaded:
                     self._loaded[here] = load_config(here)
                 found = self._loaded[here]
-            elif parent == key or os.path.exists(os.path.join(key, ".git")):
+            elif parent == key:
                 found = self.fallback
+            elif os.path.exists(os.path.join(key, ".git")):
+                found = self._fallback_in(key)
             else:
                 below.append(key)
                 key = parent
@@ -166,6 +171,14 @@ class ConfigFinder:
         for d in below:
             self._by_dir[d] = found
         return found
+
+    def _fallback_in(self, repository: str) -> Config:
+        """The working directory's settings for a repository without its own: only when
+        that file is in the repository (a file above it, or in another, is not its)."""
+        where = self.fallback.path
+        if where is None or _within(self._real(str(where.parent)), self._real(repository)):
+            return self.fallback
+        return Config()
 
     def for_file(self, path: str | Path) -> Config:
         return self.for_dir(os.path.dirname(os.path.abspath(path)))
@@ -193,26 +206,34 @@ class ConfigFinder:
         return real_path(directory, self._reals)
 
 
+def _read_toml(path: Path) -> dict:
+    """The file's table, or ConfigError naming the file. The TOML parser recurses once per
+    level of nesting: a valid file nested deeper than the interpreter allows is this
+    file's error, never the run's."""
+    try:
+        return _tomllib().loads(read_text(path))
+    except FileProblem as exc:
+        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
+    except _tomllib().TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply (arrays or tables within each other)") from None
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
 def _has_table(pyproject: Path) -> bool:
     """Whether a pyproject.toml has a [tool.slimfix] table. One that cannot be read or is
     not TOML is an error, not a file to skip: its settings might be meant for us."""
-    try:
-        tool = _tomllib().loads(read_text(pyproject)).get("tool", {})
-    except FileProblem as exc:
-        raise ConfigError(f"{pyproject}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
-    except _tomllib().TOMLDecodeError as exc:
-        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+    tool = _read_toml(pyproject).get("tool", {})
     return isinstance(tool, dict) and "slimfix" in tool
 
 
 def load_config(path: Path) -> Config:
     """Raises ConfigError naming the file and the offending key."""
-    try:
-        data = _tomllib().loads(read_text(path))
-    except FileProblem as exc:
-        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
-    except _tomllib().TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = _read_toml(path)
     where = "[tool.slimfix]" if path.name == "pyproject.toml" else "the top level"
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})

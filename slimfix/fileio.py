@@ -22,6 +22,7 @@ class SourceFile:
     path: Path
     data: bytes
     text: str
+    stat: os.stat_result | None = None  # of the file the bytes were read from, before reading
 
 
 def decode(data: bytes) -> str:
@@ -45,6 +46,11 @@ def read_regular(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes. Opened with O_NONBLOCK so
     that a FIFO cannot block, and checked with fstat before a byte is read: a device, a
     FIFO or a socket is refused, never read."""
+    return read_regular_stat(path, limit)[0]
+
+
+def read_regular_stat(path: str | os.PathLike, limit: int = MAX_BYTES) -> tuple[bytes, os.stat_result]:
+    """``read_regular``, with the file's fstat taken before its first byte was read."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except IsADirectoryError:
@@ -69,7 +75,7 @@ def read_regular(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
             if size > limit:  # it grew while being read
                 raise FileProblem(too_large(size))
             chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), st
     except OSError as exc:
         raise FileProblem(exc.strerror or str(exc)) from None
     finally:
@@ -82,8 +88,8 @@ def read_text(path: str | os.PathLike, limit: int = MAX_BYTES) -> str:
 
 
 def read_source(path: Path) -> SourceFile:
-    data = read_regular(path)
-    return SourceFile(path, data, decode(data))
+    data, st = read_regular_stat(path)
+    return SourceFile(path, data, decode(data), st)
 
 
 def write_atomic(source: SourceFile, new_text: str) -> None:
@@ -127,16 +133,82 @@ def replace_file(path: Path, expected: bytes | None, new_text: str) -> None:
 
 
 def _write_in_place(target: Path, data: bytes) -> None:
-    """Same inode: hard links, owner, group, mode and extended attributes all stay."""
-    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    """Same inode: hard links, owner, group, mode and extended attributes all stay.
+
+    Never truncated first: the new bytes are written whole beside the file (a full disk
+    fails there, before the file is touched, and a kill while it is overwritten leaves
+    them whole in that copy); the file then grows to its new size (a failure cuts it back
+    to its old bytes), is overwritten, and is cut to its new size last. At no moment is
+    it shorter than both its old and its new content."""
+    fd = os.open(target, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
     try:
-        os.ftruncate(fd, 0)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+        old_size = os.fstat(fd).st_size
+        old = _read_all(fd, old_size)
+        spare = _spare_copy(target, data)
+        try:
+            if len(data) > old_size:
+                try:
+                    _write_at(fd, data[old_size:], old_size)  # the new tail first: the space it needs
+                except OSError:
+                    os.ftruncate(fd, old_size)
+                    raise
+            try:
+                _write_at(fd, data[:old_size], 0)
+                if len(data) < old_size:
+                    os.ftruncate(fd, len(data))
+                os.fsync(fd)
+            except OSError:
+                _write_at(fd, old, 0)  # what it held, as far as the disk lets us
+                os.ftruncate(fd, old_size)
+                raise
+        finally:
+            if spare is not None:
+                try:
+                    os.unlink(spare)
+                except OSError:
+                    pass
     finally:
         os.close(fd)
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        if hasattr(os, "pwrite"):
+            written = os.pwrite(fd, view, offset)
+        else:  # Windows
+            os.lseek(fd, offset, os.SEEK_SET)
+            written = os.write(fd, view)
+        view, offset = view[written:], offset + written
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while size > 0 and (chunk := os.read(fd, size)):
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _spare_copy(target: Path, data: bytes) -> str | None:
+    """A file beside ``target`` holding ``data`` whole, or None when its folder cannot be
+    written (a shared folder: the in-place steps still never shorten the file)."""
+    import tempfile
+
+    try:
+        fd, path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".slimfix-new", dir=target.parent)
+    except PermissionError:
+        return None
+    try:
+        _write_at(fd, data, 0)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(path)
+        raise
+    os.close(fd)
+    return path
 
 
 def _xattrs(path: Path) -> dict[str, bytes]:

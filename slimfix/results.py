@@ -35,6 +35,7 @@ class FileResult:
     fixable_left: int = 0  # after --write: findings the settings could fix that are still there
     cacheable: bool = False  # the result depends on the text, the settings and context_reads alone
     context_reads: dict | None = None  # what of the build context it read (see buildcontext.reads)
+    read_as: tuple | None = None  # (size, mtime_ns, ctime_ns, inode, sha256) of the bytes processed
     file_changes: list[FileChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line each: what was left alone and why
     warnings: list[str] = field(default_factory=list)  # what could not be read: each counts as an error

@@ -144,11 +144,24 @@ def process_file(name: str | Job, settings: Settings) -> FileResult:
         return FileResult(name, error=f"{name}: {exc}")
     context = Path(job.context) if job.context is not None else None
     result = process_text(name, source.text, settings, path, context, job.ignore)
+    result.read_as = _read_as(source)
     if roots is not None and result.outcome is not None:
         _keep_inside(result, roots, settings)
     if settings.write and result.outcome is not None and result.outcome.changed and result.error is None:
         _write(result, source)
     return summarize(result, settings)
+
+
+def _read_as(source: SourceFile) -> tuple | None:
+    """What the result is of, for the cache: the file as it was read (its stat before the
+    first byte, and the hash of the bytes), not as it is when the result is kept."""
+    if source.stat is None:
+        return None
+    import hashlib
+
+    from .buildcontext.reads import stat_print
+
+    return (*stat_print(source.stat), hashlib.sha256(source.data).hexdigest())
 
 
 def _keep_inside(result: FileResult, roots: Roots, settings: Settings) -> None:

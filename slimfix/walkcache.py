@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
+import stat
 import time
 from pathlib import Path
 
-from . import __version__
 from .buildcontext.reads import OWN_CACHE, RACY_NS
 
 # The names whose bytes the walk or a job depends on (config.NAMES, .gitignore, and the
@@ -44,33 +43,68 @@ def memo_key(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _listing(directory: str) -> tuple[str, ...]:
+def _type(entry: os.DirEntry) -> str:
+    if entry.is_symlink():
+        return "link"
+    if entry.is_dir(follow_symlinks=False):
+        return "dir"
+    return "file" if entry.is_file(follow_symlinks=False) else "other"
+
+
+def _listing(directory: str) -> tuple[tuple[str, str], ...]:
+    """(name, type) of each entry: a branch switch that turns a file into a folder of the
+    same name changes the type alone."""
     with os.scandir(directory) as entries:
-        return tuple(sorted(e.name for e in entries if e.name != OWN_CACHE))
+        return tuple(sorted((e.name, _type(e)) for e in entries if e.name != OWN_CACHE))
 
 
-def _deciding(directory: str) -> tuple[str, ...]:
-    return tuple(filter(_decides, _listing(directory)))
+def _deciding(directory: str) -> tuple[tuple[str, str], ...]:
+    return tuple(entry for entry in _listing(directory) if _decides(entry[0]))
 
 
 def _seen(path: str, kind: str) -> tuple:
+    """What is compared: the entries of a "list" or "names" folder; the mtime, ctime and
+    inode of a "dir" (and the size of a "file"), as git's index compares them: ``cp -p``,
+    tar and rsync set an mtime back, never a ctime."""
     if kind == "list":
         return kind, _listing(path)
     if kind == "names":
         return kind, _deciding(path)
     st = os.stat(path)
-    return (kind, st.st_mtime_ns) if kind == "dir" else (kind, st.st_size, st.st_mtime_ns)
+    stamp = (kind, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, stat.S_IFMT(st.st_mode))
+    return stamp if kind == "dir" else (*stamp, st.st_size)
+
+
+def _valid_job(job) -> bool:
+    from .results import Job
+
+    def strings(value) -> bool:
+        return type(value) is tuple and all(type(v) is str for v in value)
+
+    return (type(job) is Job and type(job.name) is str and type(job.context) in (str, type(None))
+            and strings(job.ignore) and type(job.error) in (str, type(None))
+            and (job.rules is None or strings(job.rules)) and type(job.unsafe_fixes) in (bool, type(None)))
+
+
+def _valid(kept) -> bool:
+    """The shape ``save`` writes: ({path: (kind, ...)}, [Job, ...])."""
+    if type(kept) is not tuple or len(kept) != 2:
+        return False
+    deps, jobs = kept
+    return (type(deps) is dict and all(type(p) is str and type(s) is tuple and s and type(s[0]) is str
+                                       for p, s in deps.items())
+            and type(jobs) is list and all(map(_valid_job, jobs)))
 
 
 class WalkCache:
     """``begin`` before the walk, ``save`` after it; ``load`` instead of it."""
 
-    def __init__(self, directory: Path, key: str):
-        self.directory = directory
-        self.path = directory / __version__ / f"walk-{key}.pickle"
+    def __init__(self, store, key: str):
+        self.store = store  # cache.Store: sealed files in the cache folder
+        self.name = f"walk-{key}.pickle"
         # The folder holding the cache changes when the cache is first made: its entries
         # (less the cache) are compared instead of its mtime.
-        self.holder = os.path.dirname(os.path.abspath(directory))
+        self.holder = os.path.dirname(os.path.abspath(store.dir))
         self.listed: list[tuple[str, list[str]]] = []  # (directory, names) the walk listed
         self.started = 0
         self._before: dict[str, tuple] = {}
@@ -81,19 +115,15 @@ class WalkCache:
 
     def load(self) -> list | None:
         """The jobs of the last run, when nothing they depended on has changed."""
-        from .cache import load
-        from .results import Job
-
+        kept = self.store.load(self.name)
+        if not _valid(kept):
+            return None  # none, or not what this version writes
+        deps, jobs = kept
         try:
-            with open(self.path, "rb") as fh:
-                deps, jobs = load(fh)
-            if not isinstance(deps, dict) or not isinstance(jobs, list) or not all(isinstance(j, Job) for j in jobs):
-                return None  # not what this version writes
             for path, seen in deps.items():
                 if _seen(path, seen[0]) != seen:
                     return None
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError,
-                TypeError, IndexError):
+        except (OSError, ValueError):
             return None
         return jobs
 
@@ -125,20 +155,14 @@ class WalkCache:
             deps = self._dependencies(jobs)
             if deps is None:
                 return
-            from .cache import make_directory
-
-            make_directory(self.directory, self.path.parent)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump((deps, jobs), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+            self.store.save(self.name, (deps, jobs))
         except OSError:
             pass  # a cache that cannot be written only costs the next run its speed
 
     def _dependencies(self, jobs: list) -> dict[str, tuple] | None:
-        """path -> what was seen there: ("dir", mtime_ns) of a folder the walk listed,
+        """path -> what was seen there: ("dir", mtime_ns, ctime_ns, inode, type) of a folder the walk listed,
         ("list", names) or ("names", deciding names) of one seen before the walk,
-        ("file", size, mtime_ns) of each deciding file; None when something changed
+        ("file", mtime_ns, ctime_ns, inode, type, size) of each deciding file; None when something changed
         during the walk or a folder was not seen before it."""
         if self.started <= 0:
             return None
@@ -165,7 +189,7 @@ class WalkCache:
                 names = list(filter(_decides, listed[d]))
             elif d in self._before:
                 seen = deps[d] = self._before[d]
-                names = list(filter(_decides, seen[1]))
+                names = [name for name, _ in seen[1] if _decides(name)]
             else:
                 return None  # a Dockerfile found outside the walk and the paths named
             for name in names:
@@ -180,6 +204,6 @@ class WalkCache:
         for path in self._watched:
             deps[path] = _seen(path, "file")
         newest = self.started - RACY_NS
-        if any(seen[-1] >= newest for seen in deps.values() if seen[0] in ("dir", "file")):
+        if any(seen[1] >= newest for seen in deps.values() if seen[0] in ("dir", "file")):
             return None
         return deps

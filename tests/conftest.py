@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `import oracle`
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_home(tmp_path_factory):
+    """The caches' secret (slimfix.cachekey) in a folder of the test session, never in the
+    home of whoever runs the tests; slimfix run as a subprocess inherits it."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
 
 
 def read(path: Path) -> str:

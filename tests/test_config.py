@@ -101,3 +101,50 @@ def test_context_precedence(tmp_path):
     assert "compose.yaml" in ContextResolver(None, Config()).resolve(dockerfile).reason
     code, out, _ = slimfix("--show-contexts", ".", cwd=tmp_path)
     assert code == 0 and out.strip().endswith("(config " + str(tmp_path / "slimfix.toml") + " (contexts 'services/*/Dockerfile'))")
+
+
+def test_a_deeply_nested_toml_array_is_that_files_error_not_the_runs(tmp_path):
+    """Valid TOML nested deeper than the parser's recursion: the Dockerfile under it is
+    refused with the file's error; the others are checked."""
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "pyproject.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "deep" / "Dockerfile").write_text(BAD)
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "Dockerfile").write_text(BAD)
+    code, out, err = slimfix(".", "--no-cache", cwd=tmp_path)
+    assert code == 2 and "Traceback" not in err and "internal error" not in err
+    assert "deep/pyproject.toml: nested too deeply" in err and "ok/Dockerfile" in out
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(tmp_path / "deep" / "pyproject.toml")
+
+
+@pytest.fixture
+def repo_under_settings(tmp_path):
+    """A settings file in a shared folder above a repository, excluding everything."""
+    (tmp_path / "slimfix.toml").write_text("exclude = ['*']\nunsafe-fixes = true\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "Dockerfile").write_text(BAD)
+    return repo
+
+
+def test_a_settings_file_above_the_repository_does_not_apply(repo_under_settings):
+    repo = repo_under_settings
+    code, out, err = slimfix("--check", ".", cwd=repo)
+    assert code == 1 and "1 of 1 file would change" in err
+    assert find_config(repo) is None
+    code, out, err = slimfix("--check", "repo", cwd=repo.parent)  # named from above: still not its
+    assert code == 1 and "1 of 1 file would change" in err
+
+
+def test_show_settings_names_the_settings_file_each_dockerfile_gets(repo_under_settings):
+    repo = repo_under_settings
+    (repo / "sub").mkdir()
+    (repo / "sub" / "slimfix.toml").write_text("select = ['SF102']\nunsafe-fixes = true\n")
+    (repo / "sub" / "Dockerfile").write_text(BAD)
+    code, out, err = slimfix("--show-settings", ".", cwd=repo)
+    assert code == 0, err
+    lines = dict(line.split(": ", 1) for line in out.splitlines())
+    assert lines["Dockerfile"].startswith("settings file none (defaults); rules SF101, ")
+    assert "unsafe fixes off" in lines["Dockerfile"]
+    assert lines["sub/Dockerfile"] == f"settings file {repo / 'sub' / 'slimfix.toml'}; rules SF102; unsafe fixes on"

@@ -450,6 +450,98 @@ def test_write_keeps_hard_links(tmp_path):
     assert os.stat(tmp_path / "other").st_ino == os.stat(tmp_path / "Dockerfile").st_ino
 
 
+def _hard_linked(tmp_path) -> tuple[Path, Path]:
+    (tmp_path / "Dockerfile").write_text(BAD)
+    os.link(tmp_path / "Dockerfile", tmp_path / "other")
+    return tmp_path / "Dockerfile", tmp_path / "other"
+
+
+def test_a_full_disk_never_cuts_a_hard_linked_file(tmp_path):
+    """No file can grow past len(BAD) + 10 bytes (writes past it fail, as on a full disk):
+    the fix (longer) cannot be written, and the file keeps its bytes."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    dockerfile, other = _hard_linked(tmp_path)
+    limit = len(BAD) + 10
+    assert len(GOOD) > limit
+
+    def full_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = subprocess.run([sys.executable, "-m", "slimfix", "--no-cache", "--write", str(dockerfile)],
+                          capture_output=True, preexec_fn=full_disk)
+    assert proc.returncode == 2 and b"Traceback" not in proc.stderr
+    assert dockerfile.read_text() == BAD == other.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "other"]
+
+
+@pytest.mark.parametrize("new_text", [GOOD, BAD[:-20] + "\n"], ids=["longer", "shorter"])
+def test_a_hard_linked_file_is_never_shorter_while_it_is_rewritten(tmp_path, monkeypatch, new_text):
+    """Every step that touches the file leaves it at least as long as its old or its new
+    content, and the new content is whole elsewhere while the old is overwritten."""
+    from slimfix.fileio import replace_file
+
+    dockerfile, other = _hard_linked(tmp_path)
+    inode = os.stat(dockerfile).st_ino
+    sizes: list[int] = []
+    real = {name: getattr(os, name) for name in ("write", "pwrite", "ftruncate")}
+
+    def watched(name):
+        def call(fd, *args):
+            if os.fstat(fd).st_ino == inode:
+                copies = [p.read_bytes() for p in tmp_path.iterdir() if p.name not in ("Dockerfile", "other")]
+                assert new_text.encode() in copies  # whole, beside it, before it is touched
+            result = real[name](fd, *args)
+            if os.fstat(fd).st_ino == inode:
+                sizes.append(os.fstat(fd).st_size)
+            return result
+        return call
+
+    for name in real:
+        monkeypatch.setattr(os, name, watched(name))
+    replace_file(dockerfile, BAD.encode(), new_text)
+    monkeypatch.undo()
+    assert other.read_text() == new_text and os.stat(other).st_ino == inode
+    assert min(sizes) >= min(len(BAD), len(new_text)) and sizes[-1] == len(new_text)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "other"]
+
+
+def test_a_hard_linked_file_that_cannot_grow_keeps_its_bytes(tmp_path, monkeypatch):
+    """ENOSPC once the file would grow (the disk filled after the copy was made)."""
+    import errno
+
+    from slimfix.fileio import FileProblem, replace_file
+
+    dockerfile, other = _hard_linked(tmp_path)
+    inode = os.stat(dockerfile).st_ino
+    real_write, real_pwrite = os.write, os.pwrite
+
+    def full(fd, data, offset):
+        st = os.fstat(fd)
+        if st.st_ino == inode and offset + len(data) > st.st_size:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def write(fd, data):
+        full(fd, data, os.lseek(fd, 0, os.SEEK_CUR))
+        return real_write(fd, data)
+
+    def pwrite(fd, data, offset):
+        full(fd, data, offset)
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    with pytest.raises((OSError, FileProblem)):
+        replace_file(dockerfile, BAD.encode(), GOOD)
+    monkeypatch.undo()
+    assert other.read_text() == BAD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "other"]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
 def test_write_keeps_owner_and_group(tmp_path):
     f = tmp_path / "Dockerfile"
@@ -743,3 +835,52 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141
     assert "internal error" not in err and "Traceback" not in err
+
+
+# Issue 22, item 9: --output-file is written beside its target and renamed at the end.
+def test_output_file_that_is_a_file_checked_is_refused(tmp_path):
+    (tmp_path / "Dockerfile").write_text(BAD)
+    code, _, err = slimfix("--check", "--output-file", "Dockerfile", "Dockerfile", cwd=tmp_path)
+    assert code == 2 and "--output-file Dockerfile: is Dockerfile, one of the files checked; not written" in err
+    assert (tmp_path / "Dockerfile").read_text() == BAD
+
+
+def test_output_file_linked_to_a_file_found_is_refused(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text(BAD)
+    os.symlink("app/Dockerfile", tmp_path / "report.txt")
+    code, _, err = slimfix("--check", "--no-cache", "--output-file", "report.txt", ".", cwd=tmp_path)
+    assert code == 2 and "is app/Dockerfile, one of the files checked; not written" in err
+    assert (tmp_path / "app" / "Dockerfile").read_text() == BAD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app", "report.txt"]
+
+
+def test_output_file_replaces_a_link_instead_of_writing_through_it(tmp_path):
+    (tmp_path / "victim").write_text("precious\n")
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "Dockerfile").write_text(BAD)
+    os.symlink("../victim", tmp_path / "tree" / "report.json")
+    code, _, err = slimfix("--output-format", "json", "--output-file", "report.json", ".", cwd=tmp_path / "tree")
+    assert code == 1, err
+    assert (tmp_path / "victim").read_text() == "precious\n"
+    report = tmp_path / "tree" / "report.json"
+    assert not report.is_symlink() and '"code": "SF102"' in report.read_text()
+
+
+def test_an_interrupted_run_leaves_the_last_report_whole(tmp_path, monkeypatch, capsys):
+    from slimfix.cli import check
+    from slimfix.cli.check import CheckOptions, run
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text(BAD)
+    (tmp_path / "report.txt").write_text("the last report\n")
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(check.Processing, "__iter__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(CheckOptions(paths=["."], output_file=Path("report.txt"), cache=False))
+    assert (tmp_path / "report.txt").read_text() == "the last report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "report.txt"]

@@ -172,12 +172,15 @@ def test_no_cache_neither_reads_nor_keeps_the_walk(tree, capsys, walks):
 
 
 def test_folders_above_the_paths_named_count_by_their_deciding_names(tree):
+    from slimfix.cache import Store
     from slimfix.runner import Job
     from slimfix.walkcache import WalkCache
 
+    store = Store.for_root(tree / "b")
+
     def kept():
         _age(tree)
-        walk = WalkCache(tree / "b" / ".slimfix_cache", "k")
+        walk = WalkCache(store, "k")
         walk.begin(["c/Dockerfile"])
         walk.save([Job("c/Dockerfile", "c")])
         return walk.load() is not None
@@ -185,7 +188,7 @@ def test_folders_above_the_paths_named_count_by_their_deciding_names(tree):
     os.chdir(tree / "b")
     assert kept()
     (tree / "notes.txt").write_text("")  # above the walk: a name that decides nothing
-    walk = WalkCache(tree / "b" / ".slimfix_cache", "k")
+    walk = WalkCache(store, "k")
     assert walk.load() == [Job("c/Dockerfile", "c")]
     (tree / "compose.yaml").write_text("services: {}\n")
     assert walk.load() is None
@@ -251,3 +254,44 @@ def test_a_cache_of_the_wrong_shape_is_not_used(tree, capsys, walks):
         p.write_bytes(pickle.dumps(({}, ["Dockerfile", 42]) if p.name.startswith("walk-")
                                    else {str(tree / "a" / "Dockerfile"): 42}))
     assert _checked(capsys) == first and len(walks) == 2
+
+
+def test_a_file_that_became_a_folder_in_the_project_root_is_seen(tree, capsys, walks):
+    """The root holds the cache: its entries are compared, with their types, not only their
+    names (a branch switch turns a file into a folder of the same name)."""
+    (tree / "svc").write_text("a file\n")
+    _age(tree)
+    before = _memoized(tree, capsys, walks)
+    (tree / "svc").unlink()
+    (tree / "svc").mkdir()
+    (tree / "svc" / "Dockerfile").write_text(BAD)  # only the root's entries changed
+    assert _checked(capsys) == sorted(before + ["svc/Dockerfile"]) and len(walks) == 2
+
+
+def test_a_settings_file_copied_over_with_the_same_size_and_mtime_is_seen(tree, capsys, walks):
+    """cp -p, tar and rsync keep the size and mtime: the ctime and inode tell."""
+    (tree / "slimfix.toml").write_text("exclude = ['/a']\n")
+    _age(tree)
+    assert _memoized(tree, capsys, walks) == ["b/Dockerfile", "b/c/Dockerfile"]
+    st = os.stat(tree / "slimfix.toml")
+    (tree / "new.toml").write_text("exclude = ['/b']\n")
+    os.utime(tree / "new.toml", ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(tree / "new.toml", tree / "slimfix.toml")
+    os.utime(tree, ns=(os.stat(tree).st_atime_ns, os.stat(tree).st_mtime_ns))
+    assert _checked(capsys) == ["a/Dockerfile"] and len(walks) == 2
+
+
+@pytest.mark.parametrize("damage", ["a bit flipped", "cut short"])
+def test_a_damaged_walk_cache_is_a_miss(tree, capsys, walks, damage):
+    first = _memoized(tree, capsys, walks)
+    (walk,) = (tree / ".slimfix_cache").glob("*/walk-*.pickle")
+    data = walk.read_bytes()
+    if damage == "a bit flipped":
+        assert b"b/c/Dockerfile" in data
+        walk.write_bytes(data.replace(b"b/c/Dockerfile", b"b/c/Dockerfilf"))
+    else:
+        walk.write_bytes(data[: len(data) // 2])
+    run(CheckOptions(paths=["."], jobs=1))
+    out = capsys.readouterr()
+    assert "Dockerfilf" not in out.err and "internal error" not in out.err
+    assert _checked(capsys) == first and len(walks) >= 2

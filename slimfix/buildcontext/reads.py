@@ -4,12 +4,13 @@ exactly when none of it changed.
 Each read of the build context leaves a dependency: a key ``(what, absolute path)`` and
 the fingerprint seen then:
 
-- ``"file"``: a file's bytes: ``(size, mtime_ns, sha256)`` for a regular file, else what
-  stood there instead (nothing, a dangling link, a directory ...);
+- ``"file"``: a file's bytes: ``(size, mtime_ns, ctime_ns, inode, sha256)`` for a regular
+  file (see ``stat_print``), else what stood there instead (nothing, a dangling link, a
+  directory ...);
 - ``"kind"``: only whether a regular file, a directory or nothing is there (``is_file``,
   ``is_dir``);
 - ``"list"``: a directory's entries, as ``os.walk`` classifies them (name, is a directory),
-  with the directory's mtime as the fast check.
+  with the directory's mtime, ctime and inode as the fast check.
 
 ``unchanged`` re-reads each one. A read that cannot be fingerprinted (asking git whether it
 ignores a file) makes the result ``opaque``: never cached.
@@ -57,12 +58,19 @@ def trusted_mtime(st: os.stat_result) -> int:
     return -1 if time.time_ns() - st.st_mtime_ns < RACY_NS else st.st_mtime_ns
 
 
+def stat_print(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What git's index compares before it takes a file as unchanged: the size, the mtime
+    (-1 when too recent to trust), the ctime and the inode. ``cp -p``, tar, rsync and a
+    fixed SOURCE_DATE_EPOCH set the mtime back to what it was; none can set the ctime, and
+    a file put in another's place has another inode."""
+    return (st.st_size, trusted_mtime(st), st.st_ctime_ns, st.st_ino)
+
+
 def file_print(path: str) -> tuple:
     other = _regular(path)
     if other is not None:
         return other
-    st = os.stat(path)
-    return (st.st_size, trusted_mtime(st), _sha(path))
+    return (*stat_print(os.stat(path)), _sha(path))
 
 
 def kind_print(path: str) -> int | None:
@@ -81,24 +89,26 @@ def list_print(path: str) -> tuple | None:
 
 
 def _same_file(path: str, seen: tuple) -> bool:
-    """Size and mtime as the fast check, the hash when they moved (a touched file)."""
+    """Size, mtime, ctime and inode as the fast check, the hash when one moved (a touched
+    or copied file)."""
     try:
         st = os.stat(path)
     except OSError:
         return _regular(path) == seen
-    if not stat.S_ISREG(st.st_mode) or len(seen) != 3:
+    if not stat.S_ISREG(st.st_mode) or len(seen) != 5:
         return _regular(path) == seen
-    if (st.st_size, st.st_mtime_ns) == seen[:2]:
+    if stat_print(st) == seen[:4]:
         return True
-    return st.st_size == seen[0] and _sha(path) == seen[2]
+    return st.st_size == seen[0] and _sha(path) == seen[4]
 
 
 def _same_listing(path: str, seen: tuple) -> bool:
-    """The directory's mtime as the fast check (entries added, removed or renamed move
-    it), its entries when it moved or was too recent to trust."""
-    mtime, entries = seen
+    """The directory's mtime, ctime and inode as the fast check (entries added, removed
+    or renamed move the first two; rsync can set only the mtime back), its entries when
+    one moved or the mtime was too recent to trust."""
+    stamp, entries = seen
     try:
-        if mtime != -1 and os.stat(path).st_mtime_ns == mtime:
+        if isinstance(stamp, tuple) and stamp[0] != -1 and stat_print(os.stat(path))[1:] == stamp:
             return True
     except OSError:
         pass
@@ -160,10 +170,10 @@ class Reads:
         key = ("list", os.path.abspath(path))
         if key not in self.deps:
             try:  # just after the listing: a change since would make it too recent to trust
-                mtime = trusted_mtime(os.stat(key[1]))
+                stamp: tuple | int = stat_print(os.stat(key[1]))[1:]
             except OSError:
-                mtime = -1
-            self.deps[key] = (mtime, tuple(sorted([(d, True) for d in dirnames] + [(f, False) for f in filenames])))
+                stamp = -1
+            self.deps[key] = (stamp, tuple(sorted([(d, True) for d in dirnames] + [(f, False) for f in filenames])))
 
     def merge(self, other: "Reads") -> None:
         for key, seen in other.deps.items():

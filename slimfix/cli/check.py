@@ -52,6 +52,7 @@ class CheckOptions:
     statistics: bool = False
     config: Path | None = None
     show_contexts: bool = False
+    show_settings: bool = False
     output_format: str = "text"
     output_file: Path | None = None
     show_fixes: bool = False
@@ -236,8 +237,8 @@ class Processing:
         if self.cache is not None:
             from ..walkcache import WalkCache, memo_key
 
-            walk = WalkCache(self.cache.dir, memo_key(os.getcwd(), options, plan.hadolint_ignored,
-                                                      self.cache.path.name))
+            walk = WalkCache(self.cache.store, memo_key(os.getcwd(), options, plan.hadolint_ignored,
+                                                        self.cache.name))
             known = walk.load()
             if known is not None:
                 yield from known
@@ -270,9 +271,10 @@ class Processing:
         written: set[str] = set()
         pending: dict[str, Job] = {}  # computed, to be cached
         for result in self._results(pending):
-            if options.write and result.written:
+            job = pending.pop(result.name, None)  # None: answered from the cache
+            # A hit only spares work: what it holds is never written, whatever it says.
+            if options.write and result.written and job is not None:
                 self._apply_file_changes(result, written)
-            job = pending.pop(result.name, None)
             if job is not None and self.cache is not None and not plan.apply:
                 self.cache.put(job, result)
             yield result.name, result
@@ -304,7 +306,7 @@ class Processing:
         that needs nothing is taken: the fixed text is not kept."""
         for job in jobs:
             hit = self.cache.get(job) if self.cache is not None and job.error is None else None
-            if hit is not None and (not self.plan.apply or (not hit.changed and not hit.reported)):
+            if hit is not None and (not self.plan.apply or not (hit.changed or hit.reported or hit.file_changes)):
                 yield hit
             else:
                 pending[job.name] = job
@@ -327,12 +329,13 @@ def _open_cache(plan: Plan):
     directory), when that is inside the roots slimfix may write to."""
     if not plan.options.cache or plan.keep_texts and not plan.apply:
         return None
-    from ..cache import ResultCache, settings_key
+    from ..cache import ResultCache, Store, settings_key
 
     root = plan.config.path.parent if plan.config.path is not None else Path.cwd()
     if not plan.roots.inside(root):
         return None
-    return ResultCache(root, settings_key(plan.key()))
+    store = Store.for_root(root)
+    return ResultCache(store, settings_key(plan.key())) if store is not None else None
 
 
 def _read_stdin() -> bytes:
@@ -350,6 +353,30 @@ def show_contexts(plan: Plan) -> int:
     for problem in plan.resolver.problems:
         _err(f"slimfix: {problem}")
     return EXIT_ERROR if plan.resolver.problems else EXIT_CLEAN
+
+
+def show_settings(plan: Plan) -> int:
+    """Which settings file each Dockerfile gets (a file above the repository never does)
+    and what it makes of the rules: a setting from an unexpected place is seen here."""
+    options, failed = plan.options, False
+    for name in iter_discover(options.paths, plan.exclude, excluded=plan.finder.excluded):
+        if name == "-":
+            continue
+        try:
+            own = plan.finder.for_file(name)
+        except ConfigError as exc:
+            _err(f"slimfix: {exc}")
+            failed = True
+            continue
+        codes = [r.code for r in rules_for(options, own, plan.hadolint_ignored)]
+        unsafe = options.unsafe_fixes or bool(own.unsafe_fixes)
+        ignored = own.ignores_for(Path(name))
+        sys.stdout.write(f"{name}: settings file {own.path if own.path is not None else 'none (defaults)'}; "
+                         f"rules {', '.join(codes) or 'none'}; unsafe fixes {'on' if unsafe else 'off'}"
+                         + (f"; ignored here {', '.join(ignored)}" if ignored else "") + "\n")
+    if plan.hadolint_ignored:
+        sys.stdout.write(f"(.hadolint.yaml here: ignored {', '.join(plan.hadolint_ignored)})\n")
+    return EXIT_ERROR if failed else EXIT_CLEAN
 
 
 # -- exit status ----------------------------------------------------------------------
@@ -380,21 +407,38 @@ def run(options: CheckOptions) -> int:
         return EXIT_ERROR
     if options.show_contexts:
         return show_contexts(plan)
+    if options.show_settings:
+        return show_settings(plan)
+    named = next((p for p in options.paths if p != "-" and options.output_file is not None
+                  and _same_file(p, options.output_file)), None)
+    if named is not None:
+        _err(f"slimfix: --output-file {options.output_file}: is {named}, one of the files checked; not written")
+        return EXIT_ERROR
     try:
         output = Output(options)
     except OSError as exc:
         _err(f"slimfix: --output-file {options.output_file}: {exc.strerror or exc}")
         return EXIT_ERROR
-    processing = Processing(plan)
-    for name, result in processing:
+    try:
+        processing = Processing(plan)
+        for name, result in processing:
+            for problem in processing.problems:
+                output.problem(problem)
+            processing.problems.clear()
+            output.file(name, result)
         for problem in processing.problems:
             output.problem(problem)
-        processing.problems.clear()
-        output.file(name, result)
-    for problem in processing.problems:
-        output.problem(problem)
-    output.finish()
+        output.finish()
+    finally:
+        output.abandon()
     return exit_status(output.tally, options)
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def guarded(run_command) -> int:

@@ -77,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--unsafe-fixes", action="store_true", help="Also apply fixes marked unsafe.")
     mode.add_argument("--show-contexts", action="store_true",
                       help="Print each Dockerfile's build context and why, then exit.")
+    mode.add_argument("--show-settings", action="store_true",
+                      help="Print each Dockerfile's settings file (or none) and the rules it gets, then exit.")
     rules = p.add_argument_group("Rules")
     rules.add_argument("--select", action="append", metavar="CODES",
                        help="Rule codes or prefixes to run, instead of the config's (comma-separated).")
@@ -98,13 +100,15 @@ def parser() -> argparse.ArgumentParser:
     files.add_argument("--stdin-filename", default="-", metavar="NAME", help="Name to show for standard input.")
     files.add_argument("--jobs", "-j", type=int, metavar="N", help="Worker processes (default: the number of CPUs).")
     files.add_argument("--no-cache", action="store_true",
-                       help="Neither read nor write .slimfix_cache/ (earlier runs' results and walk of unchanged files).")
+                       help="Neither read nor write .slimfix_cache/ (earlier runs' results and walk of unchanged "
+                            "files, sealed with a key kept in ~/.cache/slimfix/).")
     out = p.add_argument_group("Output")
     out.add_argument("--output-format", default="text", metavar="FORMAT",
                      help="text, json (ruff's shape), sarif (2.1.0, with fixes), github (annotations), "
                           "gitlab (Code Quality), junit or checkstyle.")
     out.add_argument("--output-file", type=Path, metavar="FILE",
-                     help="Write the report there (diffs and fixed standard input stay on standard output).")
+                     help="Write the report there, replacing the file when the run ends (never one of the files "
+                          "checked; diffs and fixed standard input stay on standard output).")
     out.add_argument("--quiet", "-q", action="store_true", help="Print the findings (or diffs) and nothing else.")
     out.add_argument("--statistics", action="store_true",
                      help="Print a table of findings per rule, most first, with how many are fixable, instead of "
@@ -155,5 +159,6 @@ def parse(argv: list[str]) -> CheckOptions:
         ignore=_codes(a.ignore), extend_select=_codes(a.extend_select), extend_ignore=_codes(a.extend_ignore),
         unsafe_fixes=a.unsafe_fixes, context=a.context, exclude=a.exclude or [], stdin_filename=a.stdin_filename,
         quiet=a.quiet, jobs=a.jobs, statistics=a.statistics, config=a.config, show_contexts=a.show_contexts,
+        show_settings=a.show_settings,
         output_format=a.output_format, output_file=a.output_file, show_fixes=a.show_fixes,
         exit_zero=a.exit_zero, exit_non_zero_on_fix=a.exit_non_zero_on_fix, cache=not a.no_cache)

@@ -16,6 +16,7 @@ from ..report.diff import unified_diff
 from ..results import FileResult
 from ..safepaths import shown_path
 from . import colour
+from .reportfile import ReportFile
 
 if TYPE_CHECKING:
     from .check import CheckOptions
@@ -51,7 +52,9 @@ class Output:
     def __init__(self, options: CheckOptions):
         self.options = options
         self.out = sys.stdout
-        self.report: IO[str] = open(options.output_file, "w", encoding="utf-8") if options.output_file else sys.stdout
+        # --output-file: written beside the target and renamed over it at the end (reportfile)
+        self.report_file = ReportFile(options.output_file) if options.output_file else None
+        self.report: IO[str] = self.report_file.stream if self.report_file is not None else sys.stdout
         self.painted = options.output_file is None and colour.enabled(sys.stdout)
         self.emitter = emitter(options.output_format)(self.report.write)
         self.tally = Tally()
@@ -70,6 +73,8 @@ class Output:
         tally.files += 1
         if name != "-":
             self._advance()
+            if self.report_file is not None:
+                self.report_file.note_input(name)
         tally.per_rule.update(result.codes)
         tally.fixed_by_rule.update(result.applied_codes)
         tally.fixable_by_rule.update(result.fixable_codes)
@@ -135,8 +140,10 @@ class Output:
         if self.progress:
             self.progress.close()
         self.emitter.end()
-        if self.report is not sys.stdout:
-            self.report.close()
+        if self.report_file is not None:
+            problem = self.report_file.commit()
+            if problem is not None:
+                self.problem(problem)
         if options.statistics:
             # A table on standard output, unless the report is there in a machine format.
             to = sys.stdout if self.report is not sys.stdout or options.output_format == "text" else sys.stderr
@@ -146,6 +153,12 @@ class Output:
         if tally.files == 0:
             _err("slimfix: no Dockerfile found (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)")
         _err("slimfix: " + summary(tally, options))
+
+
+    def abandon(self) -> None:
+        """A run that did not finish leaves the target as it was, and no temporary file."""
+        if self.report_file is not None:
+            self.report_file.abandon()
 
 
 def _with_lines(result: FileResult, lines: list[str]) -> FileResult:
