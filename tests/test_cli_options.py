@@ -153,3 +153,11 @@ def test_bad_usage_exits_2_with_a_message(project):
         assert code == 2 and "Usage: slimfix" in err, args
     (project / "Dockerfile").write_text(GOOD)
     assert slimfix(".", cwd=project)[0] == 0
+
+
+def test_the_environment_can_turn_the_cache_off_as_ruffs_does(tmp_path):
+    (tmp_path / "Dockerfile").write_text(SAFE)
+    slimfix(".", cwd=tmp_path, env_extra={"SLIMFIX_NO_CACHE": "1"})
+    assert not (tmp_path / ".slimfix_cache").exists()
+    slimfix(".", cwd=tmp_path, env_extra={"SLIMFIX_NO_CACHE": "0"})
+    assert (tmp_path / ".slimfix_cache").exists()

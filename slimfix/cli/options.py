@@ -101,7 +101,8 @@ def parser() -> argparse.ArgumentParser:
     files.add_argument("--jobs", "-j", type=int, metavar="N", help="Worker processes (default: the number of CPUs).")
     files.add_argument("--no-cache", action="store_true",
                        help="Neither read nor write .slimfix_cache/ (earlier runs' results and walk of unchanged "
-                            "files, sealed with a key kept in ~/.cache/slimfix/).")
+                            "files, sealed with a key kept in ~/.cache/slimfix/). The environment variable "
+                            "SLIMFIX_NO_CACHE=1 does the same.")
     out = p.add_argument_group("Output")
     out.add_argument("--output-format", default="text", metavar="FORMAT",
                      help="text, json (ruff's shape), sarif (2.1.0, with fixes), github (annotations), "
@@ -122,6 +123,13 @@ def parser() -> argparse.ArgumentParser:
     other.add_argument("--version", action="store_true", help="Show the version and exit.")
     other.add_argument("-h", "--help", action="help", help="Show this message and exit.")
     return p
+
+
+def _env_set(name: str) -> bool:
+    """As ruff's RUFF_NO_CACHE: set to anything but empty, 0 or false."""
+    import os
+
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _codes(values: list[str] | None) -> list[str]:
@@ -161,4 +169,5 @@ def parse(argv: list[str]) -> CheckOptions:
         quiet=a.quiet, jobs=a.jobs, statistics=a.statistics, config=a.config, show_contexts=a.show_contexts,
         show_settings=a.show_settings,
         output_format=a.output_format, output_file=a.output_file, show_fixes=a.show_fixes,
-        exit_zero=a.exit_zero, exit_non_zero_on_fix=a.exit_non_zero_on_fix, cache=not a.no_cache)
+        exit_zero=a.exit_zero, exit_non_zero_on_fix=a.exit_non_zero_on_fix,
+        cache=not (a.no_cache or _env_set("SLIMFIX_NO_CACHE")))
