@@ -249,3 +249,14 @@ def test_a_lost_file_capability_is_a_difference(tmp_path):
     b = image(tmp_path, "b", layer(("file", "usr/bin/ping", b"p", 0o755, 0)))
     assert a.files["/usr/bin/ping"].xattrs == (("security.capability", "cap_net_raw"),)
     assert certify(a, b, []).unexplained.differences[0].fields == ("xattrs",)
+
+
+def test_bytes_a_later_layer_deletes_overwrites_or_re_owns_are_counted_against_the_layer_that_shipped_them(tmp_path):
+    contents = image(tmp_path, "x",
+                     layer(("file", "app/big", b"b" * 1000), ("file", "app/conf", b"c" * 100),
+                           ("file", "tmp/x.tar.gz", b"t" * 500), ("hardlink", "app/big2", "app/big")),
+                     layer(("file", "app/big", b"b" * 1000, 0o644, 1000),  # chown -R: the same bytes again
+                           ("file", "app/conf", b"d" * 10), ("whiteout", "tmp/x.tar.gz")))
+    assert contents.waste == {(2, 3, "re-owned or re-moded"): 1000, (2, 3, "overwritten"): 100,
+                              (2, 3, "deleted"): 500}
+    assert contents.files["/app/big"].layer == 3 and contents.files["/usr/bin/tool"].layer == 1

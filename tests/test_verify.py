@@ -359,6 +359,11 @@ def test_verify_against_a_hand_edit_lists_every_difference(lab, tmp_path):
         ("/usr/share/fake/curl", "removed")]  # a whiteout, a folder emptied and made again, an added cache
     assert [s.name for s in cert.unexplained.settings] == ["Cmd"]
     assert "removed /usr/bin/pip" in render_text(result)
+    # the folder the later RUN empties was shipped whole by the layer that filled it
+    assert {"shipped_by": "RUN apt-get install -y --no-install-recommends curl", "how": "deleted",
+            "bytes": MiB}.items() <= result.waste["after"][0].items()
+    assert result.waste["after"][0]["hidden_by"].startswith("RUN rm /usr/bin/pip")
+    assert "wasted bytes" in render_text(result) and result.waste["before"] == []
     assert "❌" in markdown(result) and "`removed /usr/bin/pip" in markdown(result)
 
 

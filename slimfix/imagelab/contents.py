@@ -48,6 +48,12 @@ class Entry:
     device: tuple[int, int] | None = None  # a device node's major and minor numbers
     linked_from: str = ""  # a hard link: the path it shares its content with
     xattrs: tuple[tuple[str, str], ...] = ()  # extended attributes (file capabilities among them)
+    layer: int = 0  # the layer (1 is the lowest) that put it there; never compared
+
+    @property
+    def stored(self) -> int:
+        """The bytes its layer ships for it (a hard link ships none of its own)."""
+        return self.size if self.kind == "file" and not self.linked_from else 0
 
 
 def kept_by_default(path: str) -> bool:
@@ -64,7 +70,16 @@ class ImageContents:
     texts: dict[str, bytes] = field(default_factory=dict)  # the kept files' bytes
     problems: list[str] = field(default_factory=list)
     layers: int = 0
+    # Bytes a layer ships that a later layer hides: (shipped by, hidden by, how) -> bytes,
+    # how being "deleted", "overwritten" or "re-owned or re-moded" (the same content again).
+    waste: dict[tuple[int, int, str], int] = field(default_factory=dict)
     _children: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _layer: int = field(default=0, repr=False)  # the layer being applied
+
+    def _wasted(self, old: Entry, how: str) -> None:
+        if old.stored and old.layer != self._layer:
+            key = (old.layer, self._layer, how)
+            self.waste[key] = self.waste.get(key, 0) + old.stored
 
     def remove_tree(self, path: str, *, keep_root: bool = False) -> None:
         """Delete ``path`` and everything under it (only what is under it: ``keep_root``)."""
@@ -74,7 +89,9 @@ class ImageContents:
             stack.extend(self._children.pop(here, ()))
             if here == path and keep_root:
                 continue
-            self.files.pop(here, None)
+            old = self.files.pop(here, None)
+            if old is not None:
+                self._wasted(old, "deleted")
             self.texts.pop(here, None)
             parent = self._children.get(posixpath.dirname(here))
             if parent is not None:
@@ -84,6 +101,9 @@ class ImageContents:
         old = self.files.get(path)
         if old is not None and old.kind == "dir" and entry.kind != "dir":
             self.remove_tree(path)
+        elif old is not None:
+            same = entry.kind == old.kind == "file" and (entry.digest, entry.size) == (old.digest, old.size)
+            self._wasted(old, "re-owned or re-moded" if same else "overwritten")
         self.files[path] = entry
         if text is not None:
             self.texts[path] = text
@@ -203,7 +223,7 @@ def read_image(path: Path, *, keep: Callable[[str], bool] = kept_by_default) -> 
         for number, name in enumerate(layers, 1):
             try:
                 with source.open(name) as raw:
-                    _apply_layer(contents, raw, keep, f"layer {number}")
+                    _apply_layer(contents, raw, keep, number)
             except (ArchiveError, OSError, tarfile.TarError, EOFError, ValueError) as exc:
                 contents.problems.append(f"layer {number} ({name}) could not be read: {exc}")
             contents.layers += 1
@@ -244,9 +264,10 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _apply_layer(contents: ImageContents, raw: IO[bytes], keep: Callable[[str], bool], label: str) -> None:
+def _apply_layer(contents: ImageContents, raw: IO[bytes], keep: Callable[[str], bool], number: int) -> None:
     """One layer over what the layers below made: its whiteouts first (they concern only
     the layers below), then its entries."""
+    label = f"layer {number}"
     added: dict[str, tuple[Entry, bytes | None]] = {}
     deleted: list[str] = []
     opaque: list[str] = []
@@ -265,7 +286,8 @@ def _apply_layer(contents: ImageContents, raw: IO[bytes], keep: Callable[[str], 
                 continue
             entry, text = _entry(member, layer, path, keep, contents, added, label)
             if entry is not None:
-                added[path] = (entry, text)
+                added[path] = (replace(entry, layer=number), text)
+    contents._layer = number
     for folder in opaque:
         contents.remove_tree(folder, keep_root=True)
     for path in deleted:

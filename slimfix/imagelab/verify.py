@@ -66,6 +66,9 @@ class Verification:
     against: str | None = None  # the Dockerfile certified against the original (--against)
     # side name -> the certificate of its image against the original's
     certificates: dict[str, Certificate] = field(default_factory=dict)
+    # side name -> the bytes a layer ships that a later layer deletes, overwrites or re-owns:
+    # {"shipped_by", "hidden_by", "how", "bytes"}, largest first
+    waste: dict[str, list[dict]] = field(default_factory=dict)
     smoke: str | None = None  # the command run in every image (--smoke)
     smoke_runs: dict[str, SmokeRun] = field(default_factory=dict)
 
@@ -313,6 +316,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             read_now = read(name)
             if read_now is not None:
                 contents[name] = read_now
+                result.waste[name] = wasted_bytes(read_now, side.image)
             if smoke:
                 say(f"running the smoke command in {name}...")
                 result.smoke_runs[name] = builder.run(copies[name][2], smoke)
@@ -512,6 +516,31 @@ def layer_rows(images: list[ImageInfo]) -> list[tuple[str, ...]]:
     return rows
 
 
+def wasted_bytes(contents: ImageContents, image: ImageInfo | None) -> list[dict]:
+    """The image's wasted bytes by the layers that ship and hide them, named by the
+    instructions that made them where the builder's history says."""
+    history = image.history if image is not None and len(image.history) == contents.layers else []
+
+    def named(layer: int) -> str:
+        return history[layer - 1].instruction if history else f"layer {layer}"
+
+    rows = [{"shipped_by": named(shipped), "hidden_by": named(hidden), "how": how, "bytes": size}
+            for (shipped, hidden, how), size in contents.waste.items()]
+    return sorted(rows, key=lambda r: -r["bytes"])
+
+
+def waste_lines(v: Verification) -> list[str]:
+    if not v.waste:
+        return []
+    lines = ["", "wasted bytes (shipped in a layer, then deleted, overwritten or re-owned by a later one):"]
+    for name, rows in v.waste.items():
+        total = sum(r["bytes"] for r in rows)
+        lines.append(f"  {name}: {_mb(total) if total else 'none'}")
+        for r in rows[:5]:
+            lines.append(f"    {_mb(r['bytes'])}: {r['shipped_by'][:50]} -> {r['how']} by {r['hidden_by'][:50]}")
+    return lines
+
+
 def smoke_lines(v: Verification) -> list[str]:
     """The smoke command's exit status and output in each image, against the original's."""
     if not v.smoke or "before" not in v.smoke_runs:
@@ -599,6 +628,7 @@ def render_text(v: Verification) -> str:
     for name, side in sides:
         if side.cold and not side.cold.ok:
             lines.append(f"the {name} build failed; its log ends with:\n{side.cold.log_tail}")
+    lines += waste_lines(v)
     lines += smoke_lines(v)
     for name, cert in v.certificates.items():
         lines.append("")
