@@ -11,6 +11,7 @@ from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import mounted, reaches_image, shell_runs
 from .common.apt_lists import later_apt_without_update
 from .common.cache_mounts import mount_takes_over
+from .common.cache_warming import warms_cache
 from .common.stage_needs import later_runs, program, script_file
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
@@ -62,6 +63,9 @@ class AptListsCleanup(Rule):
     script piped into a shell): otherwise it is silent, and SF101 merges it where it can. The rule is silent when the lists are
     already removed (or `apt-get dist-clean` runs), under a cache or tmpfs mount of
     `/var/lib/apt/lists`, after a SHELL that is not a POSIX shell, and for exec-form RUNs.
+    It is also silent on a RUN that is there to fill the cache: commented as warming or
+    priming one, or installing inside a read-write bind mount (whose files are thrown
+    away with the mount).
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
@@ -81,7 +85,7 @@ class AptListsCleanup(Rule):
                 continue  # the lists of a builder stage never reach an image
             if mounted(inst, "/var/lib/apt/lists"):
                 continue
-            if _mentions_lists(inst):
+            if _mentions_lists(inst) or warms_cache(ctx, inst):
                 continue
             if mount_takes_over(ctx, inst, "SF601"):
                 continue  # SF601 is selected and mounts the lists instead

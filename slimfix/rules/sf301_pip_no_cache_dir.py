@@ -8,6 +8,7 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
+from .common.cache_warming import warms_cache
 from .common.guards import cache_mount_targets, env_set
 from .common.options import has_word, missing_option
 from .common.stage_needs import tool_too_old
@@ -47,6 +48,9 @@ class PipNoCacheDir(Rule):
     pip 1.5, which has no `--no-cache-dir`: pip 6.0 added it, and the install would fail)
     until an earlier RUN of the stage upgrades pip (`pip install -U pip`, `easy_install
     pip`, `get-pip.py`); the RUN that upgrades runs the old pip, so it is left alone.
+    It is also silent on a RUN that is there to fill the cache: commented as warming or
+    priming one, or installing inside a read-write bind mount (whose files are thrown
+    away with the mount).
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
@@ -113,7 +117,7 @@ def _uv_install(cmd: SimpleCommand) -> Token | None:
 
 
 def _exempt(ctx: RuleContext, inst: Instruction, env: str, cache: str, tool: str) -> bool:
-    if env_set(ctx, inst, env):
+    if env_set(ctx, inst, env) or warms_cache(ctx, inst):
         return True
     if any(cache in t for t in cache_mount_targets(inst)):
         return True

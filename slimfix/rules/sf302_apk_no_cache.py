@@ -8,6 +8,7 @@ from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
+from .common.cache_warming import warms_cache
 from .common.guards import mounted
 from .common.options import has_word, missing_option
 
@@ -36,6 +37,9 @@ class ApkNoCache(Rule):
     under a cache or tmpfs mount of `/var/cache/apk` (or `/etc/apk/cache`) and when the RUN
     removes `/var/cache/apk` itself. With `--no-cache`, a separate `apk update` is no longer
     needed; the rule leaves it in place.
+    It is also silent on a RUN that is there to fill the cache: commented as warming or
+    priming one, or installing inside a read-write bind mount (whose files are thrown
+    away with the mount).
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
@@ -50,7 +54,7 @@ class ApkNoCache(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         return missing_option(self, ctx, _apk_add, "--no-cache",
                               "apk add without --no-cache keeps apk's cache in the layer",
-                              exempt=lambda inst: _exempt(inst) or mount_takes_over(ctx, inst, "SF605"),
+                              exempt=lambda inst: _exempt(inst) or warms_cache(ctx, inst) or mount_takes_over(ctx, inst, "SF605"),
                               looks_like=re.compile(r"\bapk\s+(-\S+\s+)*add\b"), image_only=True)
 
 

@@ -42,6 +42,9 @@ class RpmCacheCleanup(Rule):
     Safe: the cleanup goes into the same RUN, after its chain, in the file's style (as
     for SF102). The rule is silent when the RUN already runs the manager's `clean`, removes
     its cache directory, or has a cache or tmpfs mount on it.
+    It is also silent on a RUN that is there to fill the cache: commented as warming or
+    priming one, or installing inside a read-write bind mount (whose files are thrown
+    away with the mount).
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is

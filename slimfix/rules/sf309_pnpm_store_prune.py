@@ -51,8 +51,11 @@ class PnpmStorePrune(Rule):
     into `node_modules` cost nothing twice, so the saving is often small: it is the unlinked
     packages. The rule is silent when the RUN already prunes or removes the store, has a
     cache or tmpfs mount of it (or SF603 is selected and mounts it), runs pnpm through a
-    wrapper (`npx`, `corepack`, `sudo`) or a path slimfix cannot read, and for `pnpm fetch`,
-    whose point is the store. No fix is offered (the finding is still reported) when the
+    wrapper (`npx`, `corepack`, `sudo`) or a path slimfix cannot read, for `pnpm fetch`,
+    whose point is the store, and for a RUN that is there to fill the store: commented as
+    warming or priming a cache, or installing inside a read-write bind mount (the install
+    is thrown away with the mount: the store is what the RUN leaves; pnpm also copies
+    instead of linking there, so a prune would empty the store). No fix is offered (the finding is still reported) when the
     Dockerfile, or the `.npmrc` or `pnpm-workspace.yaml` at the root of the build context,
     sets a virtual store (`enableGlobalVirtualStore`, `virtual-store-dir`), and when a
     later RUN of the stage or of a stage built from it installs from the store

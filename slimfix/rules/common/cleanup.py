@@ -9,6 +9,7 @@ from ...edits import CannotEdit, append_command
 from ...shell import SimpleCommand
 from ...syntax import Instruction
 from ..base import Finding, Rule, RuleContext, command_span
+from .cache_warming import warms_cache
 from .guards import reaches_image, shell_runs
 
 # Given a command: the cleanup it calls for, or None.
@@ -25,6 +26,8 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
     for inst, run in shell_runs(ctx):
         if not reaches_image(ctx, inst):
             continue  # a cache in a builder stage never reaches an image
+        if warms_cache(ctx, inst):
+            continue  # the cache is what the RUN is for
         if run.unsupported:
             guessed = [c for c, pat in (looks_like or {}).items() if pat.search(inst.args) and not cleaned(inst, c)]
             if guessed:
