@@ -45,6 +45,10 @@ class RpmCacheCleanup(Rule):
     It is also silent on a RUN that is there to fill the cache: commented as warming or
     priming one, or installing inside a read-write bind mount (whose files are thrown
     away with the mount).
+    When the install runs through `sudo` (or `doas`), the cleanup runs through the same
+    words (`sudo -E`, `sudo -u app`): under a non-root USER a plain cleanup would fail or
+    clean another user's cache. When some of them run through it and some do not, the
+    finding is reported without a fix.
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is

@@ -11,6 +11,7 @@ from ...syntax import Instruction
 from ..base import Finding, Rule, RuleContext, command_span
 from .cache_warming import warms_cache
 from .guards import reaches_image, shell_runs
+from .sudo import elevation_prefix
 
 # Given a command: the cleanup it calls for, or None.
 Needs = Callable[[SimpleCommand], "str | None"]
@@ -33,18 +34,27 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
             if guessed:
                 yield rule.shell_not_read(inst, message.format(cleanup=" && ".join(guessed)), run)
             continue
-        wanted: list[str] = []
+        # each cleanup runs the way the commands that call for it run (`sudo -u app`)
+        wanted: dict[str, list[str]] = {}
         at = None
         for cmd in run.commands():
             cleanup = needs(cmd)
-            if cleanup and cleanup not in wanted and not cleaned(inst, cleanup):
-                wanted.append(cleanup)
+            if cleanup and not cleaned(inst, cleanup):
+                prefixes = wanted.setdefault(cleanup, [])
+                if elevation_prefix(cmd) not in prefixes:
+                    prefixes.append(elevation_prefix(cmd))
                 at = at or command_span(inst, cmd)
         if not wanted:
             continue
-        text = message.format(cleanup=" && ".join(wanted))
+        mixed = next((c for c, prefixes in wanted.items() if len(prefixes) > 1), None)
+        commands = [prefixes[0] + c for c, prefixes in wanted.items()]
+        text = message.format(cleanup=" && ".join(commands))
+        if mixed is not None:
+            yield rule.not_fixed(inst, text, f"the commands that call for `{mixed}` do not all run the same way "
+                                 "(through sudo and not): slimfix cannot tell as whom to clean", at=at)
+            continue
         try:
-            edit = append_command(doc, inst, run, " && ".join(wanted))
+            edit = append_command(doc, inst, run, " && ".join(commands))
         except CannotEdit as exc:
             yield rule.not_fixed(inst, text, exc, at=at)
             continue

@@ -1,0 +1,36 @@
+"""Commands that run through `sudo` (or `doas`): a cleanup or a setting that goes with such
+a command must run the same way. Under a non-root USER, `rm` of root's files fails without
+it, and `npm cache clean` without the same `sudo -u`/`-H` cleans another user's cache."""
+
+from __future__ import annotations
+
+from ...shell import SimpleCommand, Token
+from ...shell.packages import SUDO_VALUE_OPTIONS, program_words
+
+_ELEVATORS = {"sudo", "doas"}
+
+
+def elevation_words(cmd: SimpleCommand) -> tuple[Token, ...]:
+    """The words of ``cmd`` that make it run as another user: ``sudo`` (or ``doas``) and its
+    options, as written (``sudo -E -u app`` in ``sudo -E -u app npm ci``). Empty when the
+    command does not run through one."""
+    skip = len(cmd.words) - len(program_words(cmd))  # the wrapper words before the program
+    words = cmd.words[:skip]
+    start = next((i for i, w in enumerate(words)
+                  if w.value is not None and w.value.rsplit("/", 1)[-1] in _ELEVATORS), None)
+    if start is None:
+        return ()
+    end = start + 1
+    while end < len(words):  # its options, not a wrapper after it (`sudo xargs ...`)
+        value = words[end].value
+        if value is None or not (value.startswith("-") or "=" in value):
+            break
+        end += 2 if value in SUDO_VALUE_OPTIONS else 1
+    return tuple(words[start:min(end, len(words))])
+
+
+def elevation_prefix(cmd: SimpleCommand) -> str:
+    """``sudo -E `` (with its trailing space) for a command that runs through sudo, else
+    ``""``: put before a command that must run as ``cmd`` runs."""
+    words = elevation_words(cmd)
+    return " ".join(w.text for w in words) + " " if words else ""
