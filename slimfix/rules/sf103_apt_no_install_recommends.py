@@ -10,6 +10,7 @@ from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import shell_runs
+from .common.official_images import is_official
 from .common.options import has_word
 from .common.stage_needs import ancestors, apt_packages, descendants, hidden_fetch_failure
 
@@ -108,8 +109,7 @@ def _needs_ca_certificates(ctx: RuleContext, inst: Instruction, run, hits, later
     if stage is None:
         return None
     chain = ancestors(doc, stage)
-    root = re.sub(r"^(docker\.io/)?(library/)?", "", chain[-1].base.lower()).split(":", 1)[0].split("@", 1)[0]
-    if root in _HAS_CA:
+    if is_official(chain[-1].base, *_HAS_CA):
         return None
     if any(_installs_ca(ctx, other) for s in chain for other in s.instructions if other.index <= inst.index):
         return None

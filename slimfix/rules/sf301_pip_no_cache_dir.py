@@ -128,7 +128,7 @@ def _exempt(ctx: RuleContext, inst: Instruction, env: str, cache: str, tool: str
 
 # Distributions whose packaged pip predates 6.0, which added --no-cache-dir
 # (ubuntu 14.04: pip 1.5.4, debian jessie: 1.5.6): the option would make pip fail.
-_ANCIENT = re.compile(r"^(?:docker\.io/)?(?:library/)?(?:ubuntu:(?:12\.04|14\.04|precise|trusty)"
+_ANCIENT = re.compile(r"^(?:ubuntu:(?:12\.04|14\.04|precise|trusty)"
                       r"|debian:(?:7|8|wheezy|jessie)|buildpack-deps:(?:jessie|trusty|wheezy|precise))(?:[-.@].*)?$")
 _UPGRADES_PIP = re.compile(r"\bpip[\d.]*\s+install\s+(?:\S+\s+)*?(?:-U|--upgrade)\s+(?:\S+\s+)*?[\"']?pip\b"
                            r"|\beasy_install[\d.]*\s+(?:\S+\s+)*?[\"']?pip\b|get-pip\.py")

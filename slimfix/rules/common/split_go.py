@@ -19,6 +19,7 @@ from ...shell.packages import program_words
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
 from .context_copy import context_copy, workdir_at
+from .official_images import official_image
 from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
     resolve, runtime_command, tail_of
 from .variables import variables_at
@@ -26,7 +27,6 @@ from .variables import variables_at
 DISTROLESS = "gcr.io/distroless/static-debian12"  # has ca-certificates and tzdata
 CA_CERTIFICATES = ("RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates "
                    "&& rm -rf /var/lib/apt/lists/*")
-_GOLANG = re.compile(r"(?:(?:docker\.io/)?library/)?golang(?::([A-Za-z0-9._-]+))?")
 _RELEASES = ("trixie", "bookworm", "bullseye", "buster")
 _PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 _GO_SETUP = {"download", "verify", "tidy"}  # go mod ...
@@ -38,8 +38,10 @@ _DEBIAN_USERS = {"root", "nobody", "daemon"}
 
 def golang_tag(stage: Stage) -> str | None:
     """The tag of a golang base (``""`` for none), or None when the base is not golang."""
-    m = _GOLANG.fullmatch(stage.base)
-    return (m.group(1) or "") if m else None
+    image = official_image(stage.base)
+    if image is None or image.name != "golang" or image.digest or "$" in image.tag:
+        return None
+    return image.tag
 
 
 def go_builds(ctx: RuleContext, stage: Stage) -> bool:

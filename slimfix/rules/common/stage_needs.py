@@ -104,13 +104,17 @@ def _run_indexes(ctx: RuleContext) -> list[int]:
 def tool_too_old(ctx: RuleContext, inst: Instruction, ancient_base: re.Pattern[str],
                  upgrade: re.Pattern[str]) -> bool:
     """Whether the stage's tool comes from a base image too old for an option (its root
-    stage's base matches ``ancient_base``) and no earlier RUN of the stage, or of a stage it
-    is built from, upgraded it (a RUN whose text matches ``upgrade``)."""
+    stage's base, an official image written ``name:tag``, matches ``ancient_base``) and no
+    earlier RUN of the stage, or of a stage it is built from, upgraded it (a RUN whose text
+    matches ``upgrade``)."""
+    from .official_images import official_image
+
     stage = ctx.doc.stage_of(inst)
     if stage is None:
         return False
     chain = ancestors(ctx.doc, stage)
-    if not ancient_base.match(chain[-1].base.lower()):
+    image = official_image(chain[-1].base)
+    if image is None or not ancient_base.match(f"{image.name}:{image.tag.lower()}"):
         return False
     members = {s.index for s in chain}
     return not any(o.keyword == "RUN" and o.stage in members and o.index < inst.index
