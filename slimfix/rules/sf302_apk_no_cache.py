@@ -35,7 +35,9 @@ class ApkNoCache(Rule):
     ## Fix safety
     Safe: `--no-cache` fetches the index on the fly and keeps nothing. The rule is silent
     under a cache or tmpfs mount of `/var/cache/apk` (or `/etc/apk/cache`) and when the RUN
-    removes `/var/cache/apk` itself. With `--no-cache`, a separate `apk update` is no longer
+    removes `/var/cache/apk` itself, and for `apk add --no-network`, which downloads nothing
+    and installs from the local cache or repositories: with `--no-cache` it would find
+    no package. With `--no-cache`, a separate `apk update` is no longer
     needed; the rule leaves it in place.
     It is also silent on a RUN that is there to fill the cache: commented as warming or
     priming one, or installing inside a read-write bind mount (whose files are thrown
@@ -62,8 +64,8 @@ def _apk_add(cmd: SimpleCommand) -> Token | None:
     argv = program_words(cmd)
     if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "apk":
         return None
-    if has_word(cmd, "--no-cache", "--cache-dir"):
-        return None
+    if has_word(cmd, "--no-cache", "--cache-dir", "--no-network"):
+        return None  # `--no-network` installs from the cache, which `--no-cache` would bypass
     return subcommand_token(cmd, {"add"})
 
 
