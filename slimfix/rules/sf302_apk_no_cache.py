@@ -36,8 +36,8 @@ class ApkNoCache(Rule):
     Safe: `--no-cache` fetches the index on the fly and keeps nothing. The rule is silent
     under a cache or tmpfs mount of `/var/cache/apk` (or `/etc/apk/cache`) and when the RUN
     removes `/var/cache/apk` itself, and for `apk add --no-network`, which downloads nothing
-    and installs from the local cache or repositories: with `--no-cache` it would find
-    no package. With `--no-cache`, a separate `apk update` is no longer
+    (so keeps nothing new) and installs from what is already there: `--no-cache` would
+    hide the cache it installs from. With `--no-cache`, a separate `apk update` is no longer
     needed; the rule leaves it in place.
     It is also silent on a RUN that is there to fill the cache: commented as warming or
     priming one, or installing inside a read-write bind mount (whose files are thrown
@@ -65,7 +65,7 @@ def _apk_add(cmd: SimpleCommand) -> Token | None:
     if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "apk":
         return None
     if has_word(cmd, "--no-cache", "--cache-dir", "--no-network"):
-        return None  # `--no-network` installs from the cache, which `--no-cache` would bypass
+        return None  # `--no-network` downloads nothing, and installs from the cache `--no-cache` hides
     return subcommand_token(cmd, {"add"})
 
 
