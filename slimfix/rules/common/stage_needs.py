@@ -208,16 +208,30 @@ _SYSTEM_BIN = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", 
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 
 
+def pip_may_build(cmd: SimpleCommand) -> bool:
+    """Whether ``cmd`` is a pip (uv pip) install that may build a package from source: not
+    one of only pip's own tools (they ship as wheels), not `--only-binary :all:`."""
+    found = classify(cmd)
+    if found is None or found.ecosystem not in ("pip", "uv"):
+        return False
+    argv = program_words(cmd)
+    if "install" not in argv:
+        return False
+    rest = argv[argv.index("install") + 1 :]
+    if any(w in ("--only-binary=:all:", "--only-binary=all") for w in rest) or any(
+            a == "--only-binary" and b in (":all:", "all") for a, b in zip(rest, rest[1:])):
+        return False
+    words = [w for w in rest if w is None or not w.startswith("-")]
+    return not (not found.manifests and words and all(w and re.match(r"^(pip|setuptools|wheel)\b", w) for w in words))
+
+
 def _build_step(cmd: SimpleCommand) -> str | None:
     """A step that may compile native code (and so needs a compiler): what it is."""
     prog = program(cmd)
     argv = program_words(cmd)
     found = classify(cmd)
     if found is not None and found.ecosystem in ("pip", "uv"):
-        words = [w for w in argv[argv.index("install") + 1 :] if w is None or not w.startswith("-")]
-        if not found.manifests and words and all(w and re.match(r"^(pip|setuptools|wheel)\b", w) for w in words):
-            return None  # only pip's own tools: they ship as wheels
-        return "`pip install` may build packages from source"
+        return "`pip install` may build packages from source" if pip_may_build(cmd) else None
     if found is not None and found.ecosystem in ("npm", "yarn", "pnpm") and found.manifests:
         return f"`{prog} install` may build native modules"
     if prog == "gem" and argv[1:2] == ["install"]:
