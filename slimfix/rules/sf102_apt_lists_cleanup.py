@@ -64,9 +64,8 @@ class AptListsCleanup(Rule):
     script piped into a shell): otherwise it is silent, and SF101 merges it where it can. The rule is silent when the lists are
     already removed (or `apt-get dist-clean` runs), under a cache or tmpfs mount of
     `/var/lib/apt/lists`, after a SHELL that is not a POSIX shell, and for exec-form RUNs.
-    It is also silent on a RUN that is there to fill the cache: commented as warming or
-    priming one, or installing inside a read-write bind mount (whose files are thrown
-    away with the mount).
+    It is also silent on a RUN that is there to fill the cache (commented as warming or
+    priming one).
     When the update runs through `sudo` (or `doas`), the cleanup runs through the same
     words (`sudo -E`, `sudo -u app`): under a non-root USER a plain cleanup would fail or
     clean another user's lists. When some of them run through it and some do not, the

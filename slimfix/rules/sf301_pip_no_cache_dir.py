@@ -52,9 +52,8 @@ class PipNoCacheDir(Rule):
     pip 1.5, which has no `--no-cache-dir`: pip 6.0 added it, and the install would fail)
     until an earlier RUN of the stage upgrades pip (`pip install -U pip`, `easy_install
     pip`, `get-pip.py`); the RUN that upgrades runs the old pip, so it is left alone.
-    It is also silent on a RUN that is there to fill the cache: commented as warming or
-    priming one, or installing inside a read-write bind mount (whose files are thrown
-    away with the mount).
+    It is also silent on a RUN that is there to fill the cache (commented as warming or
+    priming one).
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is

@@ -39,9 +39,8 @@ class ApkNoCache(Rule):
     (so keeps nothing new) and installs from what is already there: `--no-cache` would
     hide the cache it installs from. With `--no-cache`, a separate `apk update` is no longer
     needed; the rule leaves it in place.
-    It is also silent on a RUN that is there to fill the cache: commented as warming or
-    priming one, or installing inside a read-write bind mount (whose files are thrown
-    away with the mount).
+    It is also silent on a RUN that is there to fill the cache (commented as warming or
+    priming one).
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is

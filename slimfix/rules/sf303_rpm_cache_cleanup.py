@@ -44,9 +44,8 @@ class RpmCacheCleanup(Rule):
     options before it too: `dnf -y clean all`), the `clean` of another manager sharing the
     cache (yum, dnf and microdnf do), a removal of its cache directory or of /var/cache as
     a whole (`rm -rf /var/cache/*`); and when it has a cache or tmpfs mount on it.
-    It is also silent on a RUN that is there to fill the cache: commented as warming or
-    priming one, or installing inside a read-write bind mount (whose files are thrown
-    away with the mount).
+    It is also silent on a RUN that is there to fill the cache (commented as warming or
+    priming one).
     When the install runs through `sudo` (or `doas`), the cleanup runs through the same
     words (`sudo -E`, `sudo -u app`): under a non-root USER a plain cleanup would fail or
     clean another user's cache. When some of them run through it and some do not, the

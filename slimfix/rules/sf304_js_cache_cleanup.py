@@ -8,6 +8,7 @@ from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
+from .common.cache_warming import installs_into_writable_bind_mount
 from .common.cleanup import missing_cleanup, run_text
 from .common.cache_mounts import mount_takes_over
 from .common.guards import cache_mount_targets
@@ -70,7 +71,8 @@ class JsCacheCleanup(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         flavour = None
         for finding in missing_cleanup(
-                self, ctx, _needs, lambda inst, cleanup: _cleaned(inst, cleanup)
+                self, ctx, _needs,
+                lambda inst, cleanup: _cleaned(inst, cleanup) or installs_into_writable_bind_mount(ctx, inst)
                 or mount_takes_over(ctx, inst, "SF603")
                 or (cleanup == _YARN and yarn_flavour(ctx) == "berry"),
                 "dependency install without `{cleanup}` leaves the download cache in the layer",

@@ -9,6 +9,7 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
+from .common.cache_warming import installs_into_writable_bind_mount
 from .common.cleanup import missing_cleanup, run_text
 from .common.guards import cache_mount_targets
 from .common.stage_needs import later_runs
@@ -72,7 +73,8 @@ class PnpmStorePrune(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for finding in missing_cleanup(
                 self, ctx, _needs,
-                lambda inst, cleanup: _cleaned(inst) or mount_takes_over(ctx, inst, "SF603"),
+                lambda inst, cleanup: _cleaned(inst) or installs_into_writable_bind_mount(ctx, inst)
+                or mount_takes_over(ctx, inst, "SF603"),
                 "pnpm install without `{cleanup}` leaves the packages it did not link in the store",
                 looks_like={"pnpm store prune": re.compile(r"\bpnpm\s+(-\S+\s+)*(install|i|add)\b")}):
             if finding.fix is not None:

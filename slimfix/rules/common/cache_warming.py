@@ -21,15 +21,20 @@ _FILLS_CACHE = re.compile(r"\bnpm\s+cache\s+add\b|\byarn\s+cache\s+(add|warm)\b|
 
 def warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
     """Whether ``inst`` is there to fill a cache: its comment (or its text) says it warms
-    or primes one, it runs a command that only fills the cache (`npm cache add`), or it
-    installs inside a read-write bind mount, whose files are thrown away with the mount
-    (what such a RUN leaves in the image is the cache it filled on the way)."""
+    or primes one, or it runs a command that only fills the cache (`npm cache add`)."""
     doc = ctx.doc
     if _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]):
         return True
     text = inst.effective.args + "".join(h.content for h in inst.heredocs)
-    if _FILLS_CACHE.search(text):
-        return True
+    return _FILLS_CACHE.search(text) is not None
+
+
+def installs_into_writable_bind_mount(ctx: RuleContext, inst: Instruction) -> bool:
+    """Whether ``inst`` works inside a read-write bind mount (it `cd`s into one, or its
+    WORKDIR is in one): a project install there (`node_modules`) is thrown away with the
+    mount, so what the RUN leaves in the image is the cache it filled on the way. Only
+    for managers that install into the working directory (npm, yarn, pnpm): apt, pip and
+    gem install elsewhere whatever the working directory."""
     return _works_in_writable_bind_mount(ctx, inst)
 
 
