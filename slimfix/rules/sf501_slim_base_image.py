@@ -59,7 +59,8 @@ class SlimBaseImage(Rule):
     `registry.docker.com/library/ruby`), and the tag keeps the spelling.
     It is refused too when the image's workload is not in the Dockerfile: a stage with no
     CMD or ENTRYPOINT that copies programs from another stage or image (into or from a
-    `bin` or `sbin` folder: what they run, such as Hugo running `git`, cannot be seen),
+    `bin` or `sbin` folder, or a folder ENV PATH names: what they run, such as Hugo
+    running `git`, cannot be seen),
     and a `debian` stage with no CMD or ENTRYPOINT, a base image for others (buildpack-deps'
     own curl variant is one), whose users expect the full image: the slim variant's dpkg
     filters (no documentation, manual pages or translations) would reach every image
@@ -126,16 +127,22 @@ def _workload_not_in_file(stage: Stage, image: str) -> str | None:
     """Why the image's real workload is outside the Dockerfile, where slimfix cannot check
     it against what the slim image lacks: a stage without CMD or ENTRYPOINT (it is run with
     a command given at run time, or built FROM) that copies programs from other stages or
-    images (skaffold's docs image: the Hugo it copies runs `git`), or that is a Debian base
+    images (into or from a `bin` folder, or a folder ENV PATH names; skaffold's docs image:
+    the Hugo it copies runs `git`), or that is a Debian base
     image (buildpack-deps' curl variant): the slim variant's dpkg filters (no
     documentation, manual pages or translations) would reach every image built FROM it."""
     if any(i.keyword in ("CMD", "ENTRYPOINT") for i in stage.instructions):
         return None
+    path_dirs = [d for i in stage.instructions if i.keyword == "ENV"
+                 for name, value in zip(i.values()[0::3], i.values()[1::3]) if name == "PATH"
+                 for d in value.split(":") if d.startswith("/")]
     for inst in stage.instructions:
         if inst.keyword not in ("COPY", "ADD") or not inst.command.flag("from"):
             continue
         paths = inst.values()
-        if any(part in _PROGRAM_DIRS for p in paths for part in p.split("/")):
+        dest = paths[-1].rstrip("/") if paths else ""
+        on_path = dest.startswith("/") and any(d == dest or d.startswith(dest + "/") for d in path_dirs)
+        if on_path or any(part in _PROGRAM_DIRS for p in paths for part in p.split("/")):
             return (f"line {inst.start_line} copies programs from another stage or image, and the stage has no "
                     "CMD or ENTRYPOINT: what runs them, and what they run (git, curl, a compiler), is not in the "
                     "Dockerfile")
