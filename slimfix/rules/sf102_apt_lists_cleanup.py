@@ -89,7 +89,7 @@ class AptListsCleanup(Rule):
                 continue  # the lists of a builder stage never reach an image
             if mounted(inst, "/var/lib/apt/lists"):
                 continue
-            if _mentions_lists(inst) or warms_cache(ctx, inst):
+            if _mentions_lists(inst):
                 continue
             if mount_takes_over(ctx, inst, "SF601"):
                 continue  # SF601 is selected and mounts the lists instead
@@ -99,7 +99,7 @@ class AptListsCleanup(Rule):
                 continue
             commands = run.commands()
             updates = [c for c in commands if is_apt_update(c)]
-            if not updates:
+            if not updates or warms_cache(ctx, inst):
                 continue
             at = command_span(inst, updates[0])
             message = "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"

@@ -152,10 +152,19 @@ _PIP_CONFIG_OFF = re.compile(r"\bpip[\d.]*\s+config\s+(--\S+\s+)*set\s+\S*no-cac
 def _configured_off(ctx: RuleContext, inst: Instruction) -> bool:
     """This RUN, or an earlier RUN of its stage or of a stage it is built from, configures
     pip without a cache."""
+    first = ctx.memo("SF301 pip configured off", lambda: _first_configuring_run(ctx))
     stage = ctx.doc.stage_of(inst)
-    chain = {s.index for s in ancestors(ctx.doc, stage)} if stage is not None else {inst.stage}
-    return any(o.keyword == "RUN" and o.stage in chain and o.index <= inst.index and _PIP_CONFIG_OFF.search(o.text)
-               for o in ctx.doc.instructions)
+    chain = [s.index for s in ancestors(ctx.doc, stage)] if stage is not None else [inst.stage]
+    return any(first.get(s, inst.index + 1) <= inst.index for s in chain)
+
+
+def _first_configuring_run(ctx: RuleContext) -> dict[int, int]:
+    """Stage -> index of its first RUN that configures pip without a cache."""
+    first: dict[int, int] = {}
+    for o in ctx.doc.instructions:
+        if o.keyword == "RUN" and _PIP_CONFIG_OFF.search(o.text):
+            first.setdefault(o.stage, o.index)
+    return first
 
 
 # Distributions whose packaged pip predates 6.0, which added --no-cache-dir

@@ -21,7 +21,7 @@ from ...shell import SimpleCommand
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
 from .official_images import official_image
-from .stage_needs import ancestors, apt_packages, pip_may_build
+from .stage_needs import ancestors, apt_packages, first_later, pip_may_build
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,10 @@ def kept_recommends(ctx: RuleContext, inst: Instruction, installs: list[SimpleCo
     if stage is None or not installs:
         return []
     chain = ancestors(doc, stage)
-    installed = _installed_before(ctx, chain, inst) | {p for c in installs for p in apt_packages(c)}
+    earlier = _first_installs(ctx)
+    installed = {p for s in chain for p, at in earlier.get(s.index, {}).items() if at < inst.index}
+    named = [(c, apt_packages(c)) for c in installs]
+    installed |= {p for _, packages in named for p in packages}
     base = official_image(chain[-1].base)
     toolchain = base is not None and base.name in _TOOLCHAIN_IMAGES and not _WITHOUT_TOOLCHAIN.search(base.tag)
     out: dict[int, Addition] = {}
@@ -102,53 +105,66 @@ def kept_recommends(ctx: RuleContext, inst: Instruction, installs: list[SimpleCo
     def has(provided_by: Callable[[str], object], package: str) -> bool:
         return inst.stage in given.get(package, set()) or any(provided_by(p) for p in installed)
 
-    builds = _later_pip_build(ctx, inst, later)
+    builds: list[str | None] = []  # where a later pip install may build, asked once and only for pip
     for need in NEEDS:
-        if need.wanted_by is _PIP and builds is None:
-            continue
         if toolchain and need.adds in ("libc6-dev", "gcc", "build-essential"):
             continue
-        for cmd in installs:
-            if any(need.wanted_by.match(p) for p in apt_packages(cmd)) and not has(need.provided_by.match, need.adds):
-                add(cmd, need.adds, f"which {need.why} only recommends", builds if need.wanted_by is _PIP else need.note)
+        for cmd, packages in named:
+            if any(need.wanted_by.match(p) for p in packages) and not has(need.provided_by.match, need.adds):
+                if need.wanted_by is _PIP:
+                    if not builds:
+                        builds.append(_later_pip_build(ctx, inst, ctx.run(inst)))
+                    if builds[0] is None:
+                        break
+                add(cmd, need.adds, f"which {need.why} only recommends", builds[0] if need.wanted_by is _PIP else need.note)
                 break
-    ca = _ca_target(ctx, inst, installs, later, base)
+    ca = _ca_target(ctx, inst, named, later, base)
     if ca is not None and not has(lambda p: p == "ca-certificates", "ca-certificates"):
         add(ca, "ca-certificates", "which HTTPS clients only recommend")
     return list(out.values())
 
 
-def _installed_before(ctx: RuleContext, chain: list[Stage], inst: Instruction) -> set[str]:
-    out: set[str] = set()
-    for s in chain:
-        for other in s.instructions:
-            if other.index >= inst.index:
-                continue
+def _first_installs(ctx: RuleContext) -> dict[int, dict[str, int]]:
+    """Per stage: each package its RUNs install with apt, and the index of the first RUN that
+    does (an unreadable RUN counts for every word in it). Built once per file: SF103 asks
+    for every RUN."""
+    def build() -> dict[int, dict[str, int]]:
+        out: dict[int, dict[str, int]] = {}
+        for other in ctx.doc.instructions:
             run = ctx.run(other)
-            if run is None or run.unsupported:
-                out.update(re.findall(r"[a-z0-9][a-z0-9+.-]+", other.text) if run is not None else ())
+            if run is None:
                 continue
-            for cmd in run.commands():
-                out.update(apt_packages(cmd))
-    return out
+            if run.unsupported:
+                packages = re.findall(r"[a-z0-9][a-z0-9+.-]+", other.text)
+            else:
+                packages = [p for cmd in run.commands() for p in apt_packages(cmd)]
+            firsts = out.setdefault(other.stage, {})
+            for p in packages:
+                firsts.setdefault(p, other.index)
+        return out
+
+    return ctx.memo("SF103 first installs", build)
 
 
-def _later_pip_build(ctx: RuleContext, inst: Instruction, later: list[Stage]) -> str | None:
-    """Where a pip install after the apt install (in its RUN or a later one of the stage
-    or the stages built from it) may build from source, or None."""
-    scope = {s.index for s in later}
-    for other in ctx.doc.instructions[inst.index:]:
-        if other.stage not in scope or other.keyword != "RUN":
-            continue
+def _later_pip_build(ctx: RuleContext, inst: Instruction, run) -> str | None:
+    """Where a pip install after the apt install (in its RUN, or a later RUN of the stage
+    or of the stages built from it) may build from source, or None."""
+    if run is not None and not run.unsupported:
+        if any(pip_may_build(cmd) for cmd in run.commands() if _after_apt(run, cmd)):
+            return f"line {inst.start_line} may build a package from source"
+    found = first_later(ctx, inst, "pip may build", _pip_builds_in(ctx))
+    return found[1] if found is not None else None
+
+
+def _pip_builds_in(ctx: RuleContext):
+    def reason(other: Instruction) -> str | None:
         run = ctx.run(other)
         if run is None or run.unsupported:
-            continue
-        for cmd in run.commands():
-            if other is inst and not _after_apt(run, cmd):
-                continue
-            if pip_may_build(cmd):
-                return f"line {other.start_line} may build a package from source"
-    return None
+            return None
+        if any(pip_may_build(cmd) for cmd in run.commands()):
+            return f"line {other.start_line} may build a package from source"
+        return None
+    return reason
 
 
 def _after_apt(run, cmd: SimpleCommand) -> bool:
@@ -157,15 +173,16 @@ def _after_apt(run, cmd: SimpleCommand) -> bool:
     return bool(installs) and commands.index(cmd) > installs[0]
 
 
-def _ca_target(ctx: RuleContext, inst: Instruction, installs: list[SimpleCommand], later: list[Stage],
-               base) -> SimpleCommand | None:
+def _ca_target(ctx: RuleContext, inst: Instruction, named: list[tuple[SimpleCommand, list[str]]],
+               later: list[Stage], base) -> SimpleCommand | None:
     """The install to add ``ca-certificates`` to: one that installs an HTTPS client, else
     the last one when a later RUN fetches ``https://``; None when the base has it."""
     if base is not None and base.name in _CA_IMAGES:
         return None
-    client = next((c for c in installs if any(_HTTPS_CLIENTS.match(p) for p in apt_packages(c))), None)
+    client = next((c for c, packages in named if any(_HTTPS_CLIENTS.match(p) for p in packages)), None)
     if client is not None:
         return client
+    installs = [c for c, _ in named]
     fetches = any(o.keyword == "RUN" and o.index > inst.index and "https://" in o.text
                   for s in later for o in s.instructions)
     return installs[-1] if fetches else None

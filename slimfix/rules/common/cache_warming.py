@@ -23,7 +23,10 @@ def warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
     """Whether ``inst`` is there to fill a cache: its comment (or its text) says it warms
     or primes one, or it runs a command that only fills the cache (`npm cache add`)."""
     doc = ctx.doc
-    if _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]):
+    region = doc.text[leading_comments_start(doc, inst) : inst.span.end]
+    if "cache" not in region.lower() and "store" not in region:
+        return False  # every sign below names the cache (or pnpm's store): most RUNs stop here
+    if _WARMING.search(region):
         return True
     text = inst.effective.args + "".join(h.content for h in inst.heredocs)
     return _FILLS_CACHE.search(text) is not None

@@ -27,11 +27,9 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
     for inst, run in shell_runs(ctx):
         if not reaches_image(ctx, inst):
             continue  # a cache in a builder stage never reaches an image
-        if warms_cache(ctx, inst):
-            continue  # the cache is what the RUN is for
         if run.unsupported:
             guessed = [c for c, pat in (looks_like or {}).items() if pat.search(inst.args) and not cleaned(inst, c)]
-            if guessed:
+            if guessed and not warms_cache(ctx, inst):
                 yield rule.shell_not_read(inst, message.format(cleanup=" && ".join(guessed)), run)
             continue
         # each cleanup runs the way the commands that call for it run (`sudo -u app`)
@@ -44,8 +42,8 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
                 if elevation_prefix(cmd) not in prefixes:
                     prefixes.append(elevation_prefix(cmd))
                 at = at or command_span(inst, cmd)
-        if not wanted:
-            continue
+        if not wanted or warms_cache(ctx, inst):
+            continue  # nothing to clean, or the cache is what the RUN is for
         mixed = next((c for c, prefixes in wanted.items() if len(prefixes) > 1), None)
         commands = [prefixes[0] + c for c, prefixes in wanted.items()]
         text = message.format(cleanup=" && ".join(commands))
