@@ -5,12 +5,7 @@ from __future__ import annotations
 from .script import SimpleCommand
 from .tokens import Token
 
-_WRAPPERS = {"sudo", "doas", "env", "nice", "nohup", "time", "xargs", "command", "exec", "stdbuf", "ionice"}
-_SUDO = {"sudo", "doas"}
-# sudo's and doas's options whose value is the next word (`sudo -u app npm ci`).
-SUDO_VALUE_OPTIONS = {"-u", "--user", "-g", "--group", "-C", "--close-from", "-D", "--chdir", "-h", "--host",
-                       "-p", "--prompt", "-R", "--chroot", "-T", "--command-timeout", "-U", "--other-user",
-                       "-r", "--role", "-t", "--type"}
+_WRAPPERS = {"sudo", "env", "nice", "nohup", "time", "xargs", "command", "exec", "stdbuf", "ionice"}
 APT_PROGRAMS = {"apt-get", "apt", "aptitude"}
 APT_INSTALLS = {"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall", "satisfy"}
 # apt-get options that take a separate value word.
@@ -28,11 +23,9 @@ def program_words(cmd: SimpleCommand) -> list[str | None]:
 def _program_words(cmd: SimpleCommand) -> list[str | None]:
     argv = cmd.argv
     while argv and argv[0] is not None and argv[0].rsplit("/", 1)[-1] in _WRAPPERS:
-        wrapper = argv[0].rsplit("/", 1)[-1]
         argv = argv[1:]
         while argv and argv[0] is not None and (argv[0].startswith("-") or "=" in argv[0]):
-            takes_value = wrapper in _SUDO and argv[0] in SUDO_VALUE_OPTIONS
-            argv = argv[2:] if takes_value else argv[1:]
+            argv = argv[1:]
     return argv
 
 

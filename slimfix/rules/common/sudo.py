@@ -5,9 +5,15 @@ it, and `npm cache clean` without the same `sudo -u`/`-H` cleans another user's 
 from __future__ import annotations
 
 from ...shell import SimpleCommand, Token
-from ...shell.packages import SUDO_VALUE_OPTIONS, program_words
+from ...shell.packages import program_words
 
 _ELEVATORS = {"sudo", "doas"}
+# sudo's options whose value is the next word. program_words does not skip them: `sudo -u
+# app npm ci` is not read as npm at all (a cleanup or a cache mount would need app's home),
+# so no rule edits it.
+_VALUE_OPTIONS = {"-u", "--user", "-g", "--group", "-C", "--close-from", "-D", "--chdir", "-h", "--host",
+                  "-p", "--prompt", "-R", "--chroot", "-T", "--command-timeout", "-U", "--other-user",
+                  "-r", "--role", "-t", "--type"}
 
 
 def elevation_words(cmd: SimpleCommand) -> tuple[Token, ...]:
@@ -25,7 +31,7 @@ def elevation_words(cmd: SimpleCommand) -> tuple[Token, ...]:
         value = words[end].value
         if value is None or not (value.startswith("-") or "=" in value):
             break
-        end += 2 if value in SUDO_VALUE_OPTIONS else 1
+        end += 2 if value in _VALUE_OPTIONS else 1
     return tuple(words[start:min(end, len(words))])
 
 
