@@ -66,8 +66,8 @@ class AptListsCleanup(Rule):
     `/var/lib/apt/lists`, after a SHELL that is not a POSIX shell, and for exec-form RUNs.
     It is also silent on a RUN that is there to fill the cache (commented as warming or
     priming one).
-    When the update runs through `sudo` (or `doas`), the cleanup runs through the same
-    words (`sudo -E`, `sudo -u app`): under a non-root USER a plain cleanup would fail or
+    When the update runs through `sudo`, the cleanup runs through the same
+    words (`sudo`, `sudo -E -H`): under a non-root USER a plain cleanup would fail or
     clean another user's lists. When some of them run through it and some do not, the
     finding is reported without a fix.
     In a build stage whose files reach no image (not the last stage, not a stage nothing

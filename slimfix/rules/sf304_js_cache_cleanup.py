@@ -53,8 +53,8 @@ class JsCacheCleanup(Rule):
     clean` is reported but not added. A BuildKit cache mount
     (`RUN --mount=type=cache,target=/root/.npm`) keeps the cache out of the image and
     between builds: prefer it where BuildKit is used.
-    When the install runs through `sudo` (or `doas`), the cleanup runs through the same
-    words (`sudo -E`, `sudo -u app`): under a non-root USER a plain cleanup would fail or
+    When the install runs through `sudo`, the cleanup runs through the same
+    words (`sudo`, `sudo -E -H`): under a non-root USER a plain cleanup would fail or
     clean another user's cache. When some of them run through it and some do not, the
     finding is reported without a fix.
     In a build stage whose files reach no image (not the last stage, not a stage nothing

@@ -32,7 +32,7 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
             if guessed and not warms_cache(ctx, inst):
                 yield rule.shell_not_read(inst, message.format(cleanup=" && ".join(guessed)), run)
             continue
-        # each cleanup runs the way the commands that call for it run (`sudo -u app`)
+        # each cleanup runs the way the commands that call for it run (`sudo -E`)
         wanted: dict[str, list[str]] = {}
         at = None
         for cmd in run.commands():

@@ -1,13 +1,13 @@
-"""Commands that run through `sudo` (or `doas`): a cleanup or a setting that goes with such
+"""Commands that run through `sudo`: a cleanup or a setting that goes with such
 a command must run the same way. Under a non-root USER, `rm` of root's files fails without
-it, and `npm cache clean` without the same `sudo -u`/`-H` cleans another user's cache."""
+it, and `npm cache clean` without the same `sudo -H` may clean another user's cache."""
 
 from __future__ import annotations
 
 from ...shell import SimpleCommand, Token
 from ...shell.packages import program_words
 
-_ELEVATORS = {"sudo", "doas"}
+_ELEVATORS = {"sudo"}  # the wrapper program_words knows (not doas, su or gosu)
 # sudo's options whose value is the next word. program_words does not skip them: `sudo -u
 # app npm ci` is not read as npm at all (a cleanup or a cache mount would need app's home),
 # so no rule edits it.
@@ -17,8 +17,8 @@ _VALUE_OPTIONS = {"-u", "--user", "-g", "--group", "-C", "--close-from", "-D", "
 
 
 def elevation_words(cmd: SimpleCommand) -> tuple[Token, ...]:
-    """The words of ``cmd`` that make it run as another user: ``sudo`` (or ``doas``) and its
-    options, as written (``sudo -E -u app`` in ``sudo -E -u app npm ci``). Empty when the
+    """The words of ``cmd`` that make it run as another user: ``sudo`` and its
+    options, as written (``sudo -E -H`` in ``sudo -E -H npm ci``). Empty when the
     command does not run through one."""
     skip = len(cmd.words) - len(program_words(cmd))  # the wrapper words before the program
     words = cmd.words[:skip]
