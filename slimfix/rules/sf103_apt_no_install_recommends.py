@@ -13,6 +13,7 @@ from .common.guards import shell_runs
 from .common.apt_recommends import kept_recommends
 from .common.options import has_word
 from .common.stage_needs import descendants, hidden_fetch_failure
+from .common.variables import expand
 
 OPTION = "--no-install-recommends"
 
@@ -119,7 +120,15 @@ def _dev_container(ctx: RuleContext) -> str | None:
     if ctx.path is not None and ".devcontainer" in ctx.path.parts:
         return ("a development container (the Dockerfile is under .devcontainer/): its users expect the tools "
                 "apt recommends")
-    base = next((s.base for s in ctx.doc.stages if _DEV_CONTAINER_IMAGE.search(s.base)), None)
+    defaults = {}  # `ARG ORIGINAL_IMAGE=mcr.microsoft.com/devcontainers/...` then `FROM ${ORIGINAL_IMAGE}`
+    for other in ctx.doc.instructions:
+        if other.stage == -1 and other.keyword == "ARG":
+            for value in other.values():
+                name, eq, default = value.partition("=")
+                if eq:
+                    defaults[name] = default.strip("\"'")
+    bases = [expand(s.base, defaults) or s.base for s in ctx.doc.stages]
+    base = next((b for b in bases if _DEV_CONTAINER_IMAGE.search(b)), None)
     if base is not None:
         return f"a development container (built from {base}): its users expect the tools apt recommends"
     return None
