@@ -28,3 +28,16 @@ def test_pipefail_lets_the_fix_through_and_keeps_https_working():
     out = fix_document(text, RULES, threshold=Applicability.UNSAFE)
     assert "install --no-install-recommends -y curl ca-certificates &&" in out.output
     assert "ca-certificates" in out.applied[0].message
+
+
+def test_a_dockerfile_under_devcontainer_keeps_its_recommends(tmp_path):
+    """Development containers are for people: the recommended tools (manual pages,
+    completion) are what they expect; the finding says so and offers no fix."""
+    folder = tmp_path / ".devcontainer"
+    folder.mkdir()
+    text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y git && rm -rf /var/lib/apt/lists/*\n"
+    (folder / "Dockerfile").write_text(text)
+    out = fix_document(text, RULES, threshold=Applicability.UNSAFE, context_dir=folder, path=folder / "Dockerfile")
+    [finding] = out.findings
+    assert finding.fix is None and "development container" in finding.note
+    assert out.output == text

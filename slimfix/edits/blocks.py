@@ -17,7 +17,7 @@ def leading_comments_start(doc: Dockerfile, inst: Instruction) -> int:
     they describe it and move with it."""
     start = inst.span.start
     nodes = doc.nodes
-    i = nodes.index(inst) - 1
+    i = doc.node_positions[id(inst)] - 1
     while i >= 0 and isinstance(nodes[i], Trivia) and nodes[i].kind is TriviaKind.COMMENT:
         start = nodes[i].span.start
         i -= 1

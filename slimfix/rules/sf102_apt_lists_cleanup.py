@@ -13,7 +13,9 @@ from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import mounted, reaches_image, shell_runs
 from .common.apt_lists import later_apt_without_update
 from .common.cache_mounts import mount_takes_over
+from .common.cache_warming import warms_cache
 from .common.stage_needs import later_runs, program, script_file
+from .common.sudo import elevation_prefix
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 
@@ -64,6 +66,12 @@ class AptListsCleanup(Rule):
     script piped into a shell): otherwise it is silent, and SF101 merges it where it can. The rule is silent when the lists are
     already removed (or `apt-get dist-clean` runs), under a cache or tmpfs mount of
     `/var/lib/apt/lists`, after a SHELL that is not a POSIX shell, and for exec-form RUNs.
+    It is also silent on a RUN that is there to fill the cache (commented as warming or
+    priming one).
+    When the update runs through `sudo`, the cleanup runs through the same
+    words (`sudo`, `sudo -E -H`): under a non-root USER a plain cleanup would fail or
+    clean another user's lists. When some of them run through it and some do not, the
+    finding is reported without a fix.
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
@@ -94,7 +102,7 @@ class AptListsCleanup(Rule):
                 continue
             commands = run.commands()
             updates = [c for c in commands if is_apt_update(c)]
-            if not updates:
+            if not updates or warms_cache(ctx, inst):
                 continue
             at = command_span(inst, updates[0])
             message = "apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN"
@@ -107,11 +115,20 @@ class AptListsCleanup(Rule):
                 message = "`apt-get update` whose lists nothing after it uses stays in the layer"
             if any(apt_subcommand(c) == "dist-clean" for c in commands):
                 continue  # apt >= 2.7 removes the lists itself
+            # the lists belong to whoever ran the update: remove them the same way (`sudo`)
+            prefixes = sorted({elevation_prefix(c) for c in updates})
+            if len(prefixes) > 1:
+                yield self.not_fixed(inst, message, "the updates do not all run the same way (through sudo and "
+                                     "not): slimfix cannot tell as whom to remove the lists", at=at)
+                continue
+            cleanup = prefixes[0] + CLEANUP
+            if cleanup != CLEANUP:
+                message = message.replace(f"`{CLEANUP}`", f"`{cleanup}`")
             later = later_apt_without_update(ctx, inst)
             if later is not None:
                 needs = f"line {later.start_line} installs with apt without its own update and needs these lists"
                 try:
-                    edits = [append_command(doc, inst, run, CLEANUP)] + _update_later(ctx, inst, later)
+                    edits = [append_command(doc, inst, run, cleanup)] + _update_later(ctx, inst, later)
                 except CannotEdit as exc:
                     yield self.not_fixed(inst, message, f"{needs}, and {exc}", at=at)
                     continue
@@ -119,7 +136,7 @@ class AptListsCleanup(Rule):
                                    applicability=Applicability.UNSAFE, end=later.lines[0].content_end)
                 continue
             try:
-                edit = append_command(doc, inst, run, CLEANUP)
+                edit = append_command(doc, inst, run, cleanup)
             except CannotEdit as exc:
                 yield self.not_fixed(inst, message, exc, at=at)
                 continue

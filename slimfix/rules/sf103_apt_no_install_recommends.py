@@ -12,8 +12,10 @@ from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
 from .common.guards import shell_runs
+from .common.apt_recommends import kept_recommends
 from .common.options import has_word
-from .common.stage_needs import ancestors, apt_packages, descendants, hidden_fetch_failure
+from .common.stage_needs import descendants, hidden_fetch_failure
+from .common.variables import expand
 
 OPTION = "--no-install-recommends"
 
@@ -45,12 +47,23 @@ class AptNoInstallRecommends(Rule):
     HTTPS fails (curl exits 77): when the install names such a client, or a later RUN of
     the stage fetches `https://`, `ca-certificates` is added to the same install, unless
     the stage (or a stage it is built from, or its `python`/`golang`/`buildpack-deps`
-    base) has it already. No fix is offered when the stage or a stage built from it
+    base) has it already. Other recommends a build needs are kept the same way (Debian's
+    `apt-cache show`): `libc6-dev` with `gcc`, which only recommends it (without it nothing
+    links: "C compiler cannot create executables"), unless `g++`, `build-essential` or
+    `clang` brings it; `gcc` and `libc6-dev` with `golang-go` (cgo needs them); and
+    `python3-dev` and `build-essential` with `python3-pip` when a later `pip install` (in
+    the RUN or a later one of the stage or the stages built from it) may build from source
+    (anything but pip, setuptools and wheel, or `--only-binary :all:`). The full `python`,
+    `node`, `ruby`, `golang` and `buildpack-deps` images carry the compilers and headers
+    already. No fix is offered when the stage or a stage built from it
     pipes `curl` or `wget` into another program without pipefail (`curl ... | sh`): a
     missing package would then fail unnoticed and the image would be built without the
     tool. Commands that already pass `--no-install-recommends` or
     `-o APT::Install-Recommends=false` are left alone, and so is a stage where an earlier
-    RUN configures `APT::Install-Recommends`.
+    RUN configures `APT::Install-Recommends`. A development container (a Dockerfile under
+    `.devcontainer/`, or built from a `devcontainers` image) is reported without a fix: its
+    users expect the tools apt recommends (manual pages, completion, helpers), and its size
+    matters little.
     """
 
     code = "SF103"
@@ -63,7 +76,8 @@ class AptNoInstallRecommends(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         message = "apt install without --no-install-recommends pulls in recommended packages"
-        given_ca: set[int] = set()  # stages that get ca-certificates from an edit of this pass
+        given: dict[str, set[int]] = {}  # package -> stages an edit of this pass gives it to
+        dev_container = _dev_container(ctx)
         for inst, run in shell_runs(ctx):
             if run.unsupported:
                 if _LOOKS_LIKE.search(inst.args) and OPTION not in inst.args and not _configured(ctx, inst):
@@ -72,6 +86,9 @@ class AptNoInstallRecommends(Rule):
             hits = [(cmd, tok) for cmd in run.commands() if (tok := _match(cmd)) is not None]
             at = command_span(inst, hits[0][0]) if hits else None
             if not hits or _configured(ctx, inst):
+                continue
+            if dev_container:
+                yield self.not_fixed(inst, message, at=at, reason=dev_container)
                 continue
             stage = doc.stage_of(inst)
             later = descendants(doc, stage) if stage is not None else []
@@ -83,53 +100,41 @@ class AptNoInstallRecommends(Rule):
                 continue
             try:
                 edits = [insert_after(inst, cmd, tok, f" {OPTION}") for cmd, tok in hits]
-                target = None if inst.stage in given_ca else _needs_ca_certificates(ctx, inst, run, hits, later)
-                if target is not None:
-                    edits.append(insert_after(inst, target, target.words[-1], " ca-certificates"))
-                    given_ca.update(s.index for s in later)
+                installs = [cmd for cmd, tok in hits if cmd.words[-1] is not tok]
+                additions = kept_recommends(ctx, inst, installs, later, given)
+                for added in additions:
+                    edits.append(insert_after(inst, added.cmd, added.cmd.words[-1], " " + " ".join(added.packages)))
             except CannotEdit as exc:
                 yield self.not_fixed(inst, message, exc, at=at)
                 continue
-            text = message + (" (and ca-certificates, which HTTPS clients only recommend, is added)"
-                              if target is not None else "")
+            said = "; ".join(a.says() for a in additions)
+            text = message + (f" (and {said})" if said else "")
             yield self.finding(inst, text, edits=sorted(edits, key=lambda e: e.start), at=at)
 
 
 _LOOKS_LIKE = re.compile(r"\bapt(-get)?\s+(-\S+\s+)*install\b")
-# Packages whose HTTPS needs ca-certificates, which they only recommend.
-_HTTPS_CLIENTS = {"curl", "wget", "git", "gnupg", "gnupg2", "dirmngr", "libcurl4", "aria2", "httpie"}
-# Official images that carry ca-certificates themselves.
-_HAS_CA = {"python", "golang", "buildpack-deps"}
+_DEV_CONTAINER_IMAGE = re.compile(r"^mcr\.microsoft\.com/(vscode/)?devcontainers/|(^|/)devcontainers?[/:-]", re.I)
 
 
-def _needs_ca_certificates(ctx: RuleContext, inst: Instruction, run, hits, later) -> SimpleCommand | None:
-    """The install command to add ``ca-certificates`` to: one that installs an HTTPS
-    client, else the last one when a later RUN fetches ``https://``; None when the stage
-    has it already (installed by it or a stage it is built from, or by its base image)."""
-    doc = ctx.doc
-    stage = doc.stage_of(inst)
-    if stage is None:
-        return None
-    chain = ancestors(doc, stage)
-    root = re.sub(r"^(docker\.io/)?(library/)?", "", chain[-1].base.lower()).split(":", 1)[0].split("@", 1)[0]
-    if root in _HAS_CA:
-        return None
-    if any(_installs_ca(ctx, other) for s in chain for other in s.instructions if other.index <= inst.index):
-        return None
-    installs = [cmd for cmd, tok in hits if cmd.words[-1] is not tok]
-    client = next((cmd for cmd in installs if _HTTPS_CLIENTS & set(apt_packages(cmd))), None)
-    if client is not None or not installs:
-        return client
-    fetches = any(o.keyword == "RUN" and o.index > inst.index and "https://" in o.text
-                  for s in later for o in s.instructions)
-    return installs[-1] if fetches else None
-
-
-def _installs_ca(ctx: RuleContext, inst: Instruction) -> bool:
-    run = ctx.run(inst)
-    if run is None or run.unsupported:
-        return "ca-certificates" in inst.text
-    return any("ca-certificates" in apt_packages(cmd) for cmd in run.commands())
+def _dev_container(ctx: RuleContext) -> str | None:
+    """Why the file builds a development container (it is under `.devcontainer/`, or a
+    stage is built from a devcontainers image), whose users expect the tools apt
+    recommends (manual pages, completion, helpers); None for any other image."""
+    if ctx.path is not None and ".devcontainer" in ctx.path.parts:
+        return ("a development container (the Dockerfile is under .devcontainer/): its users expect the tools "
+                "apt recommends")
+    defaults = {}  # `ARG ORIGINAL_IMAGE=mcr.microsoft.com/devcontainers/...` then `FROM ${ORIGINAL_IMAGE}`
+    for other in ctx.doc.instructions:
+        if other.stage == -1 and other.keyword == "ARG":
+            for value in other.values():
+                name, eq, default = value.partition("=")
+                if eq:
+                    defaults[name] = default.strip("\"'")
+    bases = [expand(s.base, defaults) or s.base for s in ctx.doc.stages]
+    base = next((b for b in bases if _DEV_CONTAINER_IMAGE.search(b)), None)
+    if base is not None:
+        return f"a development container (built from {base}): its users expect the tools apt recommends"
+    return None
 
 
 def _match(cmd: SimpleCommand) -> Token | None:

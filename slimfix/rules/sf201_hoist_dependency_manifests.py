@@ -47,8 +47,12 @@ class HoistDependencyManifests(Rule):
     the source (`pyproject.toml`, the lock, `.python-version`), and the original RUN
     after it, as uv's Docker guide shows. npm and yarn `workspaces` and pnpm's
     `pnpm-workspace.yaml` bring the `package.json` of every workspace package, each into
-    its own folder; `dotnet restore` brings every project and solution file and the MSBuild
-    and NuGet settings (`Directory.Build.props`, `NuGet.config`, `global.json`) under it.
+    its own folder; pnpm brings the patch files `patchedDependencies` names (in package.json's
+    `pnpm` field or pnpm-workspace.yaml), which it applies during the install; `dotnet
+    restore` brings every project and solution file and the MSBuild and NuGet settings
+    (`Directory.Build.props`, `NuGet.config`, `global.json`) under it, and the files they
+    `<Import Project="..."/>` (relative paths, `$(MSBuildThisFileDirectory)`,
+    `GetPathOfFileAbove`; imports from the SDK are left out).
 
     When the install RUN goes on to build (`RUN npm ci && npm run build`, `pip install -r
     ... && python manage.py collectstatic`, `bundle install && rake assets:precompile`),
@@ -57,8 +61,10 @@ class HoistDependencyManifests(Rule):
     downloads the modules, `COPY go.mod go.sum ./` and `RUN go mod download` (with the
     build's mounts) go before the copy, as in Docker's Go guide. WORKDIR and COPY
     destinations are read through the ENV values and ARG defaults the stage sets; a
-    leading `cd DIR &&` in the install RUN and read-only commands beside the install
-    (`pip check`, `node --version`, `ls`, `echo` without a redirection) are understood.
+    leading `cd DIR &&` in the install RUN, read-only commands beside the install
+    (`pip check`, `node --version`, `ls`, `echo` without a redirection) and setup commands
+    that read no project file (`corepack enable`, `corepack prepare pnpm@9 --activate`,
+    `npm config set`) are understood.
 
     ## Why is this bad?
     Any edit to any source file invalidates `COPY . .`, and with it every later
@@ -102,8 +108,11 @@ class HoistDependencyManifests(Rule):
     shell state (`export`, `cd`, `set`), where commands are not all joined by `&&`, or
     where a comment sits at the split; a Go module in a `go.work` workspace, or one that
     requires modules without a `go.sum`; a workspace package with install scripts or `bin`
-    links, a negated workspace pattern, more than 40 packages; an `obj/` folder in the
-    context (it would overwrite the restore's assets); a uv workspace or local path
+    links, a negated workspace pattern, more than 40 packages; a pnpm patch file missing
+    from the context or outside the project; an MSBuild import whose path uses other
+    properties (`$(RepoRoot)`) or a wildcard, or names a file the context lacks (MSB4019);
+    an `obj/` folder in the context (it would overwrite the restore's assets); a uv
+    workspace or local path
     sources, poetry path dependencies, `pipenv install PACKAGE` (it changes the Pipfile).
     A vendored Go module (`vendor/`, `-mod=vendor`), or one that requires no module,
     downloads nothing and is not reported.

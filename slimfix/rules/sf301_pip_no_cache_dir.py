@@ -10,9 +10,10 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
+from .common.cache_warming import warms_cache
 from .common.guards import cache_mount_targets, env_set
 from .common.options import has_word, missing_option
-from .common.stage_needs import tool_too_old
+from .common.stage_needs import ancestors, tool_too_old
 
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -44,11 +45,17 @@ class PipNoCacheDir(Rule):
     `PIP_NO_CACHE_DIR` (`UV_NO_CACHE` for uv) is set by ENV or ARG in the stage (or a stage
     it is built from) or on the command itself, when the RUN has a cache mount of pip's
     (uv's) cache, when a `--cache-dir` is chosen, or when the RUN removes the cache itself
-    (`pip cache purge`, `rm -rf ~/.cache/pip`). It is silent too on the pip of ubuntu
+    (`pip cache purge`, `rm -rf ~/.cache/pip`, `rm -rf /root/.cache`). The RUN already
+    keeps nothing, and is left alone, when the option is written as an abbreviation pip
+    accepts (`--no-cache`), when it exports `PIP_NO_CACHE_DIR` (`UV_NO_CACHE`) before the
+    install, and when it or an earlier RUN of the stage configures pip without a cache
+    (`pip config set global.no-cache-dir`, a pip.conf with `no-cache-dir =`). It is silent too on the pip of ubuntu
     14.04 and older, and of debian jessie and older (`apt-get install python-pip` gives
     pip 1.5, which has no `--no-cache-dir`: pip 6.0 added it, and the install would fail)
     until an earlier RUN of the stage upgrades pip (`pip install -U pip`, `easy_install
     pip`, `get-pip.py`); the RUN that upgrades runs the old pip, so it is left alone.
+    It is also silent on a RUN that is there to fill the cache (commented as warming or
+    priming one).
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
@@ -94,9 +101,14 @@ def _pip_install(cmd: SimpleCommand) -> Token | None:
         return None
     if not rest or rest[0].value != "install":
         return None
-    if has_word(cmd, "--no-cache-dir", "--cache-dir") or _assigned(cmd, "PIP_NO_CACHE_DIR"):
+    if has_word(cmd, *_NO_CACHE_DIR, "--cache-dir") or _assigned(cmd, "PIP_NO_CACHE_DIR"):
         return None
     return rest[0]
+
+
+# pip reads unambiguous abbreviations of its long options: `--no-cache` is `--no-cache-dir`
+# (`--no-c` could be `--no-color`, `--no-compile`, `--no-clean`).
+_NO_CACHE_DIR = tuple("--no-cache-dir"[:n] for n in range(len("--no-ca"), len("--no-cache-dir") + 1))
 
 
 def _uv_install(cmd: SimpleCommand) -> Token | None:
@@ -116,18 +128,51 @@ def _uv_install(cmd: SimpleCommand) -> Token | None:
 
 
 def _exempt(ctx: RuleContext, inst: Instruction, env: str, cache: str, tool: str) -> bool:
-    if env_set(ctx, inst, env):
+    if env_set(ctx, inst, env) or warms_cache(ctx, inst) or _exported(ctx, inst, env):
         return True
     if any(cache in t for t in cache_mount_targets(inst)):
         return True
     text = inst.effective.args + "".join(h.content for h in inst.heredocs)
-    return f"{tool} cache purge" in text or f"{tool} cache clean" in text or f"rm -rf /root/{cache}" in text \
-        or f"rm -rf ~/{cache}" in text
+    if tool == "pip" and _configured_off(ctx, inst):
+        return True
+    home = r"(/root|~|\$HOME|\$\{HOME\})"
+    removes = re.search(rf"\brm\s+(-\S+\s+)*([^\s;&|]+\s+)*?{home}/\.cache(/{tool})?/?\*?(?=[\s;&|)]|$)", text)
+    return f"{tool} cache purge" in text or f"{tool} cache clean" in text or removes is not None
+
+
+def _exported(ctx: RuleContext, inst: Instruction, env: str) -> bool:
+    """`export PIP_NO_CACHE_DIR=1` (UV_NO_CACHE) in the RUN itself."""
+    run = ctx.run(inst)
+    return any(c.name == "export" and any((w.value or "").startswith(env + "=") for w in c.words[1:])
+               for c in (run.commands() if run is not None else ()))
+
+
+# pip's configuration turned the cache off: `pip config set global.no-cache-dir ...`, or a
+# pip.conf written with `no-cache-dir = ...` (pip reads any value there as "no cache").
+_PIP_CONFIG_OFF = re.compile(r"\bpip[\d.]*\s+config\s+(--\S+\s+)*set\s+\S*no-cache-dir\b|(?<!-)no-cache-dir\s*=")
+
+
+def _configured_off(ctx: RuleContext, inst: Instruction) -> bool:
+    """This RUN, or an earlier RUN of its stage or of a stage it is built from, configures
+    pip without a cache."""
+    first = ctx.memo("SF301 pip configured off", lambda: _first_configuring_run(ctx))
+    stage = ctx.doc.stage_of(inst)
+    chain = [s.index for s in ancestors(ctx.doc, stage)] if stage is not None else [inst.stage]
+    return any(first.get(s, inst.index + 1) <= inst.index for s in chain)
+
+
+def _first_configuring_run(ctx: RuleContext) -> dict[int, int]:
+    """Stage -> index of its first RUN that configures pip without a cache."""
+    first: dict[int, int] = {}
+    for o in ctx.doc.instructions:
+        if o.keyword == "RUN" and _PIP_CONFIG_OFF.search(o.text):
+            first.setdefault(o.stage, o.index)
+    return first
 
 
 # Distributions whose packaged pip predates 6.0, which added --no-cache-dir
 # (ubuntu 14.04: pip 1.5.4, debian jessie: 1.5.6): the option would make pip fail.
-_ANCIENT = re.compile(r"^(?:docker\.io/)?(?:library/)?(?:ubuntu:(?:12\.04|14\.04|precise|trusty)"
+_ANCIENT = re.compile(r"^(?:ubuntu:(?:12\.04|14\.04|precise|trusty)"
                       r"|debian:(?:7|8|wheezy|jessie)|buildpack-deps:(?:jessie|trusty|wheezy|precise))(?:[-.@].*)?$")
 _UPGRADES_PIP = re.compile(r"\bpip[\d.]*\s+install\s+(?:\S+\s+)*?(?:-U|--upgrade)\s+(?:\S+\s+)*?[\"']?pip\b"
                            r"|\beasy_install[\d.]*\s+(?:\S+\s+)*?[\"']?pip\b|get-pip\.py")

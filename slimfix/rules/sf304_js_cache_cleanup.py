@@ -10,8 +10,8 @@ from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
+from .common.cache_warming import installs_into_writable_bind_mount
 from .common.cleanup import missing_cleanup, run_text
-from ..edits import leading_comments_start
 from .common.cache_mounts import mount_takes_over
 from .common.guards import cache_mount_targets
 from .common.js import yarn_flavour
@@ -47,13 +47,18 @@ class JsCacheCleanup(Rule):
     rule is silent when the RUN already cleans the cache or removes it, sets its own cache
     folder (`--cache`, `--cache-folder`), or has a cache or tmpfs mount of npm's or yarn's
     cache; and when the cache is the point: a RUN commented as warming or priming a cache
-    (or running `npm cache add`), and Yarn Berry (2 and later: `.yarnrc.yml`,
+    (or running `npm cache add`, or installing inside a read-write bind mount, whose files
+    are thrown away with the mount), and Yarn Berry (2 and later: `.yarnrc.yml`,
     `.yarn/releases`, `packageManager: yarn@2+`, a Berry `yarn.lock`), whose Plug'n'Play
     installation lives in its cache, so that cleaning it breaks the app at run time.
     When the build context cannot be read, or shows neither Yarn 1 nor Berry, `yarn cache
     clean` is reported but not added. A BuildKit cache mount
     (`RUN --mount=type=cache,target=/root/.npm`) keeps the cache out of the image and
     between builds: prefer it where BuildKit is used.
+    When the install runs through `sudo`, the cleanup runs through the same
+    words (`sudo`, `sudo -E -H`): under a non-root USER a plain cleanup would fail or
+    clean another user's cache. When some of them run through it and some do not, the
+    finding is reported without a fix.
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is
@@ -70,7 +75,8 @@ class JsCacheCleanup(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         flavour = None
         for finding in missing_cleanup(
-                self, ctx, _needs, lambda inst, cleanup: _cleaned(inst, cleanup) or _warms_cache(ctx, inst)
+                self, ctx, _needs,
+                lambda inst, cleanup: _cleaned(inst, cleanup) or installs_into_writable_bind_mount(ctx, inst)
                 or mount_takes_over(ctx, inst, "SF603")
                 or (cleanup == _YARN and yarn_flavour(ctx) == "berry"),
                 "dependency install without `{cleanup}` leaves the download cache in the layer",
@@ -111,16 +117,3 @@ def _cleaned(inst: Instruction, cleanup: str) -> bool:
     caches = ("/usr/local/share/.cache/yarn", ".cache/yarn", ".yarn/cache", ".yarn-cache")
     return "yarn cache clean" in text or any(c in text for c in caches) or any(
         "yarn" in t for t in cache_mount_targets(inst))
-
-
-_WARMING = re.compile(r"(warm|prime|pre-?populate|seed|pre-?fetch|pre-?fill)\w*\W+(\w+\W+){0,4}cache"
-                      r"|cache\W+(\w+\W+){0,2}(warm|priming)", re.I)
-
-
-def _warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
-    """A RUN whose purpose is to fill a cache ("Warm global yarn cache", `npm cache add`):
-    cleaning it would undo the step."""
-    doc = ctx.doc
-    if _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]):
-        return True
-    return re.search(r"\bnpm\s+cache\s+add\b", run_text(inst)) is not None

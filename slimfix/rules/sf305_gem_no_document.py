@@ -19,7 +19,7 @@ _DOC_OPTIONS = ("--no-document", "-N", "--document", "--no-ri", "--no-rdoc", "--
 
 # Distributions whose packaged RubyGems predates 2.0, which added --no-document (ubuntu 14.04:
 # 1.8.23, debian wheezy: 1.8.24, centos 6: 1.3.7): the option would make gem fail.
-_ANCIENT = re.compile(r"^(?:docker\.io/)?(?:library/)?(?:ubuntu:(?:10\.04|12\.04|14\.04|lucid|precise|trusty)"
+_ANCIENT = re.compile(r"^(?:ubuntu:(?:10\.04|12\.04|14\.04|lucid|precise|trusty)"
                       r"|debian:(?:6|7|squeeze|wheezy)|centos:(?:5|6)|ruby:1\."
                       r"|buildpack-deps:(?:trusty|wheezy|precise))(?:[-.@].*)?$")
 _UPGRADES_GEMS = re.compile(r"\bgem[\d.]*\s+update\s+(?:\S+\s+)*?--system\b|\bsetup\.rb\b")

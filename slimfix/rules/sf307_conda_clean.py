@@ -59,6 +59,8 @@ class CondaClean(Rule):
     from it installs `--offline` or `--use-local`, from the cache, and for conda when the
     Dockerfile names a conda older than 4.4 (`continuumio/miniconda3:4.3.27`, a
     `Miniconda3-4.3.21` installer), whose `conda clean` has no `-f`.
+    It is also silent on a RUN that is there to fill the cache (commented as warming or
+    priming one).
     In a build stage whose files reach no image (not the last stage, not a stage nothing
     else uses, which exists to be built with `--target`, not a stage one of those is built
     FROM, not copied from at `/` or above the cache), the rule is silent: its cache is

@@ -68,6 +68,8 @@ class BundleCacheCleanup(Rule):
     for `bundle install` through a wrapper (`sudo`, `env`), and in a build stage whose
     files reach no image (not the last stage, not a stage nothing else uses, not a stage
     one of those is built FROM, not copied from at `/` or above a cache directory).
+    It is also silent on a RUN that is there to fill the cache (commented as warming or
+    priming one).
     """
 
     code = "SF308"

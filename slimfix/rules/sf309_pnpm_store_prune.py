@@ -11,6 +11,7 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
+from .common.cache_warming import installs_into_writable_bind_mount
 from .common.cleanup import missing_cleanup, run_text
 from .common.guards import cache_mount_targets
 from .common.stage_needs import later_runs
@@ -53,8 +54,11 @@ class PnpmStorePrune(Rule):
     into `node_modules` cost nothing twice, so the saving is often small: it is the unlinked
     packages. The rule is silent when the RUN already prunes or removes the store, has a
     cache or tmpfs mount of it (or SF603 is selected and mounts it), runs pnpm through a
-    wrapper (`npx`, `corepack`, `sudo`) or a path slimfix cannot read, and for `pnpm fetch`,
-    whose point is the store. No fix is offered (the finding is still reported) when the
+    wrapper (`npx`, `corepack`, `sudo`) or a path slimfix cannot read, for `pnpm fetch`,
+    whose point is the store, and for a RUN that is there to fill the store: commented as
+    warming or priming a cache, or installing inside a read-write bind mount (the install
+    is thrown away with the mount: the store is what the RUN leaves; pnpm also copies
+    instead of linking there, so a prune would empty the store). No fix is offered (the finding is still reported) when the
     Dockerfile, or the `.npmrc` or `pnpm-workspace.yaml` at the root of the build context,
     sets a virtual store (`enableGlobalVirtualStore`, `virtual-store-dir`), and when a
     later RUN of the stage or of a stage built from it installs from the store
@@ -73,7 +77,8 @@ class PnpmStorePrune(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for finding in missing_cleanup(
                 self, ctx, _needs,
-                lambda inst, cleanup: _cleaned(inst) or mount_takes_over(ctx, inst, "SF603"),
+                lambda inst, cleanup: _cleaned(inst) or installs_into_writable_bind_mount(ctx, inst)
+                or mount_takes_over(ctx, inst, "SF603"),
                 "pnpm install without `{cleanup}` leaves the packages it did not link in the store",
                 looks_like={"pnpm store prune": re.compile(r"\bpnpm\s+(-\S+\s+)*(install|i|add)\b")}):
             if finding.fix is not None:

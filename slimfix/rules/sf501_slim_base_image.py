@@ -9,10 +9,14 @@ from ..fixes import Applicability, Edit
 from ..shell.packages import apt_subcommand
 from ..syntax import Stage
 from .base import Finding, Rule, RuleContext
+from .common.official_images import official_image
 from .common.slim_variants import slim_tag
 from .common.stage_needs import descendants, hidden_fetch_failure, slim_would_lack
 
-_ALPINE = {"python", "ruby", "node"}
+# What moving to musl costs, per image with an -alpine variant.
+_MUSL_COST = {"python": "many wheels must be built", "ruby": "native gems must be built",
+              "node": "native modules must be built"}
+_ALPINE = set(_MUSL_COST)
 
 
 class SlimBaseImage(Rule):
@@ -52,7 +56,18 @@ class SlimBaseImage(Rule):
     into another program without pipefail (a missing tool would then go unnoticed). It
     never makes up a tag (`debian:slim` does not exist), never rewrites to Alpine (musl:
     many Python wheels must then be built from source), and leaves digests (`@sha256:`),
-    variables and non-official images alone.
+    variables and non-official images alone. An official image is recognised under every
+    spelling (`docker.io/library/python`, `docker.io/python`, `index.docker.io/library/...`,
+    `registry.docker.com/library/ruby`), and the tag keeps the spelling.
+    It is refused too when the image's workload is not in the Dockerfile: a stage with no
+    CMD or ENTRYPOINT that copies programs from another stage or image (into or from a
+    `bin` or `sbin` folder, or a folder ENV PATH names: what they run, such as Hugo
+    running `git`, cannot be seen),
+    and a `debian` stage with no CMD or ENTRYPOINT, a base image for others (buildpack-deps'
+    own curl variant is one), whose users expect the full image: the slim variant's dpkg
+    filters (no documentation, manual pages or translations) would reach every image
+    built FROM it. `buildpack-deps` itself, whose purpose is the full toolchain, has no
+    slim variant, and gets no suggestion.
     """
 
     code = "SF501"
@@ -67,10 +82,10 @@ class SlimBaseImage(Rule):
             return
         stage = doc.stages[-1]
         ref = stage.base
-        m = re.fullmatch(r"(?:(?:docker\.io/)?library/)?([a-z0-9._-]+)(?::([A-Za-z0-9._-]+))?", ref)
-        if not m or "$" in ref:
+        official = official_image(ref)
+        if official is None or official.digest or "$" in ref:
             return
-        image, tag = m.group(1), m.group(2) or ""
+        image, tag = official.name, official.tag
         new_tag = slim_tag(image, tag)
         if new_tag is None:
             return
@@ -78,17 +93,19 @@ class SlimBaseImage(Rule):
         args_start = head.command.args_span.start
         base_start = head.logical.to_file(args_start)
         base_end = head.logical.end_to_file(args_start + len(ref))
-        new_ref = ref.rsplit(":", 1)[0] + ":" + new_tag if tag else f"{ref}:{new_tag}"
+        new_ref = ref[: len(ref) - len(tag)] + new_tag if tag else f"{ref}:{new_tag}"
         message = f"{ref} is the full image: {image}:{new_tag} is much smaller"
         if image in _ALPINE and not _uses_apt(ctx, stage):
             version = tag.split("-", 1)[0] if tag and tag != "latest" else ""
             alpine = f"{version}-alpine" if version else "alpine"
-            message += f" ({image}:{alpine} is smaller still, but musl-based: many wheels must be built)"
+            message += f" ({image}:{alpine} is smaller still, but musl-based: {_MUSL_COST[image]})"
         stages = descendants(doc, stage)
         reason = slim_would_lack(ctx, stages)
         if reason is None and (pipe := hidden_fetch_failure(ctx, stages)) is not None:
             reason = (f"line {pipe[0].start_line} pipes {pipe[1]} without pipefail: a tool the slim "
                       "image lacks would fail unnoticed")
+        if reason is None:
+            reason = _workload_not_in_file(stage, image)
         if reason is None and doc.text[base_start:base_end] != ref:  # `deb\` + newline + `ian`
             reason = "a line continuation splits the image name"
         at = (base_start, base_end)
@@ -104,3 +121,36 @@ def _uses_apt(ctx: RuleContext, stage: Stage) -> bool:
         if run is not None and any(apt_subcommand(c) for c in run.commands()):
             return True
     return False
+
+
+_PROGRAM_DIRS = {"bin", "sbin"}
+
+
+def _workload_not_in_file(stage: Stage, image: str) -> str | None:
+    """Why the image's real workload is outside the Dockerfile, where slimfix cannot check
+    it against what the slim image lacks: a stage without CMD or ENTRYPOINT (it is run with
+    a command given at run time, or built FROM) that copies programs from other stages or
+    images (into or from a `bin` folder, or a folder ENV PATH names; skaffold's docs image:
+    the Hugo it copies runs `git`), or that is a Debian base
+    image (buildpack-deps' curl variant): the slim variant's dpkg filters (no
+    documentation, manual pages or translations) would reach every image built FROM it."""
+    if any(i.keyword in ("CMD", "ENTRYPOINT") for i in stage.instructions):
+        return None
+    path_dirs = [d for i in stage.instructions if i.keyword == "ENV"
+                 for name, value in zip(i.values()[0::3], i.values()[1::3]) if name == "PATH"
+                 for d in value.split(":") if d.startswith("/")]
+    for inst in stage.instructions:
+        if inst.keyword not in ("COPY", "ADD") or not inst.command.flag("from"):
+            continue
+        paths = inst.values()
+        dest = paths[-1].rstrip("/") if paths else ""
+        on_path = dest.startswith("/") and any(d == dest or d.startswith(dest + "/") for d in path_dirs)
+        if on_path or any(part in _PROGRAM_DIRS for p in paths for part in p.split("/")):
+            return (f"line {inst.start_line} copies programs from another stage or image, and the stage has no "
+                    "CMD or ENTRYPOINT: what runs them, and what they run (git, curl, a compiler), is not in the "
+                    "Dockerfile")
+    if image == "debian":
+        return ("the stage has no CMD or ENTRYPOINT: a Debian base image for others (buildpack-deps and the "
+                "like), whose users expect the full image; the slim variant's dpkg filters (no documentation, "
+                "manual pages or translations) would reach every image built FROM it")
+    return None

@@ -42,7 +42,9 @@ class BuildToolsInFinalStage(Rule):
     - **Go**: one `go build -o PATH` whose binary the ENTRYPOINT or CMD starts. The runtime
       stage is `gcr.io/distroless/static-debian12` for a static build (`CGO_ENABLED=0`)
       started in exec form, otherwise the Debian slim image of the release the golang tag
-      names (`golang:1.22-bookworm` -> `debian:bookworm-slim`). It copies the binary, and
+      names (`golang:1.22-bookworm` -> `debian:bookworm-slim`), where it installs
+      `ca-certificates` first (the golang images have them, the slim ones do not, and
+      outbound HTTPS would fail without them). It copies the binary, and
       the files of the source tree the Go code reads at run time by literal relative paths
       (`http.Dir("static")`, `template.ParseFiles(...)`); `//go:embed` files are in the
       binary already. ENV (not the Go build settings), LABEL, USER, EXPOSE, WORKDIR and

@@ -226,4 +226,24 @@ def companion(cmd: SimpleCommand) -> bool:
         return True
     if prog == "bundle" and argv[1:2] == ["config"]:
         return True
+    return tool_setup(argv)
+
+
+def tool_setup(argv: list[str]) -> bool:
+    """Setting up a package manager in a way that reads no project file: `corepack enable`
+    (it links shims), `corepack prepare pnpm@9 --activate` and `corepack install -g
+    yarn@4` (a version named on the command line, not package.json's packageManager),
+    `npm config set` and `pnpm config set` of the user's configuration (not `yarn config
+    set`, which Yarn Berry writes into the project's .yarnrc.yml)."""
+    prog = argv[0].rsplit("/", 1)[-1]
+    words = [a for a in argv[1:] if not a.startswith("-")]
+    if prog == "corepack":
+        if words[:1] in (["enable"], ["disable"]):
+            return True
+        if words[:1] == ["prepare"] and len(words) > 1:
+            return True  # without a name it reads package.json
+        return words[:1] == ["install"] and ("-g" in argv or "--global" in argv) and len(words) > 1
+    if prog in ("npm", "pnpm") and words[:2] == ["config", "set"]:
+        # the user's (or global) configuration; `--location project` writes the project's .npmrc
+        return not any(a.startswith(("--location", "-L", "--userconfig")) for a in argv[1:])
     return False

@@ -274,6 +274,12 @@ class Dockerfile:
             stages.append(_stage(len(stages), head, current))
         return stages
 
+    @cached_property
+    def node_positions(self) -> dict[int, int]:
+        """Where each node (by id) sits in ``nodes``: rules ask per instruction, and a list
+        search each time is quadratic."""
+        return {id(node): i for i, node in enumerate(self.nodes)}
+
     def stage_of(self, inst: Instruction) -> Stage | None:
         return self.stages[inst.stage] if inst.stage >= 0 else None
 

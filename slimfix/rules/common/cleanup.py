@@ -9,7 +9,9 @@ from ...edits import CannotEdit, append_command
 from ...shell import SimpleCommand
 from ...syntax import Instruction
 from ..base import Finding, Rule, RuleContext, command_span
+from .cache_warming import warms_cache
 from .guards import reaches_image, shell_runs
+from .sudo import elevation_prefix
 
 # Given a command: the cleanup it calls for, or None.
 Needs = Callable[[SimpleCommand], "str | None"]
@@ -27,21 +29,30 @@ def missing_cleanup(rule: Rule, ctx: RuleContext, needs: Needs, cleaned: Callabl
             continue  # a cache in a builder stage never reaches an image
         if run.unsupported:
             guessed = [c for c, pat in (looks_like or {}).items() if pat.search(inst.args) and not cleaned(inst, c)]
-            if guessed:
+            if guessed and not warms_cache(ctx, inst):
                 yield rule.shell_not_read(inst, message.format(cleanup=" && ".join(guessed)), run)
             continue
-        wanted: list[str] = []
+        # each cleanup runs the way the commands that call for it run (`sudo -E`)
+        wanted: dict[str, list[str]] = {}
         at = None
         for cmd in run.commands():
             cleanup = needs(cmd)
-            if cleanup and cleanup not in wanted and not cleaned(inst, cleanup):
-                wanted.append(cleanup)
+            if cleanup and not cleaned(inst, cleanup):
+                prefixes = wanted.setdefault(cleanup, [])
+                if elevation_prefix(cmd) not in prefixes:
+                    prefixes.append(elevation_prefix(cmd))
                 at = at or command_span(inst, cmd)
-        if not wanted:
+        if not wanted or warms_cache(ctx, inst):
+            continue  # nothing to clean, or the cache is what the RUN is for
+        mixed = next((c for c, prefixes in wanted.items() if len(prefixes) > 1), None)
+        commands = [prefixes[0] + c for c, prefixes in wanted.items()]
+        text = message.format(cleanup=" && ".join(commands))
+        if mixed is not None:
+            yield rule.not_fixed(inst, text, f"the commands that call for `{mixed}` do not all run the same way "
+                                 "(through sudo and not): slimfix cannot tell as whom to clean", at=at)
             continue
-        text = message.format(cleanup=" && ".join(wanted))
         try:
-            edit = append_command(doc, inst, run, " && ".join(wanted))
+            edit = append_command(doc, inst, run, " && ".join(commands))
         except CannotEdit as exc:
             yield rule.not_fixed(inst, text, exc, at=at)
             continue

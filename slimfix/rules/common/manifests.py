@@ -100,8 +100,43 @@ def _js(install: Install, cwd: str, context: BuildContext | None, found: Manifes
     for name in extra:
         if context.included(_join(cwd, name)):
             _add(found, _join(cwd, name))
+    if install.ecosystem == "pnpm":
+        found.problem = _pnpm_patches(cwd, context, data, found)
     if install.ecosystem == "yarn" and context.exists_dir(_join(cwd, ".yarn")):
         found.dirs.append(_join(cwd, ".yarn"))
+
+
+def _pnpm_patches(cwd: str, context: BuildContext, data: dict, found: Manifests) -> str | None:
+    """The patch files `patchedDependencies` names (in package.json's `pnpm` field or in
+    pnpm-workspace.yaml): pnpm applies them during the install, which fails (ENOENT)
+    without them."""
+    named: dict = {}
+    settings = data.get("pnpm")
+    if isinstance(settings, dict) and settings.get("patchedDependencies") is not None:
+        named[_join(cwd, "package.json")] = settings["patchedDependencies"]
+    wsfile = _join(cwd, "pnpm-workspace.yaml")
+    if context.included(wsfile):
+        import yaml
+
+        from ...yamlload import safe_load
+
+        try:
+            ws = safe_load(context.read(wsfile) or "")
+        except yaml.YAMLError:
+            return f"{wsfile} is not valid YAML"
+        if isinstance(ws, dict) and ws.get("patchedDependencies") is not None:
+            named[wsfile] = ws["patchedDependencies"]
+    for source, patches in named.items():
+        if not isinstance(patches, dict) or not all(isinstance(p, str) for p in patches.values()):
+            return f"the patchedDependencies of {source} are not a map of patch files"
+        for patch in patches.values():
+            rel = _join(cwd, patch)
+            if patch.startswith("/") or rel.startswith(".."):
+                return f"{source} applies the patch {patch}, outside the project"
+            if not context.included(rel):
+                return f"{source} applies the patch {patch}, which is not in the build context (or .dockerignore leaves it out)"
+            _add(found, rel)
+    return None
 
 
 _MAX_WORKSPACES = 40  # one COPY line each: past this, a hand-written layout serves better
@@ -349,3 +384,9 @@ def _dotnet(install: Install, cwd: str, context: BuildContext | None, found: Man
             return
     if not any(f.lower().endswith(_DOTNET_PROJECT) for f in found.files):
         found.problem = "no project or solution file in the build context"
+        return
+    from .msbuild_imports import imported_files
+
+    imports, found.problem = imported_files(context, found.files)
+    for rel in imports:
+        _add(found, rel)

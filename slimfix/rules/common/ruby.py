@@ -6,13 +6,13 @@ import re
 
 from ...syntax import Instruction
 from ..base import RuleContext
+from .official_images import official_image
 from .stage_needs import ancestors
 
 # The official ruby image: GEM_HOME=/usr/local/bundle (created writable by every user) and
 # BUNDLE_APP_CONFIG=$GEM_HOME, so that a `.bundle/config` in the project does not move the
 # install. Before ruby 2.6 (2018) the images also set BUNDLE_PATH, under which Bundler may
 # lay gems out per Ruby version.
-RUBY_IMAGE = re.compile(r"^(?:docker\.io/)?(?:library/)?ruby(?::(?P<tag>[^@]*))?(?:@.*)?$")
 OFFICIAL_GEM_HOME = "/usr/local/bundle"
 # Anything in the Dockerfile that moves where Bundler installs, or configures it.
 BUNDLER_MOVES = re.compile(r"\b(GEM_HOME|GEM_PATH|BUNDLE_PATH|BUNDLE_DEPLOYMENT|BUNDLE_APP_CONFIG|BUNDLE_USER_HOME"
@@ -30,10 +30,11 @@ def official_ruby(ctx: RuleContext, inst: Instruction) -> str | None:
     stage = doc.stage_of(inst)
     if stage is None:
         return "the RUN is outside a stage"
-    m = RUBY_IMAGE.match(ancestors(doc, stage)[-1].base.lower())
-    if m is None:
+    base = ancestors(doc, stage)[-1].base
+    image = official_image(base)
+    if image is None or image.name != "ruby":
         return "the stage is not built from the official ruby image, so the gem cache's place is not known"
-    version = re.match(r"(\d+)(?:\.(\d+))?", m.group("tag") or "")
+    version = re.match(r"(\d+)(?:\.(\d+))?", image.tag)
     if version and (int(version.group(1)), int(version.group(2) or 0)) < (2, 6):
         return "ruby images before 2.6 set BUNDLE_PATH, under which the gem cache's place depends on Bundler"
     return None

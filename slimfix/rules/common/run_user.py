@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from ...shell.packages import program_words
 from ...syntax import Instruction
 from ..base import RuleContext
+from .official_images import hub_image
 from .stage_needs import ancestors
 from .variables import expand, variables_at
 
 # Official images whose default user is root (their USER is not set by the image).
-_ROOT_BASES = re.compile(
-    r"^(?:docker\.io/)?(?:library/)?(?:python|node|golang|debian|ubuntu|alpine|fedora|centos|rockylinux"
-    r"|almalinux|amazonlinux|oraclelinux|ruby|php|rust|buildpack-deps|eclipse-temurin|openjdk|busybox"
-    r"|archlinux|opensuse/leap|opensuse/tumbleweed|composer|maven|gradle|elixir|erlang|perl|julia)"
-    r"(?::[^@]*)?(?:@.*)?$")
+_ROOT_BASES = {"python", "node", "golang", "debian", "ubuntu", "alpine", "fedora", "centos", "rockylinux",
+               "almalinux", "amazonlinux", "oraclelinux", "ruby", "php", "rust", "buildpack-deps", "eclipse-temurin",
+               "openjdk", "busybox", "archlinux", "opensuse/leap", "opensuse/tumbleweed", "composer", "maven",
+               "gradle", "elixir", "erlang", "perl", "julia"}
 # Users the official images create themselves: (image, user) -> (uid, gid, home)
 _IMAGE_USERS = {("node", "node"): (1000, 1000, "/home/node")}
 
@@ -43,10 +43,10 @@ def run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
     return ctx.memo(f"run-user:{inst.index}", lambda: _run_user(ctx, inst))
 
 
-def _base_name(ref: str) -> str:
-    name = ref.lower().split("@", 1)[0]
-    name = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
-    return name.removeprefix("docker.io/").removeprefix("library/")
+def _base_name(ref: str) -> str | None:
+    """The Docker Hub repository of ``ref`` under any spelling (``python``, ``opensuse/leap``)."""
+    image = hub_image(ref)
+    return image.name if image is not None else None
 
 
 def _run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
@@ -64,7 +64,7 @@ def _run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
     if "HOME" in values and home_env is None:
         return "HOME is set from a value slimfix cannot read"
     if not users:
-        if not _ROOT_BASES.match(base.lower()):
+        if _base_name(base) not in _ROOT_BASES:
             return f"the base image {base} may set its own USER"
         return RunUser("root", 0, 0, home_env or "/root")
     raw = users[-1].values()[0] if users[-1].values() else ""

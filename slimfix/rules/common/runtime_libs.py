@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .official_images import official_image
+
 RELEASES = ("bullseye", "bookworm", "trixie")
 
 RUNTIME: dict[str, str | dict[str, str]] = {
@@ -48,10 +50,10 @@ BUILD_TOOLS = {"build-essential", "gcc", "g++", "make", "cmake", "clang", "llvm"
 
 def release_of(base: str) -> str | None:
     """The Debian release a python or debian image reference names, if it names one."""
-    m = re.fullmatch(r"(?:(?:docker\.io/)?library/)?(python|debian):([A-Za-z0-9._-]+)", base)
-    if not m:
+    image = official_image(base)
+    if image is None or image.name not in ("python", "debian") or not image.tag:
         return None
-    return next((r for r in RELEASES if re.search(rf"(^|-){r}(-|$)", m.group(2))), None)
+    return next((r for r in RELEASES if re.search(rf"(^|-){r}(-|$)", image.tag)), None)
 
 
 def runtime_package(dev: str, release: str | None) -> str | None:

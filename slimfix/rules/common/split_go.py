@@ -3,7 +3,8 @@
 The binary moves to `gcr.io/distroless/static-debian12` when the build is static
 (`CGO_ENABLED=0`) and the container starts it in exec form; otherwise to the Debian slim
 image of the release the golang tag names (a cgo binary needs the glibc it was linked
-against; a shell-form command needs /bin/sh). Files the program reads at run time are
+against; a shell-form command needs /bin/sh), with ca-certificates installed (golang
+images have them, Debian's slim images do not: outbound HTTPS would fail). Files the program reads at run time are
 looked up in its source: relative paths given as literals are copied along, anything else
 is refused.
 """
@@ -18,12 +19,14 @@ from ...shell.packages import program_words
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
 from .context_copy import context_copy, workdir_at
+from .official_images import official_image
 from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
     resolve, runtime_command, tail_of
 from .variables import variables_at
 
-DISTROLESS = "gcr.io/distroless/static-debian12"
-_GOLANG = re.compile(r"(?:(?:docker\.io/)?library/)?golang(?::([A-Za-z0-9._-]+))?")
+DISTROLESS = "gcr.io/distroless/static-debian12"  # has ca-certificates and tzdata
+CA_CERTIFICATES = ("RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates "
+                   "&& rm -rf /var/lib/apt/lists/*")
 _RELEASES = ("trixie", "bookworm", "bullseye", "buster")
 _PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 _GO_SETUP = {"download", "verify", "tidy"}  # go mod ...
@@ -35,8 +38,10 @@ _DEBIAN_USERS = {"root", "nobody", "daemon"}
 
 def golang_tag(stage: Stage) -> str | None:
     """The tag of a golang base (``""`` for none), or None when the base is not golang."""
-    m = _GOLANG.fullmatch(stage.base)
-    return (m.group(1) or "") if m else None
+    image = official_image(stage.base)
+    if image is None or image.name != "golang" or image.digest or "$" in image.tag:
+        return None
+    return image.tag
 
 
 def go_builds(ctx: RuleContext, stage: Stage) -> bool:
@@ -92,6 +97,10 @@ def plan_go(ctx: RuleContext, stage: Stage, tag: str) -> Split:
                      "Debian release the tag does not name: set CGO_ENABLED=0, or name the release "
                      "(golang:1.22-bookworm)")
     lines, carried = _head_replay(ctx, stage, build, base)
+    if base != DISTROLESS:
+        # golang images carry ca-certificates, Debian's slim images do not: without them
+        # every outbound HTTPS call of the program fails. Installed first, as root.
+        lines.insert(0, CA_CERTIFICATES)
     for inst in tail + carried:
         _check_user(ctx, stage, inst, base)
         if re.search(r"\$(?!\{?PATH\b)", instruction_line(inst).split(None, 1)[-1]):
@@ -102,7 +111,8 @@ def plan_go(ctx: RuleContext, stage: Stage, tag: str) -> Split:
     for path in _runtime_files(ctx, stage, cwd):
         lines.append(f"COPY --from={BUILD_STAGE} {path} {path}")
     how = "static" if static else "cgo"
-    return Split(base, lines, build, f"the {how} binary {binary} runs on {base}; the toolchain and the sources "
+    on = base if base == DISTROLESS else f"{base} with ca-certificates"
+    return Split(base, lines, build, f"the {how} binary {binary} runs on {on}; the toolchain and the sources "
                  "stay in the build stage", from_flags=from_flags(stage))
 
 

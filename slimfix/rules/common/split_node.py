@@ -22,6 +22,7 @@ from ...shell.packages import program_words, system_setup_command
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
 from .context_copy import absolute_dest, context_copy, workdir_at
+from .official_images import official_image
 from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
     resolve, runtime_command, tail_of
 
@@ -92,7 +93,8 @@ def plan_node(ctx: RuleContext, stage: Stage, build: Instruction, build_cmd) -> 
         if inst.keyword in ("ADD", "COPY") and not context_copy(inst) and inst.command.flag("from"):
             raise Refuse(f"line {inst.start_line} copies from another image after the build")
     flag = _PROD[ecosystem]
-    major = re.match(r"(?:(?:docker\.io/)?library/)?node:(\d+)", stage.base)
+    node = official_image(stage.base)
+    major = re.match(r"(\d+)", node.tag) if node is not None and node.name == "node" else None
     if ecosystem == "npm" and major and int(major.group(1)) < 15:
         flag = "--production"
     lines: list[str] = []

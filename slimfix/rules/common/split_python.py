@@ -20,13 +20,13 @@ from ...shell.installers import classify, companion
 from ...shell.packages import apt_subcommand, program_words, system_setup_command
 from ...syntax import Dockerfile, Instruction, Stage
 from ..base import RuleContext
+from .official_images import official_image
 from .runtime_libs import BUILD_TOOLS, release_of, runtime_package
 from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
     runtime_command
 from .stage_needs import script_file
 
 VENV = "/opt/venv"
-_PYTHON_BASE = re.compile(r"(?:(?:docker\.io/)?library/)?(python|debian)(:[A-Za-z0-9._-]+)?")
 _NOT_IN_VENV = {"--user", "-t", "--target", "--prefix", "--root", "-e", "--editable", "--system",
                 "--break-system-packages"}
 _COMPILES = {"gcc", "cc", "g++", "c++", "make", "cmake", "autoconf", "pkg-config", "pg_config", "mysql_config",
@@ -35,9 +35,12 @@ _COMPILES = {"gcc", "cc", "g++", "c++", "make", "cmake", "autoconf", "pkg-config
 
 def plan_python(ctx: RuleContext, stage: Stage, tool_runs: set[int]) -> Split:
     doc = ctx.doc
-    if not _PYTHON_BASE.fullmatch(stage.base) or "alpine" in stage.base:
-        raise Refuse(f"{stage.base} is not a Debian python or debian image: slimfix knows the runtime "
-                     "libraries of Debian's packages only")
+    image = official_image(stage.base)
+    if image is None or image.name not in ("python", "debian") or image.digest or "$" in image.tag:
+        raise Refuse(f"slimfix splits Python builds only on the official python and debian images, whose Python and "
+                     f"package layout it knows; {stage.base} is not one of them")
+    if "alpine" in image.tag:
+        raise Refuse(f"{stage.base} is Alpine (musl): slimfix knows the runtime libraries of Debian's packages only")
     if re.search(r"venv|virtualenv|VIRTUAL_ENV", doc.text):
         raise Refuse("the file already sets up a virtualenv")
     release = release_of(stage.base)

@@ -104,13 +104,17 @@ def _run_indexes(ctx: RuleContext) -> list[int]:
 def tool_too_old(ctx: RuleContext, inst: Instruction, ancient_base: re.Pattern[str],
                  upgrade: re.Pattern[str]) -> bool:
     """Whether the stage's tool comes from a base image too old for an option (its root
-    stage's base matches ``ancient_base``) and no earlier RUN of the stage, or of a stage it
-    is built from, upgraded it (a RUN whose text matches ``upgrade``)."""
+    stage's base, an official image written ``name:tag``, matches ``ancient_base``) and no
+    earlier RUN of the stage, or of a stage it is built from, upgraded it (a RUN whose text
+    matches ``upgrade``)."""
+    from .official_images import official_image
+
     stage = ctx.doc.stage_of(inst)
     if stage is None:
         return False
     chain = ancestors(ctx.doc, stage)
-    if not ancient_base.match(chain[-1].base.lower()):
+    image = official_image(chain[-1].base)
+    if image is None or not ancient_base.match(f"{image.name}:{image.tag.lower()}"):
         return False
     members = {s.index for s in chain}
     return not any(o.keyword == "RUN" and o.stage in members and o.index < inst.index
@@ -204,16 +208,30 @@ _SYSTEM_BIN = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", 
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 
 
+def pip_may_build(cmd: SimpleCommand) -> bool:
+    """Whether ``cmd`` is a pip (uv pip) install that may build a package from source: not
+    one of only pip's own tools (they ship as wheels), not `--only-binary :all:`."""
+    found = classify(cmd)
+    if found is None or found.ecosystem not in ("pip", "uv"):
+        return False
+    argv = program_words(cmd)
+    if "install" not in argv:
+        return False
+    rest = argv[argv.index("install") + 1 :]
+    if any(w in ("--only-binary=:all:", "--only-binary=all") for w in rest) or any(
+            a == "--only-binary" and b in (":all:", "all") for a, b in zip(rest, rest[1:])):
+        return False
+    words = [w for w in rest if w is None or not w.startswith("-")]
+    return not (not found.manifests and words and all(w and re.match(r"^(pip|setuptools|wheel)\b", w) for w in words))
+
+
 def _build_step(cmd: SimpleCommand) -> str | None:
     """A step that may compile native code (and so needs a compiler): what it is."""
     prog = program(cmd)
     argv = program_words(cmd)
     found = classify(cmd)
     if found is not None and found.ecosystem in ("pip", "uv"):
-        words = [w for w in argv[argv.index("install") + 1 :] if w is None or not w.startswith("-")]
-        if not found.manifests and words and all(w and re.match(r"^(pip|setuptools|wheel)\b", w) for w in words):
-            return None  # only pip's own tools: they ship as wheels
-        return "`pip install` may build packages from source"
+        return "`pip install` may build packages from source" if pip_may_build(cmd) else None
     if found is not None and found.ecosystem in ("npm", "yarn", "pnpm") and found.manifests:
         return f"`{prog} install` may build native modules"
     if prog == "gem" and argv[1:2] == ["install"]:
