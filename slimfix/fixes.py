@@ -146,6 +146,6 @@ class Finding:
         """The line shown under the finding."""
         if self.not_fixed is not None:
             return f"not fixed: {self.not_fixed}"
-        if self.kind is Kind.ADVICE and self.detail:
-            return f"advice: {self.detail}"
+        if self.kind is Kind.ADVICE and self.detail and self.fix is None and self.file_change is None:
+            return f"advice: {self.detail}"  # display-only: nothing slimfix would apply
         return self.detail

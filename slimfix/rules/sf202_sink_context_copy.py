@@ -104,8 +104,9 @@ class SinkContextCopy(Rule):
                     insert = Edit.insert(last.span.end, moved)
                 else:
                     insert = Edit.insert(last.span.end, doc.newline + moved.rstrip("\r\n"))
-            message = (f"COPY of the whole context invalidates {len(crossed)} instruction(s) "
-                       f"after it; move it below line {last.start_line}")
+            count = f"{len(crossed)} instruction{'s' if len(crossed) != 1 else ''}"
+            message = (f"COPY of the whole context invalidates the {count} after it on every source edit; "
+                       f"move it below line {last.start_line}")
             try:
                 edits = [Edit.delete(move_from, end_with_blank_collapsed(doc, move_from, inst)), insert]
             except CannotEdit as exc:
