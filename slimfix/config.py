@@ -206,6 +206,15 @@ class ConfigFinder:
         return real_path(directory, self._reals)
 
 
+def shown_config(path: Path) -> str:
+    """A settings file's name as messages give it: relative to the working folder when it
+    is below it, as the findings' file names are."""
+    try:
+        return os.path.relpath(path) if _within(os.path.abspath(path), os.getcwd()) else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
 def _read_toml(path: Path) -> dict:
     """The file's table, or ConfigError naming the file. The TOML parser recurses once per
     level of nesting: a valid file nested deeper than the interpreter allows is this
@@ -213,11 +222,11 @@ def _read_toml(path: Path) -> dict:
     try:
         return _tomllib().loads(read_text(path))
     except FileProblem as exc:
-        raise ConfigError(f"{path}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
+        raise ConfigError(f"{shown_config(path)}: cannot read: {str(exc).removeprefix('skipped: ')}") from None
     except _tomllib().TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{shown_config(path)}: not valid TOML: {exc}") from None
     except RecursionError:
-        raise ConfigError(f"{path}: nested too deeply (arrays or tables within each other)") from None
+        raise ConfigError(f"{shown_config(path)}: nested too deeply (arrays or tables within each other)") from None
 
 
 def _within(path: str, directory: str) -> bool:
@@ -239,14 +248,14 @@ def load_config(path: Path) -> Config:
         tool = data.get("tool", {})
         data = tool.get("slimfix", {}) if isinstance(tool, dict) else None
         if not isinstance(data, dict):
-            raise ConfigError(f"{path}: [tool.slimfix] must be a table")
+            raise ConfigError(f"{shown_config(path)}: [tool.slimfix] must be a table")
     cfg = Config(path=path)
     for key, value in data.items():
         kind = KEYS.get(key)
         if kind is None:
-            raise ConfigError(f"{path}: unknown key '{key}' in {where} (known: {', '.join(KEYS)})")
+            raise ConfigError(f"{shown_config(path)}: unknown key '{key}' in {where} (known: {', '.join(KEYS)})")
         if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
-            raise ConfigError(f"{path}: '{key}' must be {_describe(kind)}")
+            raise ConfigError(f"{shown_config(path)}: '{key}' must be {_describe(kind)}")
     cfg.select = data.get("select")
     cfg.ignore = data.get("ignore")
     cfg.unsafe_fixes = data.get("unsafe-fixes")
@@ -255,14 +264,14 @@ def load_config(path: Path) -> Config:
         _known_codes(path, key, data.get(key) or [])
     for glob, directory in data.get("contexts", {}).items():
         if not isinstance(directory, str):
-            raise ConfigError(f"{path}: contexts.'{glob}' must be a directory (a string)")
+            raise ConfigError(f"{shown_config(path)}: contexts.'{glob}' must be a directory (a string)")
         if "\0" in directory or not (path.parent / directory).is_dir():
-            raise ConfigError(f"{path}: contexts.'{glob}': {directory!r} is not a directory "
+            raise ConfigError(f"{shown_config(path)}: contexts.'{glob}': {directory!r} is not a directory "
                               f"(relative to {path.parent})")
         cfg.contexts.append((_spec(glob), glob, (path.parent / directory)))
     for glob, codes in data.get("per-file-ignores", {}).items():
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise ConfigError(f"{path}: per-file-ignores.'{glob}' must be a list of rule codes")
+            raise ConfigError(f"{shown_config(path)}: per-file-ignores.'{glob}' must be a list of rule codes")
         _known_codes(path, f"per-file-ignores.'{glob}'", codes)
         cfg.per_file_ignores.append((_spec(glob), [c.upper() for c in codes]))
     return cfg
@@ -274,7 +283,7 @@ def _known_codes(path: Path, key: str, codes: list[str]) -> None:
     try:
         select_rules(codes)
     except ValueError as exc:
-        raise ConfigError(f"{path}: {key}: {exc}") from None
+        raise ConfigError(f"{shown_config(path)}: {key}: {exc}") from None
 
 
 def _spec(glob: str) -> pathspec.PathSpec:

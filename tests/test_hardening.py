@@ -286,7 +286,7 @@ def test_tool_slimfix_that_is_not_a_table(tmp_path):
     (tmp_path / "Dockerfile").write_text(GOOD)
     (tmp_path / "pyproject.toml").write_text("[tool]\nslimfix = 5\n")
     code, _, err = slimfix(".", cwd=tmp_path)
-    assert code == 2 and err.strip() == f"slimfix: {tmp_path / 'pyproject.toml'}: [tool.slimfix] must be a table"
+    assert code == 2 and err.strip() == "slimfix: pyproject.toml: [tool.slimfix] must be a table"
 
 
 def test_any_unexpected_error_is_one_line_and_exit_2(capsys):
@@ -332,7 +332,7 @@ def test_broken_config_is_an_error_naming_the_file(tmp_path, name, content, mess
     (tmp_path / "Dockerfile").write_text(GOOD)
     (tmp_path / name).write_bytes(content)
     code, _, err = slimfix(".", cwd=tmp_path)
-    assert code == 2 and f"slimfix: {tmp_path / name.split(':')[0]}" in err and message in err, err
+    assert code == 2 and f"slimfix: {name.split(':')[0]}" in err and message in err, err  # relative, as findings
 
 
 # 8. An unusable .dockerignore is named, with its line; only the rules needing it are skipped.
