@@ -9,13 +9,21 @@ if TYPE_CHECKING:
     from ..results import FileResult
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
 class Emitter:
     name: ClassVar[str]
     # Workers send structured records (see ``records.record``), not formatted lines.
     structured: ClassVar[bool] = True
+    # What the format does to every piece it writes so that any file name or quoted line
+    # keeps it valid and shows nothing raw (see ``printable``).
+    escape: ClassVar[Callable[[str], str]] = staticmethod(_as_is)
 
     def __init__(self, out: Callable[[str], None]):
-        self.out = out
+        escape = self.escape
+        self.out = out if escape is _as_is else (lambda text: out(escape(text)))
 
     def begin(self) -> None:
         """Before the first file."""
