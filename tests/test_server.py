@@ -296,6 +296,15 @@ async def test_dockerignore_fix_creates_the_file(docs: Docs):
     assert write.edits[0].new_text.splitlines() == ["# Never needed in the image (added by slimfix, SF401)", ".git"]
 
 
+async def test_a_document_over_the_cli_size_limit_gets_one_error_not_a_check(docs: Docs):
+    from slimfix.fileio import MAX_BYTES
+
+    uri = docs.open("Dockerfile", APT + "# padding\n" * (MAX_BYTES // 10), write=False)
+    (d,) = await docs.diagnostics(uri)
+    assert d.severity == t.DiagnosticSeverity.Error and d.message.startswith("slimfix: skipped: too large (")
+    assert await docs.actions(uri, 2) == []
+
+
 # -- hover --------------------------------------------------------------------------------
 
 async def test_hover_shows_the_rules_documentation(docs: Docs):

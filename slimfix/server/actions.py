@@ -14,6 +14,7 @@ from lsprotocol import types
 from ..engine import FixError, check_pass, fix_document
 from ..fixes import Applicability, Edit, FileChange, Fix, apply_edits
 from ..rules import Finding, rule_by_code
+from ..signals import TIME_BUDGET, OverBudget, time_budget
 from ..suppressions import ALL, slimfix_pragma
 from ..syntax import Dockerfile, Instruction, ParseError, Trivia, TriviaKind, parse
 from .diagnostics import diagnostic
@@ -48,9 +49,21 @@ class Actions:
         self.client = client
 
     def for_range(self, start: int, end: int, only: list[str] | None) -> list[types.CodeAction]:
+        """Within the CLI's time budget (fix all runs the fix loop; each quick fix its
+        pass check): past it, none, and none again for this text."""
         a = self.analysis
-        if a.problem is not None or a.settings is None:
+        if a.problem is not None or a.settings is None or a.memo.get("over budget"):
             return []
+        try:
+            with time_budget(TIME_BUDGET):
+                return self._for_range(start, end, only)
+        except OverBudget:
+            a.memo["over budget"] = True
+            log.warning("%s: code actions took more than %g s; none offered for this text", a.uri, TIME_BUDGET)
+            return []
+
+    def _for_range(self, start: int, end: int, only: list[str] | None) -> list[types.CodeAction]:
+        a = self.analysis
         # A finding's lightbulb shows from the start of its line, not only on its words.
         here = [f for f in a.findings if a.text.rfind("\n", 0, f.start) + 1 <= end and start <= f.end]
         out: list[types.CodeAction] = []
