@@ -305,6 +305,23 @@ async def test_a_document_over_the_cli_size_limit_gets_one_error_not_a_check(doc
     assert await docs.actions(uri, 2) == []
 
 
+async def test_no_quick_fix_writes_outside_the_workspace(docs: Docs):
+    """A compose file may build the Dockerfile with a context outside the workspace: the
+    CLI refuses to write its .dockerignore there, and so does the server. (The client
+    names no workspace folder: the document's folder is the workspace.)"""
+    victim = docs.root / "victim"
+    (victim / ".git").mkdir(parents=True)
+    (victim / "app.py").write_text("print()\n", encoding="utf-8")
+    (docs.root / "app").mkdir()
+    (docs.root / "app" / "compose.yaml").write_text(
+        "services:\n  web:\n    build:\n      context: ../victim\n      dockerfile: ../app/Dockerfile\n")
+    uri = docs.open("app/Dockerfile", "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"app.py\"]\n")
+    assert "SF401" in codes(await docs.diagnostics(uri))  # reported: the finding is true
+    actions = await docs.actions(uri, 2)
+    assert not [a for a in actions if a.title.startswith("slimfix: fix SF401")], [a.title for a in actions]
+    assert not (victim / ".dockerignore").exists()
+
+
 # -- hover --------------------------------------------------------------------------------
 
 async def test_hover_shows_the_rules_documentation(docs: Docs):

@@ -90,3 +90,26 @@ def test_each_rule_link_names_a_section_of_the_rules_reference():
     for rule in all_rules():
         assert f"\n## {rule.code} {rule.name}\n" in headings
         assert rule_url(rule).endswith(f"rules.md#{rule.code.lower()}-{rule.name}")
+
+
+def test_a_quick_fix_never_writes_through_a_link_out_of_the_workspace(tmp_path):
+    """The .dockerignore the fix would update is a link to a file outside the workspace:
+    no action (the CLI's boundary: real paths inside the roots)."""
+    from slimfix.safepaths import Roots
+    from slimfix.server.actions import Actions, ClientEdits
+    from slimfix.server.documents import analyze
+
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    (work / ".git").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "victim").write_text("*.md\n")
+    (work / ".dockerignore").symlink_to(outside / "victim")
+    text = "FROM python:3.12-slim\nCOPY . /app\n"
+    (work / "Dockerfile").write_text(text)
+    a = analyze((work / "Dockerfile").as_uri(), text)
+    assert any(f.file_change is not None for f in a.findings)
+    client = ClientEdits(document_changes=True, create_files=True)
+    titles = [x.title for x in Actions(a, "utf-16", client, Roots([str(work)])).for_range(0, len(text), None)]
+    assert not [t for t in titles if t.startswith("slimfix: fix SF401")], titles
+    inside = Actions(a, "utf-16", client, Roots([str(tmp_path)])).for_range(0, len(text), None)
+    assert [x for x in inside if x.title.startswith("slimfix: fix SF401")]  # a workspace holding both: offered

@@ -14,6 +14,7 @@ from lsprotocol import types
 from ..engine import FixError, check_pass, fix_document
 from ..fixes import Applicability, Edit, FileChange, Fix, apply_edits
 from ..rules import Finding, rule_by_code
+from ..safepaths import Roots
 from ..signals import TIME_BUDGET, OverBudget, time_budget
 from ..suppressions import ALL, slimfix_pragma
 from ..syntax import Dockerfile, Instruction, ParseError, Trivia, TriviaKind, parse
@@ -41,12 +42,17 @@ def wanted(kind: str, only: list[str] | None) -> bool:
 
 
 class Actions:
-    """The code actions for a range of one analysed document."""
+    """The code actions for a range of one analysed document. A change to another file
+    is offered only inside ``roots`` (the workspace folders), as the CLI writes only
+    inside the folders it was given; without roots, inside the document's folder."""
 
-    def __init__(self, analysis: Analysis, encoding: str, client: ClientEdits):
+    def __init__(self, analysis: Analysis, encoding: str, client: ClientEdits, roots: Roots | None = None):
         self.analysis = analysis
         self.index = LineIndex(analysis.text, encoding)
         self.client = client
+        if roots is None:
+            roots = Roots([str(analysis.path.parent)] if analysis.path is not None else [])
+        self.roots = roots
 
     def for_range(self, start: int, end: int, only: list[str] | None) -> list[types.CodeAction]:
         """Within the CLI's time budget (fix all runs the fix loop; each quick fix its
@@ -126,6 +132,10 @@ class Actions:
         """Create or rewrite another file (``.dockerignore``): needs the client to take
         document changes, and to create files when it does not exist yet."""
         if not self.client.document_changes:
+            return None
+        why = self.roots.why_not(change.path)
+        if why is not None:  # a build context outside the workspace (``../victim``), or a link out of it
+            log.warning("%s: %s: %s", self.analysis.uri, change.path, why)
             return None
         uri = change.path.resolve().as_uri()
         before = change.before or ""
