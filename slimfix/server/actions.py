@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from ..engine import FixError, check_pass, fix_document
 from ..fixes import Applicability, Edit, FileChange, Fix, apply_edits
-from ..rules import Finding, rule_by_code
+from ..rules import Finding
 from ..safepaths import Roots
 from ..signals import TIME_BUDGET, OverBudget, time_budget
 from ..suppressions import ALL, slimfix_pragma
@@ -21,6 +21,7 @@ from ..syntax import Dockerfile, Instruction, ParseError, Trivia, TriviaKind, pa
 from .diagnostics import diagnostic
 from .documents import Analysis
 from .positions import LineIndex
+from .titles import fix_all_title, fix_title, ignore_title
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,20 @@ class ClientEdits:
 
     document_changes: bool = False
     create_files: bool = False
+
+
+def client_edits(caps: types.ClientCapabilities | None) -> ClientEdits:
+    """What a client takes, from what clients really announce. VS Code and Helix set
+    ``documentChanges`` and list ``create`` among ``resourceOperations``; Neovim lists the
+    resource operations only, and applies document changes too: resource operations
+    exist only inside ``documentChanges``, so a client that announces one takes them."""
+    workspace = caps.workspace if caps is not None else None
+    edit = workspace.workspace_edit if workspace is not None else None
+    if edit is None:
+        return ClientEdits()
+    operations = {str(getattr(op, "value", op)) for op in edit.resource_operations or []}
+    return ClientEdits(document_changes=bool(edit.document_changes) or bool(operations),
+                       create_files="create" in operations)
 
 
 def wanted(kind: str, only: list[str] | None) -> bool:
@@ -91,22 +106,13 @@ class Actions:
             if not self._passes(f.fix):
                 return None
             edit = self._workspace_edit([self._text_edit(e) for e in f.fix.edits])
-            return self._quickfix(f, self._title(f), edit)
+            return self._quickfix(f, fix_title(f), edit)
         if f.file_change is not None and f.file_change.applicability > Applicability.DISPLAY_ONLY:
             edit = self._file_change_edit(f.file_change)
             if edit is None:
                 return None
-            verb = "create" if f.file_change.before is None else "update"
-            return self._quickfix(f, f"{self._title(f)}: {verb} {f.file_change.path.name}", edit)
+            return self._quickfix(f, fix_title(f), edit)
         return None
-
-    def _title(self, f: Finding) -> str:
-        rule = rule_by_code(f.code)
-        name = f" ({rule.name})" if rule is not None else ""
-        title = f"slimfix: fix {f.code}{name}"
-        if f.applicability is not Applicability.SAFE:
-            title += f" [{f.applicability} fix]"
-        return title
 
     def _quickfix(self, f: Finding, title: str, edit: types.WorkspaceEdit) -> types.CodeAction:
         return types.CodeAction(
@@ -129,10 +135,9 @@ class Actions:
         return problem is None
 
     def _file_change_edit(self, change: FileChange) -> types.WorkspaceEdit | None:
-        """Create or rewrite another file (``.dockerignore``): needs the client to take
-        document changes, and to create files when it does not exist yet."""
-        if not self.client.document_changes:
-            return None
+        """Create or rewrite another file (``.dockerignore``): creating one needs a client
+        that takes document changes and creates files; rewriting one that exists works
+        with any client (as plain ``changes`` when it takes no document changes)."""
         why = self.roots.why_not(change.path)
         if why is not None:  # a build context outside the workspace (``../victim``), or a link out of it
             log.warning("%s: %s: %s", self.analysis.uri, change.path, why)
@@ -140,16 +145,18 @@ class Actions:
         uri = change.path.resolve().as_uri()
         before = change.before or ""
         if change.before is None or not change.path.exists():
-            if not self.client.create_files:
+            if not (self.client.document_changes and self.client.create_files):
                 return None
             ops: list = [types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True))]
             before = ""
         else:
             ops = []
         end = LineIndex(before, self.index.encoding).position(len(before))
+        rewrite = types.TextEdit(types.Range(types.Position(0, 0), types.Position(*end)), change.after)
+        if not self.client.document_changes:
+            return types.WorkspaceEdit(changes={uri: [rewrite]})
         ops.append(types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-            edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(*end)), change.after)]))
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None), edits=[rewrite]))
         return types.WorkspaceEdit(document_changes=ops)
 
     # -- fix all ---------------------------------------------------------------------
@@ -165,7 +172,9 @@ class Actions:
         if output is None or output == a.text:
             return None
         edits = [self._text_edit(e) for e in line_edits(a.text, output)]
-        return types.CodeAction(title="slimfix: fix all", kind=FIX_ALL, edit=self._workspace_edit(edits))
+        assert a.settings is not None
+        return types.CodeAction(title=fix_all_title(a.settings.threshold), kind=FIX_ALL,
+                                edit=self._workspace_edit(edits))
 
     def _fixed(self) -> str | None:
         a = self.analysis
@@ -188,7 +197,7 @@ class Actions:
         seen.add((f.code, inst.index))
         edit = ignore_edit(doc, inst, f.code)
         return types.CodeAction(
-            title=f"slimfix: ignore {f.code} for this instruction",
+            title=ignore_title(f.code),
             kind=types.CodeActionKind.QuickFix,
             edit=self._workspace_edit([self._text_edit(edit)]),
             diagnostics=[diagnostic(self.index, f)])

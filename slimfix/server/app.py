@@ -17,7 +17,7 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from ..config import NAMES as CONFIG_NAMES
 from ..safepaths import Roots
-from .actions import KINDS, Actions, ClientEdits
+from .actions import KINDS, Actions, ClientEdits, client_edits
 from .diagnostics import diagnostics
 from .documents import Analysis, analyze, is_dockerfile, uri_to_path
 from .hover import hover
@@ -48,12 +48,7 @@ class SlimfixServer(LanguageServer):
         return str(getattr(enc, "value", enc) or "utf-16")
 
     def client_edits(self) -> ClientEdits:
-        caps = self.client_capabilities
-        edit = caps.workspace.workspace_edit if caps and caps.workspace else None
-        if edit is None:
-            return ClientEdits()
-        ops = edit.resource_operations or []
-        return ClientEdits(bool(edit.document_changes), types.ResourceOperationKind.Create in ops)
+        return client_edits(self.client_capabilities)
 
     def write_roots(self, document: Path | None) -> Roots:
         """Where a quick fix may create or change a file: the workspace folders (or the
