@@ -35,6 +35,12 @@ class Emitter:
         """After the last file."""
 
 
+def fails(rec: dict[str, Any]) -> bool:
+    """Whether a finding fails the run, as the exit status counts it: a problem does;
+    advice never does on its own (only advice that comes with a fix to apply)."""
+    return rec["kind"] != "advice" or rec["fix"] is not None
+
+
 def error_record(result: "FileResult") -> dict[str, Any] | None:
     """A file's error as a record with the findings' shape (``code`` None, as ruff does for
     syntax errors), or None when the file had none."""

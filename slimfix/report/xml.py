@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
 from ..printable import for_line, for_xml
-from .base import Emitter, error_record
+from .base import Emitter, error_record, fails
 
 if TYPE_CHECKING:
     from ..results import FileResult
@@ -25,7 +25,8 @@ def _text(rec: dict[str, Any]) -> str:
 
 class JunitEmitter(Emitter):
     """A test suite per Dockerfile, a failing test case per finding (a passing one for a
-    file with none), an error case for a file that could not be read."""
+    file with none), an error case for a file that could not be read. Advice, which never
+    fails a run, is a passing case with the advice as its output."""
 
     name = "junit"
     escape = staticmethod(for_xml)
@@ -36,18 +37,21 @@ class JunitEmitter(Emitter):
     def file(self, result: "FileResult") -> None:
         err = error_record(result)
         records = result.records
+        failures = sum(1 for rec in records if fails(rec))
         name = _attr(result.name)
         self.out(f"  <testsuite name={name} tests=\"{max(len(records) + bool(err), 1)}\" "
-                 f"failures=\"{len(records)}\" errors=\"{int(bool(err))}\">\n")
+                 f"failures=\"{failures}\" errors=\"{int(bool(err))}\">\n")
         if err:
             self.out(f"    <testcase name=\"slimfix.error\" classname={name} line=\"{err['line']}\">\n"
                      f"      <error message={_attr(err['message'])}/>\n    </testcase>\n")
         for rec in records:
             where = f"line {rec['line']}, col {rec['column']}"
+            body = _escape(where + ": " + _text(rec))
+            outcome = (f"<failure message={_attr(_text(rec))}>{body}</failure>" if fails(rec)
+                       else f"<system-out>{body}</system-out>")
             self.out(f"    <testcase name={_attr('slimfix.' + rec['code'])} classname={name} "
                      f"line=\"{rec['line']}\" column=\"{rec['column']}\">\n"
-                     f"      <failure message={_attr(_text(rec))}>{_escape(where + ': ' + _text(rec))}"
-                     f"</failure>\n    </testcase>\n")
+                     f"      {outcome}\n    </testcase>\n")
         if not records and not err:
             self.out(f"    <testcase name=\"slimfix\" classname={name}/>\n")
         self.out("  </testsuite>\n")
@@ -70,7 +74,8 @@ class CheckstyleEmitter(Emitter):
             return
         self.out(f"  <file name={_attr(result.name)}>\n")
         for rec in recs:
-            severity = {"problem": "warning", "advice": "info", "error": "error"}[rec["kind"]]
+            # info: what checkstyle's consumers do not count as a violation, as advice never fails a run.
+            severity = "error" if rec["kind"] == "error" else "warning" if fails(rec) else "info"
             source = f"slimfix.{rec['code']}" if rec["code"] else "slimfix.error"
             self.out(f"    <error line=\"{rec['line']}\" column=\"{rec['column']}\" severity=\"{severity}\" "
                      f"message={_attr(_text(rec))} source={_attr(source)}/>\n")
