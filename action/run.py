@@ -8,8 +8,14 @@ words as a shell would (quotes respected) with nothing expanded: no globs, varia
 commands. The SARIF report is written to a new folder in the runner's temporary folder,
 where a pull request cannot have placed a link.
 
-    python run.py check   # slimfix in the chosen mode, with annotations; its exit status
+    python run.py check   # slimfix in the chosen mode; its exit status
     python run.py sarif   # the SARIF report; its path as the step output ``file``
+
+The modes: ``check`` annotates the findings and prints the patch in the log, and fails
+when a change is due; ``diff`` prints the patch only, and fails when there is one;
+``write`` prints the patch, applies the safe fixes in the checkout, sets the step output
+``changed`` (``true`` or ``false``) for a later step to commit or open a pull request with,
+and annotates what is left (failing, as ``slimfix --write`` does, when findings are left).
 """
 
 from __future__ import annotations
@@ -43,19 +49,37 @@ def check(env: dict[str, str]) -> int:
     if mode not in MODES:
         print(f"::error::mode must be check, diff or write, not {mode!r}")
         return 2
-    return subprocess.run(slimfix_argv([f"--{mode}", "--output-format", "github"], env)).returncode
+    if mode == "check":
+        return _slimfix(["--check", "--diff", "--output-format", "github"], env)
+    if mode == "diff":
+        return _slimfix(["--diff", "--quiet"], env)
+    status = _slimfix(["--diff", "--quiet"], env)  # what the write will change, in the log
+    if status > 1:
+        return status
+    _output(env, "changed", "true" if status == 1 else "false")
+    return _slimfix(["--write", "--output-format", "github"], env)
+
+
+def _slimfix(options: list[str], env: dict[str, str]) -> int:
+    sys.stdout.flush()  # the log keeps the order of what this step and slimfix print
+    return subprocess.run(slimfix_argv(options, env)).returncode
+
+
+def _output(env: dict[str, str], name: str, value: str) -> None:
+    """A step output (``$GITHUB_OUTPUT``; nothing outside a runner)."""
+    path = env.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{name}={value}\n")
 
 
 def sarif(env: dict[str, str]) -> int:
     folder = tempfile.mkdtemp(prefix="slimfix-sarif-", dir=env.get("RUNNER_TEMP") or None)
     report = os.path.join(folder, "slimfix.sarif")
-    status = subprocess.run(slimfix_argv(["--output-format", "sarif", "--output-file", report], env)).returncode
+    status = _slimfix(["--output-format", "sarif", "--output-file", report, "--quiet"], env)
     if status > 1:  # findings do not fail this step: the check step decides
         return status
-    output = env.get("GITHUB_OUTPUT")
-    if output:
-        with open(output, "a", encoding="utf-8") as f:
-            f.write(f"file={report}\n")
+    _output(env, "file", report)
     return 0
 
 

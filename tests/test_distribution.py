@@ -48,12 +48,36 @@ def _run_step(name: str, cwd: Path, **env_vars: str) -> subprocess.CompletedProc
     ("check", BAD, 1), ("check", GOOD, 0), ("diff", BAD, 1), ("write", BAD, 0), ("bogus", BAD, 2)])
 def test_the_actions_check_step_runs_slimfix_in_the_chosen_mode(tmp_path, mode, text, status):
     (tmp_path / "Dockerfile").write_text(text)
-    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE=mode, SLIMFIX_PATHS=".", SLIMFIX_ARGS="--select SF102")
+    outputs = tmp_path / "github-output"
+    outputs.write_text("")
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE=mode, SLIMFIX_PATHS=".", SLIMFIX_ARGS="--select SF102",
+                     GITHUB_OUTPUT=str(outputs))
     assert proc.returncode == status, proc.stderr
+    changed = status == 1 or mode == "write"
+    # Every mode shows the patch in the log; check annotates the findings too.
+    assert ("+++ b/Dockerfile" in proc.stdout) is changed
+    assert ("::warning file=Dockerfile," in proc.stdout) is (mode == "check" and changed)
     if mode == "write":
         assert (tmp_path / "Dockerfile").read_text() == GOOD
-    if mode in ("check", "diff") and status == 1:
-        assert "::warning file=Dockerfile," in proc.stdout
+        assert outputs.read_text() == "changed=true\n"  # for a later step to commit or open a pull request
+
+
+def test_the_action_leaves_the_jobs_python_alone_and_uploads_sarif_only_where_the_token_can():
+    steps = _action()["runs"]["steps"]
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["update-environment"] is False
+    upload = next(s for s in steps if s.get("name") == "Upload SARIF")
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in upload["if"]
+    assert set(_action()["outputs"]) == {"changed", "sarif-file"}
+
+
+def test_the_action_writes_nothing_and_says_so_when_nothing_changes(tmp_path):
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    outputs = tmp_path / "github-output"
+    outputs.write_text("")
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE="write", SLIMFIX_PATHS=".", SLIMFIX_ARGS="",
+                     GITHUB_OUTPUT=str(outputs))
+    assert proc.returncode == 0 and outputs.read_text() == "changed=false\n", proc.stderr
 
 
 def test_the_action_reads_a_changed_file_named_like_an_option_as_a_file(tmp_path):
