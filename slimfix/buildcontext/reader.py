@@ -74,7 +74,7 @@ class DockerignoreProblem(Exception):
     it are skipped, with this message (naming the file and line)."""
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)  # files are small; a few contexts at a time per worker
 def parse_dockerignore(text: str, name: str = ".dockerignore") -> tuple[_Pattern, ...]:
     """The patterns of a .dockerignore. Remembered: the Dockerfiles that share a context
     (in one worker) share its patterns, and what their matching has learnt."""
