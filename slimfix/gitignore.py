@@ -9,15 +9,19 @@ directory with ``is_dir``), relative to the folder of the .gitignore.
 Most lines are plain names (``node_modules``, ``build/``, ``/dist``, ``*.log``): those are
 matched with string operations; compiling every line to a regular expression (as pathspec
 does) cost a monorepo's walk more than reading its directories did. Any other line
-(``**``, ``?``, classes, quoted characters) becomes a regular expression of our own:
-pathspec's also match below the path (``a/**`` is ``^a/``), which is not what a walk
-that never enters an ignored folder asks. tests/test_gitignore.py holds both to git.
+(``**``, ``?``, classes, quoted characters) becomes a matcher from ``globmatch``, whose
+time is linear in the path (a regular expression backtracks: ``*a*a*a*a*a*b`` against a long
+folder name held the walk for minutes); pathspec's translation would also match below
+the path (``a/**`` is ``^a/``), which is not what a walk that never enters an ignored
+folder asks. tests/test_gitignore.py holds both kinds of line to git.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Callable
+
+from .globmatch import ANYTHING, DIRECTORIES, ONE, STAR, BadClass, Step, char_class, compile_glob
 
 # A plain name or path: no wildcard, escape or class; components are not all dots.
 _PLAIN = re.compile(r"(!?)(/?)((?:[\w.+@-]+/)*[\w.+@-]+)(/?)")
@@ -35,12 +39,14 @@ def _plain(negated: bool, anchored: bool, path: str, dir_only: bool) -> _Line | 
     return negated, dir_only, lambda rel, name: name == path
 
 
-def _translate(body: str) -> str:
-    """A pattern (no ``!``, no trailing ``/``) as a regular expression over the path
-    relative to the .gitignore's folder, as git's wildmatch reads it: ``*`` and ``?``
-    stop at a slash, ``**`` as a whole component crosses them, ``[...]`` is a class
-    (``[!...]`` negated), a backslash quotes the next character."""
-    out, i, n = [], 0, len(body)
+def _steps(body: str) -> list[Step]:
+    """A pattern (no ``!``, no trailing ``/``) as steps over the path relative to the
+    .gitignore's folder, as git's wildmatch reads it: ``*`` and ``?`` stop at a slash,
+    ``**`` as a whole component crosses them, ``[...]`` is a class (``[!...]`` negated;
+    it never matches a slash), a backslash quotes the next character. Raises BadClass
+    for a class git cannot read either (``[z-a]``)."""
+    out: list[Step] = []
+    i, n = 0, len(body)
     while i < n:
         c = body[i]
         if c == "*":
@@ -48,13 +54,13 @@ def _translate(body: str) -> str:
             while j < n and body[j] == "*":
                 j += 1
             if j - i >= 2 and (i == 0 or body[i - 1] == "/") and (j == n or body[j] == "/"):
-                out.append(".*" if j == n else "(?:.*/)?")
+                out.append(ANYTHING if j == n else DIRECTORIES)
                 i = j + 1
                 continue
-            out.append("[^/]*")
+            out.append(STAR)
             i = j
         elif c == "?":
-            out.append("[^/]")
+            out.append(ONE)
             i += 1
         elif c == "[":
             j = i + 1
@@ -63,31 +69,29 @@ def _translate(body: str) -> str:
             j += j < n and body[j] == "]"  # a ] first is one of the class
             close = body.find("]", j)
             if close < 0:
-                out.append(re.escape(c))
+                out.append(c)
                 i += 1
                 continue
-            # A class never matches a slash, as in git.
-            members = "".join(m if m == "-" else re.escape(m) for m in body[i + 1 + negated:close] if m != "/")
-            out.append(f"[^/{members}]" if negated else f"[{members}]")
+            out.append(char_class(body[i + 1 + negated:close], negated, slash=False))
             i = close + 1
         elif c == "\\" and i + 1 < n:
-            out.append(re.escape(body[i + 1]))
+            out.append(body[i + 1])
             i += 2
         else:
-            out.append(re.escape(c))
+            out.append(c)
             i += 1
-    return "".join(out)
+    return out
 
 
 def _wildcard(negated: bool, body: str, dir_only: bool) -> _Line | None:
     anchored = "/" in body
     try:
-        full = re.compile(_translate(body[1:] if body.startswith("/") else body), re.DOTALL).fullmatch
-    except re.error:
+        full = compile_glob(_steps(body[1:] if body.startswith("/") else body)).fullmatch
+    except BadClass:
         return None  # a class git cannot read either (``[z-a]``): it matches nothing
     if anchored:  # relative to the .gitignore's folder
-        return negated, dir_only, lambda rel, name: full(rel) is not None
-    return negated, dir_only, lambda rel, name: full(name) is not None
+        return negated, dir_only, lambda rel, name: full(rel)
+    return negated, dir_only, lambda rel, name: full(name)
 
 
 def parse_line(line: str) -> _Line | None:

@@ -17,11 +17,8 @@ from .fixes import Applicability, FileChange, Kind
 from .results import FileResult, Job
 from .rules import Rule
 from .safepaths import Roots
-from .signals import OverBudget, stop_workers, time_budget, worker_init
+from .signals import TIME_BUDGET, OverBudget, stop_workers, time_budget, worker_init
 from .syntax import ParseError
-
-
-TIME_BUDGET = 20.0  # seconds: a real Dockerfile takes milliseconds
 
 
 @dataclass(frozen=True)

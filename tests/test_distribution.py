@@ -38,18 +38,101 @@ def _step(name: str) -> str:
     return next(s["run"] for s in _action()["runs"]["steps"] if s.get("name") == name)
 
 
+def _run_step(name: str, cwd: Path, **env_vars: str) -> subprocess.CompletedProcess:
+    """An Action step's script as the runner runs it: bash, the inputs in the environment."""
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"], "ACTION_PATH": str(ROOT), **env_vars}
+    return subprocess.run(["bash", "-e", "-c", _step(name)], cwd=cwd, env=env, capture_output=True, text=True)
+
+
 @pytest.mark.parametrize("mode, text, status", [
     ("check", BAD, 1), ("check", GOOD, 0), ("diff", BAD, 1), ("write", BAD, 0), ("bogus", BAD, 2)])
 def test_the_actions_check_step_runs_slimfix_in_the_chosen_mode(tmp_path, mode, text, status):
     (tmp_path / "Dockerfile").write_text(text)
-    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"], "SLIMFIX_MODE": mode,
-           "SLIMFIX_PATHS": ".", "SLIMFIX_ARGS": "--select SF102"}
-    proc = subprocess.run(["bash", "-c", _step("slimfix")], cwd=tmp_path, env=env, capture_output=True, text=True)
+    outputs = tmp_path / "github-output"
+    outputs.write_text("")
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE=mode, SLIMFIX_PATHS=".", SLIMFIX_ARGS="--select SF102",
+                     GITHUB_OUTPUT=str(outputs))
     assert proc.returncode == status, proc.stderr
+    changed = status == 1 or mode == "write"
+    # Every mode shows the patch in the log; check annotates the findings too.
+    assert ("+++ b/Dockerfile" in proc.stdout) is changed
+    assert ("::warning file=Dockerfile," in proc.stdout) is (mode == "check" and changed)
     if mode == "write":
         assert (tmp_path / "Dockerfile").read_text() == GOOD
-    if mode in ("check", "diff") and status == 1:
-        assert "::warning file=Dockerfile," in proc.stdout
+        assert outputs.read_text() == "changed=true\n"  # for a later step to commit or open a pull request
+
+
+def test_the_action_leaves_the_jobs_python_alone_and_uploads_sarif_only_where_the_token_can():
+    steps = _action()["runs"]["steps"]
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["update-environment"] is False
+    upload = next(s for s in steps if s.get("name") == "Upload SARIF")
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in upload["if"]
+    assert set(_action()["outputs"]) == {"changed", "sarif-file"}
+
+
+def test_the_action_writes_nothing_and_says_so_when_nothing_changes(tmp_path):
+    (tmp_path / "Dockerfile").write_text(GOOD)
+    outputs = tmp_path / "github-output"
+    outputs.write_text("")
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE="write", SLIMFIX_PATHS=".", SLIMFIX_ARGS="",
+                     GITHUB_OUTPUT=str(outputs))
+    assert proc.returncode == 0 and outputs.read_text() == "changed=false\n", proc.stderr
+
+
+def test_the_action_reads_a_changed_file_named_like_an_option_as_a_file(tmp_path):
+    """paths often lists a pull request's changed files: one named --exit-zero once turned
+    the check green."""
+    (tmp_path / "Dockerfile").write_text(BAD)
+    (tmp_path / "--exit-zero").write_text(GOOD)
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE="check", SLIMFIX_PATHS="Dockerfile\n--exit-zero\n",
+                     SLIMFIX_ARGS="")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "::warning file=Dockerfile," in proc.stdout
+
+
+def test_the_action_neither_splits_nor_globs_paths(tmp_path):
+    (tmp_path / "my app").mkdir()
+    (tmp_path / "my app" / "Dockerfile").write_text(BAD)
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE="check", SLIMFIX_PATHS="my app/Dockerfile", SLIMFIX_ARGS="")
+    assert proc.returncode == 1 and "::warning file=my app/Dockerfile," in proc.stdout, proc.stderr
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE="check", SLIMFIX_PATHS="*/Dockerfile", SLIMFIX_ARGS="")
+    assert proc.returncode == 2 and "*/Dockerfile: no such file or directory" in proc.stderr, proc.stderr
+
+
+def test_the_action_reads_args_as_a_list_of_words_with_nothing_expanded(tmp_path):
+    (tmp_path / "Dockerfile").write_text(BAD)
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE="check", SLIMFIX_PATHS=".",
+                     SLIMFIX_ARGS="--select 'SF102' --exclude 'a b'")
+    assert proc.returncode == 1, proc.stderr  # quotes group words, as in a shell
+    (tmp_path / "SF101").write_text("")  # what the glob SF10? would expand to
+    proc = _run_step("slimfix", tmp_path, SLIMFIX_MODE="check", SLIMFIX_PATHS=".", SLIMFIX_ARGS="--select SF10?")
+    assert proc.returncode == 2 and "SF10?" in proc.stderr, proc.stderr  # the code as written, not expanded
+
+
+def test_the_actions_sarif_report_never_goes_through_a_link_in_the_checkout(tmp_path):
+    """A pull request can add slimfix.sarif as a link to a file of the runner: the report
+    goes to a new folder in the runner's temporary folder instead."""
+    import json
+
+    work, runner_temp, victim = tmp_path / "work", tmp_path / "runner-temp", tmp_path / "victim"
+    work.mkdir()
+    runner_temp.mkdir()
+    victim.write_text("precious\n")
+    (work / "Dockerfile").write_text(BAD)
+    (work / "slimfix.sarif").symlink_to(victim)
+    outputs = tmp_path / "github-output"
+    outputs.write_text("")
+    proc = _run_step("slimfix (SARIF for code scanning)", work, SLIMFIX_PATHS=".", SLIMFIX_ARGS="",
+                     RUNNER_TEMP=str(runner_temp), GITHUB_OUTPUT=str(outputs))
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "precious\n"
+    [line] = outputs.read_text().splitlines()
+    report = Path(line.removeprefix("file="))
+    assert report.parent.parent == runner_temp
+    assert json.loads(report.read_text())["runs"][0]["results"]
+    upload = next(s for s in _action()["runs"]["steps"] if s.get("name") == "Upload SARIF")
+    assert upload["with"]["sarif_file"] == "${{ steps.sarif.outputs.file }}"
 
 
 def test_slimfix_leaves_its_own_image_unchanged():

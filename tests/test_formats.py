@@ -169,3 +169,22 @@ def test_junit_and_checkstyle_are_xml_with_every_finding_and_error(broken):
     files = {f.get("name"): f for f in root.iter("file")}
     assert files["bad/Dockerfile"].find("error").get("severity") == "error"
     assert {e.get("source") for e in files["Dockerfile"]} >= {"slimfix.SF102"}
+
+
+def test_advice_is_never_a_failure_in_junit_or_checkstyle(tmp_path):
+    """A run that exits 0 with advice only: the XML reports say no test failed and carry
+    the advice as information."""
+    import xml.etree.ElementTree as ET
+
+    from test_cli_options import ADVICE_ONLY
+
+    (tmp_path / "Dockerfile").write_text(ADVICE_ONLY)
+    code, out, _ = slimfix("--output-format", "junit", ".", cwd=tmp_path)
+    assert code == 0
+    [suite] = ET.fromstring(out)
+    assert suite.get("failures") == "0" and suite.findall("testcase/failure") == []
+    [case] = suite.findall("testcase")
+    assert case.get("name") == "slimfix.SF502" and "build tools" in case.find("system-out").text
+    code, out, _ = slimfix("--output-format", "checkstyle", ".", cwd=tmp_path)
+    assert code == 0
+    assert [e.get("severity") for e in ET.fromstring(out).iter("error")] == ["info"]

@@ -230,13 +230,14 @@ async def test_quick_fix_applies_exactly_that_fix(docs: Docs):
     uri = docs.open("Dockerfile", APT)
     await docs.diagnostics(uri)
     actions = await docs.actions(uri, 2)
-    fix = titled(actions, "fix SF102")
+    fix = titled(actions, "(SF102): Remove")
+    assert fix.title == "slimfix (SF102): Remove the apt lists at the end of this RUN"  # what the edit does
     assert fix.kind == t.CodeActionKind.QuickFix and fix.is_preferred is True
     assert codes(fix.diagnostics) == ["SF102"]
     assert apply(APT, fix.edit, uri) == (
         "FROM debian:12-slim\nWORKDIR /app\n"
         "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n")
-    unsafe = titled(actions, "fix SF103")
+    unsafe = titled(actions, "(SF103): Install")
     assert "unsafe" in unsafe.title and not unsafe.is_preferred
     assert apply(APT, unsafe.edit, uri) == (
         "FROM debian:12-slim\nWORKDIR /app\nRUN apt-get update && apt-get install --no-install-recommends -y curl ca-certificates\n")
@@ -250,7 +251,7 @@ async def test_fix_all_is_the_cli_fix_loop(docs: Docs):
     uri = docs.open("Dockerfile", text)
     await docs.diagnostics(uri)
     (action,) = await docs.actions(uri, 0, only=[t.CodeActionKind.SourceFixAll])
-    assert action.kind == "source.fixAll.slimfix"
+    assert action.kind == "source.fixAll.slimfix" and action.title == "slimfix: Apply every safe fix in this file"
     fixed = apply(text, action.edit, uri)
     assert fixed == slimfix.fix(text, path=docs.root / "Dockerfile").text
     assert fixed == ("FROM python:3.12-slim\r\nRUN apt-get update && \\\r\n    apt-get install -y libpq5 && \\\r\n"
@@ -266,7 +267,7 @@ async def test_ignore_comment_keeps_indentation_and_line_endings(docs: Docs):
     text = "FROM debian:12-slim AS base\r\nONBUILD RUN true\r\n  RUN apk add curl\r\n"
     uri = docs.open("Dockerfile", text)
     assert codes(await docs.diagnostics(uri)) == ["SF302"]
-    ignore = titled(await docs.actions(uri, 2), "ignore SF302")
+    ignore = titled(await docs.actions(uri, 2), "(SF302): Ignore")
     ignored = apply(text, ignore.edit, uri)
     assert ignored == "FROM debian:12-slim AS base\r\nONBUILD RUN true\r\n  # slimfix: ignore=SF302\r\n  RUN apk add curl\r\n"
     docs.change(uri, ignored)
@@ -277,7 +278,7 @@ async def test_ignore_adds_to_an_existing_comment(docs: Docs):
     text = "FROM debian:12-slim\n# slimfix: ignore=SF103\nRUN apt-get update && apt-get install -y curl\n"
     uri = docs.open("Dockerfile", text)
     assert codes(await docs.diagnostics(uri)) == ["SF102"]
-    ignored = apply(text, titled(await docs.actions(uri, 2), "ignore SF102").edit, uri)
+    ignored = apply(text, titled(await docs.actions(uri, 2), "(SF102): Ignore").edit, uri)
     assert ignored == "FROM debian:12-slim\n# slimfix: ignore=SF103,SF102\nRUN apt-get update && apt-get install -y curl\n"
 
 
@@ -287,13 +288,39 @@ async def test_dockerignore_fix_creates_the_file(docs: Docs):
     text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"app.py\"]\n"
     uri = docs.open("Dockerfile", text)
     assert "SF401" in codes(await docs.diagnostics(uri))
-    action = titled(await docs.actions(uri, 2), "fix SF401")
-    assert action.title.endswith("create .dockerignore")
+    action = titled(await docs.actions(uri, 2), "(SF401): Create")
+    assert action.title == "slimfix (SF401): Create .dockerignore excluding .git"
     create, write = action.edit.document_changes
     target = (docs.root / ".dockerignore").resolve().as_uri()
     assert isinstance(create, t.CreateFile) and create.uri == target
     assert write.text_document.uri == target
     assert write.edits[0].new_text.splitlines() == ["# Never needed in the image (added by slimfix, SF401)", ".git"]
+
+
+async def test_a_document_over_the_cli_size_limit_gets_one_error_not_a_check(docs: Docs):
+    from slimfix.fileio import MAX_BYTES
+
+    uri = docs.open("Dockerfile", APT + "# padding\n" * (MAX_BYTES // 10), write=False)
+    (d,) = await docs.diagnostics(uri)
+    assert d.severity == t.DiagnosticSeverity.Error and d.message.startswith("slimfix: skipped: too large (")
+    assert await docs.actions(uri, 2) == []
+
+
+async def test_no_quick_fix_writes_outside_the_workspace(docs: Docs):
+    """A compose file may build the Dockerfile with a context outside the workspace: the
+    CLI refuses to write its .dockerignore there, and so does the server. (The client
+    names no workspace folder: the document's folder is the workspace.)"""
+    victim = docs.root / "victim"
+    (victim / ".git").mkdir(parents=True)
+    (victim / "app.py").write_text("print()\n", encoding="utf-8")
+    (docs.root / "app").mkdir()
+    (docs.root / "app" / "compose.yaml").write_text(
+        "services:\n  web:\n    build:\n      context: ../victim\n      dockerfile: ../app/Dockerfile\n")
+    uri = docs.open("app/Dockerfile", "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"app.py\"]\n")
+    assert "SF401" in codes(await docs.diagnostics(uri))  # reported: the finding is true
+    actions = await docs.actions(uri, 2)
+    assert not [a for a in actions if a.title.startswith("slimfix (SF401): Create")], [a.title for a in actions]
+    assert not (victim / ".dockerignore").exists()
 
 
 # -- hover --------------------------------------------------------------------------------

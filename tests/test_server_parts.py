@@ -90,3 +90,48 @@ def test_each_rule_link_names_a_section_of_the_rules_reference():
     for rule in all_rules():
         assert f"\n## {rule.code} {rule.name}\n" in headings
         assert rule_url(rule).endswith(f"rules.md#{rule.code.lower()}-{rule.name}")
+
+
+def test_a_quick_fix_never_writes_through_a_link_out_of_the_workspace(tmp_path):
+    """The .dockerignore the fix would update is a link to a file outside the workspace:
+    no action (the CLI's boundary: real paths inside the roots)."""
+    from slimfix.safepaths import Roots
+    from slimfix.server.actions import Actions, ClientEdits
+    from slimfix.server.documents import analyze
+
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    (work / ".git").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "victim").write_text("*.md\n")
+    (work / ".dockerignore").symlink_to(outside / "victim")
+    text = "FROM python:3.12-slim\nCOPY . /app\n"
+    (work / "Dockerfile").write_text(text)
+    a = analyze((work / "Dockerfile").as_uri(), text)
+    assert any(f.file_change is not None for f in a.findings)
+    client = ClientEdits(document_changes=True, create_files=True)
+    titles = [x.title for x in Actions(a, "utf-16", client, Roots([str(work)])).for_range(0, len(text), None)]
+    assert not [t for t in titles if t.startswith("slimfix (SF401): Add")], titles
+    inside = Actions(a, "utf-16", client, Roots([str(tmp_path)])).for_range(0, len(text), None)
+    assert [x for x in inside if x.title.startswith("slimfix (SF401): Add")]  # a workspace holding both: offered
+
+
+def test_every_rule_that_fixes_has_a_title_saying_what_the_fix_does():
+    from slimfix.fixes import FixAvailability
+    from slimfix.rules import all_rules
+    from slimfix.server.titles import FIX_TITLES
+
+    fixing = {r.code for r in all_rules() if r.fix_availability is not FixAvailability.NONE and r.code != "SF401"}
+    assert fixing <= set(FIX_TITLES), fixing - set(FIX_TITLES)  # SF401's title comes from the file change
+    assert all(title[0].isupper() and not title.endswith(".") for title in FIX_TITLES.values())
+
+
+def test_a_file_change_title_names_what_it_adds():
+    from pathlib import Path
+
+    from slimfix.fixes import FileChange
+    from slimfix.server.titles import change_title
+
+    new = FileChange(Path("ctx/.dockerignore"), None, "# header\n.git\n.env\nnode_modules\n.venv\n")
+    assert change_title(new) == "Create .dockerignore excluding .git, .env, node_modules and 1 more"
+    grown = FileChange(Path("ctx/.dockerignore"), "*.md\n", "*.md\n\n# header\n.git\n")
+    assert change_title(grown) == "Add .git to .dockerignore"

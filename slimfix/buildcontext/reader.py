@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Sequence
 
 from ..fileio import FileProblem, read_regular, read_text
+from ..globmatch import ANYTHING, DIRECTORIES, ONE, STAR, BadClass, Glob, OneStarGlob, Step, char_class, compile_glob
 from .reads import Reads, walk
 
 
-def _translate(pattern: str) -> re.Pattern[str]:
-    out = ["^"]
+def _steps(pattern: str) -> list[Step]:
+    """A pattern as moby's patternmatcher reads it: ``**/`` is zero or more directories,
+    another ``**`` any run of characters, ``*`` and ``?`` stop at a slash, ``[...]`` is a
+    class (``[!...]`` or ``[^...]`` negated; a ``[`` inside is itself), a backslash
+    quotes the next character. Raises BadClass for a class Go cannot read."""
+    out: list[Step] = []
     i = 0
     n = len(pattern)
     while i < n:
@@ -30,38 +35,37 @@ def _translate(pattern: str) -> re.Pattern[str]:
                 i += 2
                 if i < n and pattern[i] == "/":
                     i += 1
-                    out.append("(?:.*/)?")  # zero or more directories
+                    out.append(DIRECTORIES)
                 else:
-                    out.append(".*")
+                    out.append(ANYTHING)
                 continue
-            out.append("[^/]*")
+            out.append(STAR)
         elif ch == "?":
-            out.append("[^/]")
+            out.append(ONE)
         elif ch == "[":
             j = pattern.find("]", i + 1)
             if j < 0:
-                out.append(re.escape(ch))
+                out.append(ch)
             else:
-                # In a class, ``[`` is an ordinary character (Go's filepath.Match), and
-                # must not read to Python as a nested set.
-                body = pattern[i + 1 : j].replace("\\", "\\\\").replace("[", "\\[")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
+                body = pattern[i + 1 : j]
+                negated = body.startswith(("!", "^"))
+                members = body[negated:]
+                if not members:
+                    raise BadClass("empty character class")
+                out.append(char_class(members, negated, slash=True))
                 i = j
         elif ch == "\\" and i + 1 < n:
             i += 1
-            out.append(re.escape(pattern[i]))
+            out.append(pattern[i])
         else:
-            out.append(re.escape(ch))
+            out.append(ch)
         i += 1
-    out.append("$")
-    return re.compile("".join(out))
+    return out
 
 
 @dataclass(frozen=True)
 class _Pattern:
-    regex: re.Pattern[str]
+    glob: Glob | OneStarGlob
     exclusion: bool  # a ``!`` line: re-include
 
 
@@ -70,7 +74,10 @@ class DockerignoreProblem(Exception):
     it are skipped, with this message (naming the file and line)."""
 
 
-def parse_dockerignore(text: str, name: str = ".dockerignore") -> list[_Pattern]:
+@lru_cache(maxsize=16)  # files are small; a few contexts at a time per worker
+def parse_dockerignore(text: str, name: str = ".dockerignore") -> tuple[_Pattern, ...]:
+    """The patterns of a .dockerignore. Remembered: the Dockerfiles that share a context
+    (in one worker) share its patterns, and what their matching has learnt."""
     patterns = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -83,21 +90,19 @@ def parse_dockerignore(text: str, name: str = ".dockerignore") -> list[_Pattern]
         if line in ("", "."):
             continue
         try:
-            regex = _translate(line)
-        except re.error as exc:
+            glob = compile_glob(_steps(line))
+        except BadClass as exc:
             raise DockerignoreProblem(f"{name}:{number}: bad pattern {raw.strip()!r} ({exc})") from None
-        patterns.append(_Pattern(regex, exclusion))
-    return patterns
+        patterns.append(_Pattern(glob, exclusion))
+    return tuple(patterns)
 
 
-def is_ignored(patterns: list[_Pattern], path: str) -> bool:
+def is_ignored(patterns: Sequence[_Pattern], path: str) -> bool:
     """Whether ``path`` (relative, with ``/``) is left out of the context."""
     path = posixpath.normpath(path).lstrip("/")
-    parts = path.split("/")
-    prefixes = ["/".join(parts[: k + 1]) for k in range(len(parts))]
     ignored = False
     for p in patterns:
-        if any(p.regex.match(prefix) for prefix in prefixes):
+        if p.glob.matches_a_prefix(path):  # the path or a folder above it
             ignored = not p.exclusion
     return ignored
 
@@ -159,23 +164,23 @@ class BuildContext:
         self.reads.opaque = self.reads.opaque or reason
 
     @cached_property
-    def _loaded(self) -> tuple[str | None, list[_Pattern], str | None]:
+    def _loaded(self) -> tuple[str | None, tuple[_Pattern, ...], str | None]:
         """The ignore file's text (None: there is none), its patterns, and what is wrong
         with it (None: nothing)."""
         name = str(self.ignore_file)
         self.reads.file(self.ignore_file)
         if not os.path.lexists(self.ignore_file):
-            return None, [], None
+            return None, (), None
         try:
             text = read_text(self.ignore_file)
         except FileProblem as exc:
             if not os.path.exists(self.ignore_file):  # a dangling symlink: as if missing
-                return None, [], None
-            return None, [], f"{name}: {str(exc).removeprefix('skipped: ')}"
+                return None, (), None
+            return None, (), f"{name}: {str(exc).removeprefix('skipped: ')}"
         try:
             return text, parse_dockerignore(text, name), None
         except DockerignoreProblem as exc:
-            return text, [], str(exc)
+            return text, (), str(exc)
 
     @property
     def ignore_problem(self) -> str | None:
@@ -190,7 +195,7 @@ class BuildContext:
         return text
 
     @property
-    def ignore(self) -> list[_Pattern]:
+    def ignore(self) -> tuple[_Pattern, ...]:
         _, patterns, problem = self._loaded
         if problem:
             raise DockerignoreProblem(problem)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..config import Config, ConfigError, ConfigFinder, find_config, load_config
 from ..discovery import iter_discover
+from ..printable import for_line, for_terminal
 from ..report import emitter
 from ..results import FileResult, Job
 from ..rulecodes import check_codes
@@ -66,7 +67,7 @@ class UsageError(Exception):
 
 
 def _err(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(for_terminal(line) + "\n")
 
 
 # -- settings -------------------------------------------------------------------------
@@ -349,7 +350,7 @@ def show_contexts(plan: Plan) -> int:
     for name in iter_discover(plan.options.paths, plan.exclude, excluded=plan.finder.excluded):
         if name != "-":
             found = plan.resolver.resolve(Path(name), plan.finder.for_file(name))
-            sys.stdout.write(f"{name}: {found.context} ({found.reason})\n")
+            sys.stdout.write(for_line(f"{name}: {found.context} ({found.reason})") + "\n")
     for problem in plan.resolver.problems:
         _err(f"slimfix: {problem}")
     return EXIT_ERROR if plan.resolver.problems else EXIT_CLEAN

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
+from ..printable import for_line, for_terminal
 from ..report import emitter
 from ..report.diff import unified_diff
 from ..results import FileResult
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def _err(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(for_terminal(line) + "\n")
 
 
 @dataclass
@@ -117,7 +118,9 @@ class Output:
         elif not options.diff and not (options.statistics and options.output_format == "text"):
             # Fixed standard input goes to standard output: its findings go to standard error.
             sink = sys.stderr.write if stdin_write and self.report is sys.stdout else None
-            lines = result.lines if not self.painted or sink else [colour.finding(line) for line in result.lines]
+            # File names and lines quoted from the build context are escaped before colour is added.
+            lines = [for_line(line) for line in result.lines]
+            lines = lines if not self.painted or sink else [colour.finding(line) for line in lines]
             self.emitter.file(_with_lines(result, lines), sink=sink)
         if options.write and result.written and not options.quiet and name != "-":
             if result.rewritten:

@@ -9,13 +9,21 @@ if TYPE_CHECKING:
     from ..results import FileResult
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
 class Emitter:
     name: ClassVar[str]
     # Workers send structured records (see ``records.record``), not formatted lines.
     structured: ClassVar[bool] = True
+    # What the format does to every piece it writes so that any file name or quoted line
+    # keeps it valid and shows nothing raw (see ``printable``).
+    escape: ClassVar[Callable[[str], str]] = staticmethod(_as_is)
 
     def __init__(self, out: Callable[[str], None]):
-        self.out = out
+        escape = self.escape
+        self.out = out if escape is _as_is else (lambda text: out(escape(text)))
 
     def begin(self) -> None:
         """Before the first file."""
@@ -25,6 +33,12 @@ class Emitter:
 
     def end(self) -> None:
         """After the last file."""
+
+
+def fails(rec: dict[str, Any]) -> bool:
+    """Whether a finding fails the run, as the exit status counts it: a problem does;
+    advice never does on its own (only advice that comes with a fix to apply)."""
+    return rec["kind"] != "advice" or rec["fix"] is not None
 
 
 def error_record(result: "FileResult") -> dict[str, Any] | None:

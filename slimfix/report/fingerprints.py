@@ -23,4 +23,5 @@ class Fingerprints:
             self.file = rec["file"]
         key = f"{rec['code']}\x00{rec['file']}\x00{rec['message']}"
         self.seen[key] += 1
-        return hashlib.sha256(f"{key}\x00{self.seen[key]}".encode("utf-8")).hexdigest()[:32]
+        # surrogatepass: a file name that is not UTF-8 still has one fingerprint.
+        return hashlib.sha256(f"{key}\x00{self.seen[key]}".encode("utf-8", "surrogatepass")).hexdigest()[:32]

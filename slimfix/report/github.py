@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..printable import for_line
 from .base import Emitter, error_record
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ def github_line(rec: dict[str, Any]) -> str:
     if rec["code"]:
         props.append(f"title={_escape_property(rec['code'])}")
     message = rec["message"] + (f" ({rec['note']})" if rec["note"] else "")
-    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+    # What the runner's escapes leave (ESC, bytes that are not UTF-8) must not reach the log raw.
+    return for_line(f"::{level} {','.join(props)}::{_escape_data(message)}")
 
 
 def _escape_data(s: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..printable import for_json
 from .base import Emitter, error_record
 from .fingerprints import Fingerprints
 from .json import _item
@@ -17,6 +18,7 @@ _SEVERITY = {"problem": "minor", "advice": "info", "error": "blocker"}
 
 class GitlabEmitter(Emitter):
     name = "gitlab"
+    escape = staticmethod(for_json)
 
     def begin(self) -> None:
         self.count = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..printable import for_json
 from .base import Emitter, error_record
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def finding_json(rec: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
 
 class JsonEmitter(Emitter):
     name = "json"
+    escape = staticmethod(for_json)
 
     def begin(self) -> None:
         from ..rules import all_rules

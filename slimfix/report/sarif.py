@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..printable import for_json
 from .base import Emitter, error_record
 from .fingerprints import Fingerprints
 from .json import _item
@@ -88,18 +89,21 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
 
 def _artifact(path: str) -> dict[str, str]:
     """A path relative to where slimfix ran, against the %SRCROOT% base; an absolute one
-    as a file:// URI."""
+    as a file:// URI. The name's own bytes are percent-encoded (a URI can carry any byte,
+    so one that is not UTF-8 still names the file)."""
+    import os
     from pathlib import PurePosixPath, PureWindowsPath
     from urllib.parse import quote
 
     posix = path.replace("\\", "/")
     if PurePosixPath(posix).is_absolute() or PureWindowsPath(path).is_absolute():
-        return {"uri": "file://" + quote(posix if posix.startswith("/") else "/" + posix)}
-    return {"uri": quote(posix.removeprefix("./")), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + quote(os.fsencode(posix if posix.startswith("/") else "/" + posix))}
+    return {"uri": quote(os.fsencode(posix.removeprefix("./"))), "uriBaseId": "%SRCROOT%"}
 
 
 class SarifEmitter(Emitter):
     name = "sarif"
+    escape = staticmethod(for_json)
 
     def begin(self) -> None:
         driver = _driver()

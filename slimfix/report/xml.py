@@ -6,10 +6,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
-from .base import Emitter, error_record
+from ..printable import for_line, for_xml
+from .base import Emitter, error_record, fails
 
 if TYPE_CHECKING:
     from ..results import FileResult
+
+
+def _attr(value: str) -> str:
+    """A quoted attribute value that reads as the text reports read (CR as ``\\x0d``, not
+    as a character reference a reader would turn back into a raw CR)."""
+    return quoteattr(for_line(value))
 
 
 def _text(rec: dict[str, Any]) -> str:
@@ -18,9 +25,11 @@ def _text(rec: dict[str, Any]) -> str:
 
 class JunitEmitter(Emitter):
     """A test suite per Dockerfile, a failing test case per finding (a passing one for a
-    file with none), an error case for a file that could not be read."""
+    file with none), an error case for a file that could not be read. Advice, which never
+    fails a run, is a passing case with the advice as its output."""
 
     name = "junit"
+    escape = staticmethod(for_xml)
 
     def begin(self) -> None:
         self.out('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="slimfix">\n')
@@ -28,18 +37,21 @@ class JunitEmitter(Emitter):
     def file(self, result: "FileResult") -> None:
         err = error_record(result)
         records = result.records
-        name = quoteattr(result.name)
+        failures = sum(1 for rec in records if fails(rec))
+        name = _attr(result.name)
         self.out(f"  <testsuite name={name} tests=\"{max(len(records) + bool(err), 1)}\" "
-                 f"failures=\"{len(records)}\" errors=\"{int(bool(err))}\">\n")
+                 f"failures=\"{failures}\" errors=\"{int(bool(err))}\">\n")
         if err:
             self.out(f"    <testcase name=\"slimfix.error\" classname={name} line=\"{err['line']}\">\n"
-                     f"      <error message={quoteattr(err['message'])}/>\n    </testcase>\n")
+                     f"      <error message={_attr(err['message'])}/>\n    </testcase>\n")
         for rec in records:
             where = f"line {rec['line']}, col {rec['column']}"
-            self.out(f"    <testcase name={quoteattr('slimfix.' + rec['code'])} classname={name} "
+            body = _escape(where + ": " + _text(rec))
+            outcome = (f"<failure message={_attr(_text(rec))}>{body}</failure>" if fails(rec)
+                       else f"<system-out>{body}</system-out>")
+            self.out(f"    <testcase name={_attr('slimfix.' + rec['code'])} classname={name} "
                      f"line=\"{rec['line']}\" column=\"{rec['column']}\">\n"
-                     f"      <failure message={quoteattr(_text(rec))}>{_escape(where + ': ' + _text(rec))}"
-                     f"</failure>\n    </testcase>\n")
+                     f"      {outcome}\n    </testcase>\n")
         if not records and not err:
             self.out(f"    <testcase name=\"slimfix\" classname={name}/>\n")
         self.out("  </testsuite>\n")
@@ -50,6 +62,7 @@ class JunitEmitter(Emitter):
 
 class CheckstyleEmitter(Emitter):
     name = "checkstyle"
+    escape = staticmethod(for_xml)
 
     def begin(self) -> None:
         self.out('<?xml version="1.0" encoding="UTF-8"?>\n<checkstyle version="4.3">\n')
@@ -59,12 +72,13 @@ class CheckstyleEmitter(Emitter):
         recs = ([err] if err else []) + result.records
         if not recs:
             return
-        self.out(f"  <file name={quoteattr(result.name)}>\n")
+        self.out(f"  <file name={_attr(result.name)}>\n")
         for rec in recs:
-            severity = {"problem": "warning", "advice": "info", "error": "error"}[rec["kind"]]
+            # info: what checkstyle's consumers do not count as a violation, as advice never fails a run.
+            severity = "error" if rec["kind"] == "error" else "warning" if fails(rec) else "info"
             source = f"slimfix.{rec['code']}" if rec["code"] else "slimfix.error"
             self.out(f"    <error line=\"{rec['line']}\" column=\"{rec['column']}\" severity=\"{severity}\" "
-                     f"message={quoteattr(_text(rec))} source={quoteattr(source)}/>\n")
+                     f"message={_attr(_text(rec))} source={_attr(source)}/>\n")
         self.out("  </file>\n")
 
     def end(self) -> None:
@@ -74,4 +88,4 @@ class CheckstyleEmitter(Emitter):
 def _escape(text: str) -> str:
     from xml.sax.saxutils import escape
 
-    return escape(text)
+    return escape(for_line(text))

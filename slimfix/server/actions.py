@@ -13,12 +13,15 @@ from lsprotocol import types
 
 from ..engine import FixError, check_pass, fix_document
 from ..fixes import Applicability, Edit, FileChange, Fix, apply_edits
-from ..rules import Finding, rule_by_code
+from ..rules import Finding
+from ..safepaths import Roots
+from ..signals import TIME_BUDGET, OverBudget, time_budget
 from ..suppressions import ALL, slimfix_pragma
 from ..syntax import Dockerfile, Instruction, ParseError, Trivia, TriviaKind, parse
 from .diagnostics import diagnostic
 from .documents import Analysis
 from .positions import LineIndex
+from .titles import fix_all_title, fix_title, ignore_title
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +37,54 @@ class ClientEdits:
     create_files: bool = False
 
 
+def client_edits(caps: types.ClientCapabilities | None) -> ClientEdits:
+    """What a client takes, from what clients really announce. VS Code and Helix set
+    ``documentChanges`` and list ``create`` among ``resourceOperations``; Neovim lists the
+    resource operations only, and applies document changes too: resource operations
+    exist only inside ``documentChanges``, so a client that announces one takes them."""
+    workspace = caps.workspace if caps is not None else None
+    edit = workspace.workspace_edit if workspace is not None else None
+    if edit is None:
+        return ClientEdits()
+    operations = {str(getattr(op, "value", op)) for op in edit.resource_operations or []}
+    return ClientEdits(document_changes=bool(edit.document_changes) or bool(operations),
+                       create_files="create" in operations)
+
+
 def wanted(kind: str, only: list[str] | None) -> bool:
     """A kind is asked for when ``only`` is absent or names it or a parent kind."""
     return only is None or any(kind == o or kind.startswith(o + ".") for o in only)
 
 
 class Actions:
-    """The code actions for a range of one analysed document."""
+    """The code actions for a range of one analysed document. A change to another file
+    is offered only inside ``roots`` (the workspace folders), as the CLI writes only
+    inside the folders it was given; without roots, inside the document's folder."""
 
-    def __init__(self, analysis: Analysis, encoding: str, client: ClientEdits):
+    def __init__(self, analysis: Analysis, encoding: str, client: ClientEdits, roots: Roots | None = None):
         self.analysis = analysis
         self.index = LineIndex(analysis.text, encoding)
         self.client = client
+        if roots is None:
+            roots = Roots([str(analysis.path.parent)] if analysis.path is not None else [])
+        self.roots = roots
 
     def for_range(self, start: int, end: int, only: list[str] | None) -> list[types.CodeAction]:
+        """Within the CLI's time budget (fix all runs the fix loop; each quick fix its
+        pass check): past it, none, and none again for this text."""
         a = self.analysis
-        if a.problem is not None or a.settings is None:
+        if a.problem is not None or a.settings is None or a.memo.get("over budget"):
             return []
+        try:
+            with time_budget(TIME_BUDGET):
+                return self._for_range(start, end, only)
+        except OverBudget:
+            a.memo["over budget"] = True
+            log.warning("%s: code actions took more than %g s; none offered for this text", a.uri, TIME_BUDGET)
+            return []
+
+    def _for_range(self, start: int, end: int, only: list[str] | None) -> list[types.CodeAction]:
+        a = self.analysis
         # A finding's lightbulb shows from the start of its line, not only on its words.
         here = [f for f in a.findings if a.text.rfind("\n", 0, f.start) + 1 <= end and start <= f.end]
         out: list[types.CodeAction] = []
@@ -72,22 +106,13 @@ class Actions:
             if not self._passes(f.fix):
                 return None
             edit = self._workspace_edit([self._text_edit(e) for e in f.fix.edits])
-            return self._quickfix(f, self._title(f), edit)
+            return self._quickfix(f, fix_title(f), edit)
         if f.file_change is not None and f.file_change.applicability > Applicability.DISPLAY_ONLY:
             edit = self._file_change_edit(f.file_change)
             if edit is None:
                 return None
-            verb = "create" if f.file_change.before is None else "update"
-            return self._quickfix(f, f"{self._title(f)}: {verb} {f.file_change.path.name}", edit)
+            return self._quickfix(f, fix_title(f), edit)
         return None
-
-    def _title(self, f: Finding) -> str:
-        rule = rule_by_code(f.code)
-        name = f" ({rule.name})" if rule is not None else ""
-        title = f"slimfix: fix {f.code}{name}"
-        if f.applicability is not Applicability.SAFE:
-            title += f" [{f.applicability} fix]"
-        return title
 
     def _quickfix(self, f: Finding, title: str, edit: types.WorkspaceEdit) -> types.CodeAction:
         return types.CodeAction(
@@ -110,23 +135,28 @@ class Actions:
         return problem is None
 
     def _file_change_edit(self, change: FileChange) -> types.WorkspaceEdit | None:
-        """Create or rewrite another file (``.dockerignore``): needs the client to take
-        document changes, and to create files when it does not exist yet."""
-        if not self.client.document_changes:
+        """Create or rewrite another file (``.dockerignore``): creating one needs a client
+        that takes document changes and creates files; rewriting one that exists works
+        with any client (as plain ``changes`` when it takes no document changes)."""
+        why = self.roots.why_not(change.path)
+        if why is not None:  # a build context outside the workspace (``../victim``), or a link out of it
+            log.warning("%s: %s: %s", self.analysis.uri, change.path, why)
             return None
         uri = change.path.resolve().as_uri()
         before = change.before or ""
         if change.before is None or not change.path.exists():
-            if not self.client.create_files:
+            if not (self.client.document_changes and self.client.create_files):
                 return None
             ops: list = [types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True))]
             before = ""
         else:
             ops = []
         end = LineIndex(before, self.index.encoding).position(len(before))
+        rewrite = types.TextEdit(types.Range(types.Position(0, 0), types.Position(*end)), change.after)
+        if not self.client.document_changes:
+            return types.WorkspaceEdit(changes={uri: [rewrite]})
         ops.append(types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-            edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(*end)), change.after)]))
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None), edits=[rewrite]))
         return types.WorkspaceEdit(document_changes=ops)
 
     # -- fix all ---------------------------------------------------------------------
@@ -142,7 +172,9 @@ class Actions:
         if output is None or output == a.text:
             return None
         edits = [self._text_edit(e) for e in line_edits(a.text, output)]
-        return types.CodeAction(title="slimfix: fix all", kind=FIX_ALL, edit=self._workspace_edit(edits))
+        assert a.settings is not None
+        return types.CodeAction(title=fix_all_title(a.settings.threshold), kind=FIX_ALL,
+                                edit=self._workspace_edit(edits))
 
     def _fixed(self) -> str | None:
         a = self.analysis
@@ -165,7 +197,7 @@ class Actions:
         seen.add((f.code, inst.index))
         edit = ignore_edit(doc, inst, f.code)
         return types.CodeAction(
-            title=f"slimfix: ignore {f.code} for this instruction",
+            title=ignore_title(f.code),
             kind=types.CodeActionKind.QuickFix,
             edit=self._workspace_edit([self._text_edit(edit)]),
             diagnostics=[diagnostic(self.index, f)])

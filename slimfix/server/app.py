@@ -9,13 +9,15 @@ import logging
 import sys
 import time
 import traceback
+from pathlib import Path
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..config import NAMES as CONFIG_NAMES
-from .actions import KINDS, Actions, ClientEdits
+from ..safepaths import Roots
+from .actions import KINDS, Actions, ClientEdits, client_edits
 from .diagnostics import diagnostics
 from .documents import Analysis, analyze, is_dockerfile, uri_to_path
 from .hover import hover
@@ -46,12 +48,18 @@ class SlimfixServer(LanguageServer):
         return str(getattr(enc, "value", enc) or "utf-16")
 
     def client_edits(self) -> ClientEdits:
-        caps = self.client_capabilities
-        edit = caps.workspace.workspace_edit if caps and caps.workspace else None
-        if edit is None:
-            return ClientEdits()
-        ops = edit.resource_operations or []
-        return ClientEdits(bool(edit.document_changes), types.ResourceOperationKind.Create in ops)
+        return client_edits(self.client_capabilities)
+
+    def write_roots(self, document: Path | None) -> Roots:
+        """Where a quick fix may create or change a file: the workspace folders (or the
+        root the client named); with neither, the document's own folder."""
+        folders = [uri_to_path(f.uri) for f in self.workspace.folders.values()]
+        if not folders and self.workspace.root_uri:
+            folders = [uri_to_path(self.workspace.root_uri)]
+        paths = [str(p) for p in folders if p is not None]
+        if not paths and document is not None:
+            paths = [str(document.parent)]
+        return Roots(paths)
 
     def analysis(self, uri: str) -> Analysis:
         """The analysis of the document's current text (reused while it is current)."""
@@ -172,7 +180,8 @@ def create_server() -> SlimfixServer:
         r = params.range
         start = index.offset(r.start.line, r.start.character)
         end = index.offset(r.end.line, r.end.character)
-        return Actions(a, ls.encoding, ls.client_edits()).for_range(start, end, params.context.only)
+        return Actions(a, ls.encoding, ls.client_edits(), ls.write_roots(a.path)).for_range(
+            start, end, params.context.only)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded()

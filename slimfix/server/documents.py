@@ -12,8 +12,10 @@ from ..buildcontext import ContextResolver
 from ..config import Config, ConfigError, find_config, load_config
 from ..discovery import is_dockerfile_name
 from ..engine import check
+from ..fileio import MAX_BYTES, too_large
 from ..fixes import Applicability
 from ..rules import Finding, Rule, select_rules
+from ..signals import TIME_BUDGET, OverBudget, time_budget
 from ..syntax import Dockerfile, ParseError, parse
 
 LANGUAGE_IDS = ("dockerfile", "containerfile")
@@ -72,7 +74,7 @@ def settings_for(path: Path | None) -> Settings:
 class Problem:
     """Why a document has no findings: it does not parse, the config is wrong, or a bug."""
 
-    kind: str  # "parse", "config" or "internal"
+    kind: str  # "parse", "config", "limit" (too large, too slow) or "internal"
     message: str
     line: int = 1  # 1-based, as ParseError gives them
     column: int = 1
@@ -99,22 +101,45 @@ class Analysis:
 
 
 def analyze(uri: str, text: str, version: int | None = None) -> Analysis:
-    """Findings on ``text`` as the CLI would report them for the file ``uri`` names.
-    Never raises for bad input or config (a bug in a rule does raise: the caller logs it)."""
+    """Findings on ``text`` as the CLI would report them for the file ``uri`` names,
+    within the CLI's limits: a text over its size limit is not checked, a check over its
+    time budget is given up (the server answers one request at a time: a document that
+    never finishes would silence it for every other). Never raises for bad input or
+    config (a bug in a rule does raise: the caller logs it)."""
     path = uri_to_path(uri)
     out = Analysis(uri, version, text, path)
+    size = _utf8_size(text)
+    if size > MAX_BYTES:
+        out.problem = Problem("limit", f"slimfix: {too_large(size)}")
+        return out
+    try:
+        with time_budget(TIME_BUDGET):
+            _check(out, path)
+    except OverBudget:
+        out.findings, out._doc = [], None
+        out.problem = Problem("limit", f"slimfix: skipped: took more than {TIME_BUDGET:g} s (the per-file time budget)")
+    return out
+
+
+def _utf8_size(text: str) -> int:
+    if len(text) > MAX_BYTES:  # at least a byte a character: no need to encode it
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _check(out: Analysis, path: Path | None) -> None:
+    text = out.text
     try:
         out.settings = settings = settings_for(path)
     except (ConfigError, ValueError) as exc:
         out.problem = Problem("config", f"slimfix: {exc}")
-        return out
+        return
     try:
         out._doc = parse(text)
         out.findings = check(out._doc, list(settings.rules), path, settings.context_dir)
     except ParseError as exc:
         out.problem = Problem("parse", f"parse error: {exc.message}", exc.line, exc.column)
-        return out
+        return
     except RecursionError:
         out.problem = Problem("internal", "slimfix internal error: input nested too deeply")
-        return out
-    return out
+        return

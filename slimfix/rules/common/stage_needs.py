@@ -147,10 +147,16 @@ _FETCHERS = {"curl", "wget"}
 
 
 def _pipes(script: Script) -> Iterator[tuple[SimpleCommand, SimpleCommand]]:
-    """(left, right) for each ``left | right`` of the script."""
-    cmds = script.commands
+    """(left, right) for each ``left | right`` of the script. The operator after a
+    command is found by bisection (operators are in text order): a scan from the first
+    one for every command made a long heredoc cost its length squared."""
+    from bisect import bisect_left
+
+    cmds, ops = script.commands, script.operators
+    starts = [t.start for t in ops]
     for left, right in zip(cmds, cmds[1:]):
-        op = next((t for t in script.operators if t.start >= left.end), None)
+        k = bisect_left(starts, left.end)
+        op = ops[k] if k < len(ops) else None
         if op is not None and op.start < right.start and op.text in ("|", "|&"):
             yield left, right
 
