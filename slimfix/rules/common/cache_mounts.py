@@ -46,6 +46,22 @@ class Mount:
         return "--mount=" + ",".join(parts)
 
 
+# BuildKit reads a --mount value twice: as a shell-like word (quotes and backslashes taken
+# out) and then as one CSV record (encoding/csv: a comma or quote needs a quoted field).
+# A target with only these characters means the same to both readings, written bare.
+_BARE_TARGET = re.compile(r"^[A-Za-z0-9/._+@~%:-]+$")
+
+
+def unwritable_target(target: str) -> str | None:
+    """Why ``target`` cannot be written bare into ``--mount=...`` (a space would end the
+    flag, a comma would start another field); None when it can. Rather than quote for
+    two readers at once, the rule refuses: such folder names are rare."""
+    if _BARE_TARGET.match(target):
+        return None
+    return (f"the cache folder {target!r} has characters (spaces, commas, quotes...) that BuildKit's reading of "
+            "--mount would split or change")
+
+
 @dataclass
 class Plan:
     """What the fix does to one RUN."""
@@ -138,6 +154,10 @@ class CacheMountRule(Rule):
             return plan
         if any(m.target in mounted for m in plan.mounts):
             return ALREADY_MOUNTED
+        for m in plan.mounts:
+            why = unwritable_target(m.target)
+            if why:
+                return Refusal(why)
         targets = [m.target for m in plan.mounts]
         home = home_of(ctx, inst)
         for cmd in run.commands():
