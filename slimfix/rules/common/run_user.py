@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ...shell.packages import program_words
+from ...shell import SimpleCommand
+from ...shell.packages import program_words, through_sudo
 from ...syntax import Instruction
 from ..base import RuleContext
 from .stage_needs import ancestors
@@ -41,6 +42,22 @@ class RunUser:
 def run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
     """The user ``inst`` runs as, or why it cannot be known."""
     return ctx.memo(f"run-user:{inst.index}", lambda: _run_user(ctx, inst))
+
+
+def not_root(ctx: RuleContext, inst: Instruction, commands: list[SimpleCommand]) -> str | None:
+    """Why ``commands`` of ``inst`` may not run as root (None: they do): the RUN's user is
+    not known to be root, or a command goes through ``sudo`` (so the user is not root, and
+    a command a fix adds beside it would run unprivileged). Shared by every rule whose
+    edit needs root: a removal under /etc or /var, a mount only root can write."""
+    sudo = next((c for c in commands if through_sudo(c)), None)
+    if sudo is not None:
+        return f"`{sudo.text()}` runs through sudo: the RUN's user is not root"
+    user = run_user(ctx, inst)
+    if isinstance(user, str):
+        return f"the RUN's user is not known to be root ({user})"
+    if not user.root:
+        return f"the RUN runs as {user.name}, not root"
+    return None
 
 
 def _base_name(ref: str) -> str:
