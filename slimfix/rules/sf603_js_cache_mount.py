@@ -174,12 +174,12 @@ class JsCacheMount(CacheMountRule):
                     return Refusal("without the build context's package.json, yarn.lock or .yarnrc.yml, Yarn 1 "
                                    "cannot be told from Yarn Berry, whose installation is its cache")
                 present, value = option_value(cmd, "--cache-folder")
-                from .common.run_user import run_user
+                from .common.run_user import image_environment_unknown, run_user
 
                 user = run_user(ctx, inst)
                 rel = ".cache/yarn"
                 if not isinstance(user, str) and user.root and "XDG_CACHE_HOME" not in variables_at(ctx.doc, inst) \
-                        and not env_set(ctx, inst, "YARN_CACHE_FOLDER"):
+                        and not env_set(ctx, inst, "YARN_CACHE_FOLDER") and image_environment_unknown(ctx, inst) is None:
                     value = value or "/usr/local/share/.cache/yarn"
                 mount = user_cache(ctx, inst, rel, env="YARN_CACHE_FOLDER", xdg="yarn", explicit=value)
             else:

@@ -20,6 +20,7 @@ from ...edits import CannotEdit, append_command, file_offset, line_ending_at
 from ...edits.blocks import leading_comments_start
 from ...fixes import Applicability, Edit, FixAvailability
 from ...shell import RunShell, SimpleCommand, Token, TokenKind
+from ...shell.packages import through_sudo
 from ...syntax import Instruction, LineKind
 from ..base import Finding, Rule, RuleContext
 from .guards import cache_mount_targets, non_posix_shell
@@ -148,6 +149,9 @@ class CacheMountRule(Rule):
         why = syntax_problem(ctx)
         if why:
             return Refusal(why)
+        sudo = next((c for c in commands if through_sudo(c)), None)
+        if sudo is not None:
+            return Refusal(f"`{sudo.text()}` runs through sudo: its user, HOME and cache folder are not the RUN's")
         if warms_cache(ctx, inst):
             return Refusal("the RUN is there to fill the cache in the image (its comment says so)")
         plan = self.plan_for(ctx, inst, run, commands)
@@ -200,7 +204,7 @@ def home_of(ctx: RuleContext, inst: Instruction) -> str | None:
     from .run_user import RunUser, run_user
 
     user = run_user(ctx, inst)
-    return user.home if isinstance(user, RunUser) else None
+    return user.home if isinstance(user, RunUser) and user.home_unknown is None else None
 
 
 def _tilde(word: str, home: str | None) -> str | None:
@@ -573,7 +577,7 @@ def user_cache(ctx: RuleContext, inst: Instruction, rel: str, *, env: str | None
     (an option's value), else the variable ``env`` (plus ``env_suffix``) set by ENV or
     ARG, else ``$XDG_CACHE_HOME/xdg``, else ``HOME/rel``; owned by that user."""
     from .guards import env_set
-    from .run_user import run_user
+    from .run_user import image_environment_unknown, run_user
     from .variables import variables_at
 
     user = run_user(ctx, inst)
@@ -589,6 +593,10 @@ def user_cache(ctx: RuleContext, inst: Instruction, rel: str, *, env: str | None
         if target is None or target != placeholders.get(env):
             return Refusal(f"{env} is set from a value slimfix cannot read here")
         target += env_suffix
+    elif (why := image_environment_unknown(ctx, inst)) is not None:
+        # the tool's default folder follows HOME, XDG_CACHE_HOME or its own variable, any of
+        # which the base image may set: only a folder the Dockerfile names is known
+        return Refusal(f"{why}: set {env} with ENV to get the fix" if env else why)
     elif xdg and "XDG_CACHE_HOME" in values:
         base = values.get("XDG_CACHE_HOME")
         if base is None:

@@ -7,7 +7,7 @@ bloats the build."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ...shell import SimpleCommand
 from ...shell.packages import program_words, through_sudo
@@ -33,6 +33,8 @@ class RunUser:
     gid: int | None
     home: str
     home_created: bool = False  # the home directory exists, owned by the user
+    # why ``home`` may not be the RUN's HOME (a base image's ENV HOME), None when it is
+    home_unknown: str | None = None
 
     @property
     def root(self) -> bool:
@@ -41,7 +43,28 @@ class RunUser:
 
 def run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
     """The user ``inst`` runs as, or why it cannot be known."""
-    return ctx.memo(f"run-user:{inst.index}", lambda: _run_user(ctx, inst))
+    return ctx.memo(f"run-user:{inst.index}", lambda: _with_home_known(ctx, inst, _run_user(ctx, inst)))
+
+
+def image_environment_unknown(ctx: RuleContext, inst: Instruction) -> str | None:
+    """Why the environment the base image gives ``inst`` is not known (None: it is): an
+    image other than the official ones (and scratch) may set HOME, XDG_CACHE_HOME or a
+    tool's own cache variable (PIP_CACHE_DIR...) with ENV, which the Dockerfile does not
+    show. Only what the Dockerfile sets itself is then known."""
+    stage = ctx.doc.stage_of(inst)
+    if stage is None:
+        return "the RUN is outside a stage"
+    base = ancestors(ctx.doc, stage)[-1].base
+    if base.lower() == "scratch" or _ROOT_BASES.match(base.lower()):
+        return None
+    return f"the base image {base} is not an official image and may set HOME, XDG_CACHE_HOME or the tool's cache folder"
+
+
+def _with_home_known(ctx: RuleContext, inst: Instruction, user: RunUser | str) -> RunUser | str:
+    if isinstance(user, str) or "HOME" in variables_at(ctx.doc, inst):
+        return user  # an ENV HOME of the Dockerfile wins over the base image's
+    why = image_environment_unknown(ctx, inst)
+    return replace(user, home_unknown=why) if why else user
 
 
 def not_root(ctx: RuleContext, inst: Instruction, commands: list[SimpleCommand]) -> str | None:
