@@ -69,6 +69,14 @@ class AptCacheMount(CacheMountRule):
     `--download-only`; when a later `COPY --from` takes apt's directories from the stage;
     when the RUN is commented as warming a cache; when its shell or heredoc cannot be read.
     A RUN that handles docker-clean itself (names it) is left to do so.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `--no-download` without a command before it in the RUN that
+    downloads), which on an empty cache mount fails; when an earlier step of the stage, or
+    of a stage it is built from, filled the cache folder without a mount (a RUN this rule
+    does not mount, a COPY into it): the mount would hide what it stored; when the cache
+    folder's name has characters BuildKit's `--mount` reading would split (spaces, commas,
+    quotes).
     """
 
     code = "SF601"
@@ -76,6 +84,7 @@ class AptCacheMount(CacheMountRule):
     summary = "Keep apt's lists and packages in a BuildKit cache mount between builds"
     message = "apt downloads its lists and packages again on every rebuild: mount its caches"
     known_targets = ("/var/cache/apt", "/var/lib/apt")
+    offline_options = ("--no-download",)  # installs only what /var/cache/apt holds
     looks_like = re.compile(r"\bapt(-get)?\s+(\S+\s+)*(update|install)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

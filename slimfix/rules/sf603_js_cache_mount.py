@@ -140,6 +140,16 @@ class JsCacheMount(CacheMountRule):
     commented as warming a cache; when its shell or heredoc cannot be read; and under a
     `# syntax=` older than 1.2. Silent on Windows images, for exec-form RUNs and ONBUILD
     triggers, and when the RUN already has a cache mount of the manager's cache.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `--offline`, `npm_config_offline` or `YARN_ENABLE_OFFLINE_MODE`
+    without a command before it in the RUN that downloads), which on an empty cache mount
+    fails; when an earlier step of the stage, or of a stage it is built from, filled the
+    cache folder without a mount (a RUN this rule does not mount, a COPY into it): the mount
+    would hide what it stored; when the cache folder's name has characters BuildKit's
+    `--mount` reading would split (spaces, commas, quotes). On a base image other than the
+    official ones, which may set HOME, XDG_CACHE_HOME or the tool's own cache variable, only
+    a cache folder the Dockerfile names (ENV, an option of the command) is mounted.
     """
 
     code = "SF603"
@@ -147,6 +157,8 @@ class JsCacheMount(CacheMountRule):
     summary = "Keep npm's, Yarn's and pnpm's package cache in a BuildKit cache mount between builds"
     message = "the install downloads every package again on each rebuild of this step: mount the package cache"
     mount_markers = (".npm", "yarn", "pnpm")
+    offline_options = ("--offline",)  # npm, Yarn and pnpm alike
+    offline_env = {"npm_config_offline": "true", "NPM_CONFIG_OFFLINE": "true", "YARN_ENABLE_OFFLINE_MODE": "true"}
     looks_like = re.compile(r"\b(npm\s+(ci|install|i)|yarn(\s+install)?|pnpm\s+(install|i|fetch))\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

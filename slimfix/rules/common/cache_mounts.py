@@ -23,7 +23,9 @@ from ...shell import RunShell, SimpleCommand, Token, TokenKind
 from ...shell.packages import through_sudo
 from ...syntax import Instruction, LineKind
 from ..base import Finding, Rule, RuleContext
+from .cache_fillers import earlier_filler
 from .guards import cache_mount_targets, non_posix_shell
+from .offline import offline_reason
 from .stage_needs import ancestors, descendants, first_later
 
 UNSAFE_NOTE = "unsafe: RUN --mount needs BuildKit, buildah or podman (not the legacy builder or kaniko)"
@@ -108,6 +110,9 @@ class CacheMountRule(Rule):
     # a later COPY --from of a directory above the cache is fine: nothing needs the cache
     # in the copied tree (gem: COPY --from=builder /usr/local/bundle)
     copies_above_ok: ClassVar[bool] = False
+    # what makes the family's commands work only from what the cache holds (offline.py)
+    offline_options: ClassVar[tuple[str, ...]] = ()
+    offline_env: ClassVar[dict[str, str | None]] = {}
 
     # --- what each family says -------------------------------------------------------
     def wants(self, cmd: SimpleCommand) -> bool:
@@ -118,6 +123,21 @@ class CacheMountRule(Rule):
         raise NotImplementedError
 
     # --- shared ------------------------------------------------------------------------
+    @classmethod
+    def decide(cls, ctx: RuleContext, inst: Instruction) -> Plan | Refusal | _Mounted | None:
+        """``plan``, and then no mount over a cache folder an earlier step filled without
+        one. Apart from ``plan`` because the earlier RUNs' own plans are asked: they may ask
+        the plans of later RUNs (this one), never their decisions, so nothing loops."""
+        def decided():
+            plan = cls.plan(ctx, inst)
+            if isinstance(plan, Plan):
+                why = earlier_filler(ctx, cls, inst, [m.target for m in plan.mounts])
+                if why:
+                    return Refusal(why)
+            return plan
+
+        return ctx.memo(f"{cls.code}:decision:{inst.index}", decided)
+
     @classmethod
     def plan(cls, ctx: RuleContext, inst: Instruction) -> Plan | Refusal | _Mounted | None:
         """What the rule would do to ``inst``: a Plan, a Refusal (reported without a fix),
@@ -154,6 +174,9 @@ class CacheMountRule(Rule):
             return Refusal(f"`{sudo.text()}` runs through sudo: its user, HOME and cache folder are not the RUN's")
         if warms_cache(ctx, inst):
             return Refusal("the RUN is there to fill the cache in the image (its comment says so)")
+        why = offline_reason(ctx, inst, commands, self.offline_options, self.offline_env)
+        if why:
+            return Refusal(why)
         plan = self.plan_for(ctx, inst, run, commands)
         if isinstance(plan, Refusal):
             return plan
@@ -175,7 +198,7 @@ class CacheMountRule(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for inst in ctx.doc.instructions:
-            plan = self.plan(ctx, inst)
+            plan = self.decide(ctx, inst)
             if plan is None or plan is ALREADY_MOUNTED:
                 continue
             if isinstance(plan, Refusal):
@@ -231,7 +254,7 @@ def mount_takes_over(ctx: RuleContext, inst: Instruction, code: str) -> bool:
     rule = rule_by_code(code)
     if rule is None or not issubclass(rule, CacheMountRule):
         return False
-    plan = rule.plan(ctx, inst)
+    plan = rule.decide(ctx, inst)
     if plan is ALREADY_MOUNTED:
         return True
     if not isinstance(plan, Plan):
