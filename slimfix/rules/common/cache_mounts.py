@@ -187,7 +187,9 @@ class CacheMountRule(Rule):
             if why:
                 return Refusal(why)
         targets = [m.target for m in plan.mounts]
-        home = home_of(ctx, inst)
+        # `~` is all the home is needed for here, and finding it reads the whole stage
+        home = home_of(ctx, inst) if any((w.value or w.text).startswith("~") for c in run.commands()
+                                         for w in c.words) else None
         for cmd in run.commands():
             if cmd not in plan.cleanups and removes_mount_point(cmd, targets, home):
                 return Refusal(f"`{cmd.text()}` would remove the mount point (the RUN would fail)")

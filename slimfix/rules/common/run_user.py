@@ -6,6 +6,7 @@ bloats the build."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 
@@ -46,6 +47,23 @@ def run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
     return ctx.memo(f"run-user:{inst.index}", lambda: _with_home_known(ctx, inst, _run_user(ctx, inst)))
 
 
+def _user_set_before(ctx: RuleContext, inst: Instruction) -> bool:
+    """Whether a USER comes before ``inst`` in its stage or the stages it is built FROM
+    (the USER instructions are found once per file, then bisected)."""
+    by_stage = ctx.memo("USER indexes by stage", lambda: _user_indexes(ctx))
+    stage = ctx.doc.stage_of(inst)
+    return stage is not None and any(
+        bisect.bisect_left(by_stage.get(s.index, []), inst.index) > 0 for s in ancestors(ctx.doc, stage))
+
+
+def _user_indexes(ctx: RuleContext) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for o in ctx.doc.instructions:
+        if o.keyword == "USER":
+            out.setdefault(o.stage, []).append(o.index)
+    return out
+
+
 def image_environment_unknown(ctx: RuleContext, inst: Instruction) -> str | None:
     """Why the environment the base image gives ``inst`` is not known (None: it is): an
     image other than the official ones (and scratch) may set HOME, XDG_CACHE_HOME or a
@@ -75,6 +93,13 @@ def not_root(ctx: RuleContext, inst: Instruction, commands: list[SimpleCommand])
     sudo = next((c for c in commands if through_sudo(c)), None)
     if sudo is not None:
         return f"`{sudo.text()}` runs through sudo: the RUN's user is not root"
+    stage = ctx.doc.stage_of(inst)
+    if stage is not None and not _user_set_before(ctx, inst):
+        # the common case, asked of every apt RUN: no USER, so the base image's user
+        base = ancestors(ctx.doc, stage)[-1].base
+        if _ROOT_BASES.match(base.lower()):
+            return None
+        return f"the RUN's user is not known to be root (the base image {base} may set its own USER)"
     user = run_user(ctx, inst)
     if isinstance(user, str):
         return f"the RUN's user is not known to be root ({user})"
