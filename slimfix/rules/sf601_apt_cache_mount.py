@@ -65,7 +65,7 @@ class AptCacheMount(CacheMountRule):
     when the RUN may end before its last command (`exit`, `exec`); when a `# syntax=`
     directive names a frontend older than 1.2 (or one slimfix does not know); when a later
     RUN installs with apt without its own update (the lists would be in the mount, not the
-    image), or installs with apt where this rule cannot mount the cache; for
+    image); for
     `--download-only`; when a later `COPY --from` takes apt's directories from the stage;
     when the RUN is commented as warming a cache; when its shell or heredoc cannot be read.
     A RUN that handles docker-clean itself (names it) is left to do so.
@@ -140,19 +140,12 @@ def reads_apt_marks(cmd: SimpleCommand) -> bool:
 
 
 def _needs_apt_state(ctx: RuleContext, other: Instruction) -> str | None:
-    """Why a RUN after a mounted one needs what the mount takes out of the image: apt's
-    record of what was installed, or (where it cannot mount the cache itself) the
-    downloaded packages that docker-clean no longer deletes."""
+    """Why a RUN after a mounted one must not have it: it acts on apt's marks. (A later
+    install without a mount is fine: docker-clean is back in place when it runs.)"""
     other_run = ctx.run(other)
     if other_run is None or other_run.unsupported:
         return None
     for cmd in other_run.commands():
-        sub = apt_subcommand(cmd)
         if reads_apt_marks(cmd):
             return f"runs `{cmd.text()}`, which {MARKS}"
-        if sub in APT_INSTALLS:
-            theirs = AptCacheMount.plan(ctx, other)
-            if not (isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED):
-                return ("installs with apt without a cache mount: once docker-clean is gone its packages would "
-                        "stay in its layer")
     return None

@@ -226,6 +226,7 @@ class PythonCacheMount(CacheMountRule):
     mount_markers = (".cache/pip", ".cache/uv", "pypoetry")
     offline_options = ("--offline",)  # uv
     offline_env = {"UV_OFFLINE": None}
+    cache_off_options = ("--no-cache-dir", "--no-cache", "-n")
     looks_like = re.compile(r"\b(pip[\d.]*|uv(\s+pip)?|poetry)\s+(install|sync)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

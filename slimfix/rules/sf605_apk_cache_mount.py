@@ -73,6 +73,7 @@ class ApkCacheMount(CacheMountRule):
     message = "apk downloads its index and packages again on every rebuild: mount its cache"
     known_targets = _TARGETS
     offline_options = ("--no-network",)
+    cache_off_options = ("--no-cache",)
     looks_like = re.compile(r"\bapk\s+(-\S+\s+)*(add|update|upgrade)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

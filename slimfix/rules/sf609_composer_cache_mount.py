@@ -100,6 +100,7 @@ class ComposerCacheMount(CacheMountRule):
     message = "composer downloads every package again on each rebuild of this step: mount its cache"
     mount_markers = ("composer",)
     offline_env = {"COMPOSER_DISABLE_NETWORK": None}
+    cache_off_options = ("--no-cache",)
     looks_like = re.compile(r"\bcomposer(\.phar)?\s+(-\S+\s+)*(install|update|require|create-project)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

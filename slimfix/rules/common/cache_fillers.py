@@ -90,7 +90,8 @@ def _run_fills(ctx: RuleContext, rule: type["CacheMountRule"], other: Instructio
     def kept(target: str) -> bool:  # not cleaned in the same RUN
         return unmounted(target) and not any(_at_or_under(target, p) for p in emptied)
 
-    if any(rule().wants(c) for c in commands):
+    users = [c for c in commands if rule().wants(c)]
+    if any(not _cache_off(c, rule.cache_off_options) for c in users):
         theirs = rule.decide(ctx, other)
         if theirs is ALREADY_MOUNTED or isinstance(theirs, Plan):
             return None  # the fix mounts its caches too (a folder it does not mount, it does not use)
@@ -100,6 +101,11 @@ def _run_fills(ctx: RuleContext, rule: type["CacheMountRule"], other: Instructio
         return None
     return lambda target: next((f"writes into {target}" for w in written if _at_or_under(w, target) and kept(target)),
                                None)
+
+
+def _cache_off(cmd: SimpleCommand, options: tuple[str, ...]) -> bool:
+    """``apk add --no-cache``, ``pip install --no-cache-dir``: the command stores nothing."""
+    return any(w in options for w in program_words(cmd)[1:])
 
 
 # programs that name a cache folder without storing anything in it

@@ -113,6 +113,8 @@ class CacheMountRule(Rule):
     # what makes the family's commands work only from what the cache holds (offline.py)
     offline_options: ClassVar[tuple[str, ...]] = ()
     offline_env: ClassVar[dict[str, str | None]] = {}
+    # options with which the family's commands keep nothing in their cache (cache_fillers.py)
+    cache_off_options: ClassVar[tuple[str, ...]] = ()
 
     # --- what each family says -------------------------------------------------------
     def wants(self, cmd: SimpleCommand) -> bool:
