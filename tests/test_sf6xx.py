@@ -42,7 +42,7 @@ APT = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-
 def test_apt_mount_wins_over_lists_cleanup():
     out = _fix(APT, ["SF1", "SF6"])
     assert "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked" in out
-    assert "mv /etc/apt/apt.conf.d/docker-clean /etc/apt/docker-clean.aside; } && apt-get update" in out
+    assert "trap 'mv /etc/apt/docker-clean.aside /etc/apt/apt.conf.d/docker-clean' EXIT; }; } && apt-get update" in out
     assert "rm -rf /var/lib/apt/lists" not in out
 
 

@@ -6,7 +6,7 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import APT_INSTALLS, apt_subcommand, program_words
 from ..syntax import Instruction
 from .base import RuleContext
-from .common.apt_docker_clean import ENDS_EARLY, PUT_BACK, SET_ASIDE
+from .common.apt_docker_clean import LOSES_TRAP, SET_ASIDE
 from .common.apt_lists import later_apt_without_update
 from .common.cache_mounts import ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, removes_only
 from .common.run_user import not_root
@@ -29,9 +29,9 @@ class AptCacheMount(CacheMountRule):
     (`extended_states`) and what other tools keep there stay in the image. Debian's and
     Ubuntu's images ship `/etc/apt/apt.conf.d/docker-clean`, whose hooks delete every
     downloaded package after each install and would leave the mount empty; apt's `-o`
-    cannot switch those hooks off, so the RUN sets the file aside first and puts it back as
-    its last command (both steps do nothing on an image without it): the image keeps its
-    apt configuration. A `rm -rf /var/lib/apt/lists/*`, `rm -rf /var/cache/apt/*` or
+    cannot switch those hooks off, so the RUN sets the file aside first and an EXIT trap
+    puts it back when the RUN's shell ends, however it ends (nothing happens on an image
+    without the file): the image keeps its apt configuration. A `rm -rf /var/lib/apt/lists/*`, `rm -rf /var/cache/apt/*` or
     `apt-get clean` chained with `&&` in the RUN is removed: it would empty the mount.
     SF102 does not add its cleanup to a RUN this rule mounts.
 
@@ -47,7 +47,7 @@ class AptCacheMount(CacheMountRule):
 
     ## Use instead
     ```dockerfile
-    RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked { [ ! -e /etc/apt/apt.conf.d/docker-clean ] || mv /etc/apt/apt.conf.d/docker-clean /etc/apt/docker-clean.aside; } && apt-get update && apt-get install -y --no-install-recommends gcc && { [ ! -e /etc/apt/docker-clean.aside ] || mv /etc/apt/docker-clean.aside /etc/apt/apt.conf.d/docker-clean; }
+    RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked { [ ! -e /etc/apt/apt.conf.d/docker-clean ] || { mv /etc/apt/apt.conf.d/docker-clean /etc/apt/docker-clean.aside && trap 'mv /etc/apt/docker-clean.aside /etc/apt/apt.conf.d/docker-clean' EXIT; }; } && apt-get update && apt-get install -y --no-install-recommends gcc
     ```
 
     ## Fix safety
@@ -62,7 +62,7 @@ class AptCacheMount(CacheMountRule):
     other than the official ones may set its own USER) or apt runs through `sudo`, since
     setting docker-clean aside needs root; when the RUN or a later RUN of the stage (a stage
     built from it, an ONBUILD trigger) runs `apt-mark`, `autoremove` or `--auto-remove`;
-    when the RUN may end before its last command (`exit`, `exec`); when a `# syntax=`
+    when the RUN sets its own `trap` or runs `exec` (the trap would not run); when a `# syntax=`
     directive names a frontend older than 1.2 (or one slimfix does not know); when a later
     RUN installs with apt without its own update (the lists would be in the mount, not the
     image); for
@@ -99,8 +99,8 @@ class AptCacheMount(CacheMountRule):
         for cmd in run.commands():
             if reads_apt_marks(cmd):
                 return Refusal(f"`{cmd.text()}` {MARKS}")
-            if cmd.argv[:1] and cmd.argv[0] in ENDS_EARLY:
-                return Refusal(f"`{cmd.text()}` may end the RUN before docker-clean is put back")
+            if cmd.argv[:1] and cmd.argv[0] in LOSES_TRAP:
+                return Refusal(f"`{cmd.text()}` would keep the RUN's shell from putting docker-clean back")
         for cmd in commands:
             argv = program_words(cmd)
             if any(a in ("-d", "--download-only") for a in argv):
@@ -118,7 +118,7 @@ class AptCacheMount(CacheMountRule):
         plan = Plan([Mount(t, "locked") for t in _TARGETS])
         text = inst.effective.args + "".join(h.content for h in inst.heredocs)
         if "docker-clean" not in text:  # a RUN that handles docker-clean itself is left to do so
-            plan.prepend, plan.append = SET_ASIDE, PUT_BACK
+            plan.prepend = SET_ASIDE
         for cmd in run.commands():
             if removes_only(cmd, "rm", _TARGETS) or apt_subcommand(cmd) == "clean":
                 plan.cleanups.append(cmd)

@@ -9,21 +9,21 @@ list (``-o DPkg::Post-Invoke::=...``), never clears one, and
 ``APT::Keep-Downloaded-Packages=true`` does not stop the hook's ``rm`` (checked with
 ``apt-config dump`` on apt 2.6). Removing the file, as Docker's documentation does, changes
 the image for good: every image built from it keeps its downloaded packages. So SF601 sets
-the file aside at the start of the RUN and puts it back as the RUN's last command: the
-image's apt configuration is what it was. Both steps do nothing on an image without the
-file. If the RUN fails in between there is no image to keep the change.
+the file aside at the start of the RUN, and an EXIT trap puts it back when the RUN's shell
+ends, whatever ends it (its last command, ``exit``, a failure under ``set -e``; the exit
+status is kept): the image's apt configuration is what it was. The trap, rather than a
+command appended to the RUN, also leaves the RUN's end to the rules that edit it
+(SF103 adds packages there). Nothing happens on an image without the file.
 """
 
 from __future__ import annotations
 
 CONF = "/etc/apt/apt.conf.d/docker-clean"
 # outside apt.conf.d (apt reads only that folder's parts), on the same filesystem: a rename
-# keeps the file's inode, owner, mode and times
+# keeps the file's inode, owner, mode and times; not in /tmp, which RUNs often empty
 ASIDE = "/etc/apt/docker-clean.aside"
 
-SET_ASIDE = f"{{ [ ! -e {CONF} ] || mv {CONF} {ASIDE}; }}"
-# braces: `... && [ ! -e X ] || mv` would run the mv after a failed chain and hide the failure
-PUT_BACK = f"{{ [ ! -e {ASIDE} ] || mv {ASIDE} {CONF}; }}"
+SET_ASIDE = f"{{ [ ! -e {CONF} ] || {{ mv {CONF} {ASIDE} && trap 'mv {ASIDE} {CONF}' EXIT; }}; }}"
 
-# Commands after which a command appended to the RUN may never run.
-ENDS_EARLY = frozenset({"exit", "exec", "return"})
+# Commands that would lose the trap: another EXIT trap replaces it, exec replaces the shell.
+LOSES_TRAP = frozenset({"trap", "exec"})

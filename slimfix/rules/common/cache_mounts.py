@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar, Iterable
 
-from ...edits import CannotEdit, append_command, file_offset, line_ending_at
+from ...edits import CannotEdit, file_offset, line_ending_at
 from ...edits.blocks import leading_comments_start
 from ...fixes import Applicability, Edit, FixAvailability
 from ...shell import RunShell, SimpleCommand, Token, TokenKind
@@ -77,7 +77,6 @@ class Plan:
     # cleanup commands that would empty the cache: removed where that is safe
     cleanups: list[SimpleCommand] = field(default_factory=list)
     prepend: str | None = None  # a command to run first (apt: set docker-clean aside)
-    append: str | None = None  # a command to run last (apt: put docker-clean back)
     kept: list[str] = field(default_factory=list)  # cleanups left in place, and why
 
 
@@ -128,8 +127,8 @@ class CacheMountRule(Rule):
     @classmethod
     def decide(cls, ctx: RuleContext, inst: Instruction) -> Plan | Refusal | _Mounted | None:
         """``plan``, and then no mount over a cache folder an earlier step filled without
-        one. Apart from ``plan`` because the earlier RUNs' own plans are asked: they may ask
-        the plans of later RUNs (this one), never their decisions, so nothing loops."""
+        one (cache_fillers.py). Apart from ``plan`` so that nothing loops: a plan asks the
+        plans of later RUNs, a decision the decisions of earlier ones, recorded in file order."""
         def decided():
             plan = cls.plan(ctx, inst)
             if isinstance(plan, Plan):
@@ -264,8 +263,7 @@ def mount_takes_over(ctx: RuleContext, inst: Instruction, code: str) -> bool:
     if not isinstance(plan, Plan):
         return False
     try:  # an SF6xx finding whose edit cannot be written leaves the RUN to the cleanups
-        plan_edits(ctx, inst, Plan(plan.mounts, plan.options, plan.inserts, list(plan.cleanups), plan.prepend,
-                                   plan.append))
+        plan_edits(ctx, inst, Plan(plan.mounts, plan.options, plan.inserts, list(plan.cleanups), plan.prepend))
     except CannotEdit:
         return False
     return True
@@ -415,8 +413,6 @@ def plan_edits(ctx: RuleContext, inst: Instruction, plan: Plan) -> list[Edit]:
                 raise CannotEdit(f"`{cmd.text()}` would remove the mount point and cannot be taken out ({exc})")
             plan.cleanups.remove(cmd)
             plan.kept.append(f"keeps `{cmd.text()}` ({exc})")
-    if plan.append:
-        edits.append(append_command(doc, inst, run, plan.append))
     return edits
 
 
