@@ -8,7 +8,7 @@ from ..syntax import Instruction
 from .base import RuleContext
 from .common.apt_docker_clean import LOSES_TRAP, SET_ASIDE
 from .common.apt_lists import later_apt_without_update
-from .common.cache_mounts import ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, removes_only
+from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only
 from .common.run_user import not_root
 from .common.stage_needs import first_later
 
