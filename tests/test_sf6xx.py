@@ -41,9 +41,9 @@ APT = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-
 
 def test_apt_mount_wins_over_lists_cleanup():
     out = _fix(APT, ["SF1", "SF6"])
-    assert "--mount=type=cache,target=/var/lib/apt,sharing=locked" in out
-    assert "rm -f /etc/apt/apt.conf.d/docker-clean && apt-get update" in out
-    assert "/var/lib/apt/lists" not in out
+    assert "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked" in out
+    assert "trap 'mv /etc/apt/docker-clean.aside /etc/apt/apt.conf.d/docker-clean' EXIT; }; } && apt-get update" in out
+    assert "rm -rf /var/lib/apt/lists" not in out
 
 
 def test_lists_cleanup_applies_where_the_mount_is_refused():

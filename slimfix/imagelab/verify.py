@@ -464,6 +464,8 @@ def _normal(instruction: str) -> str:
     no-cache options and comments."""
     text = re.sub(r"--mount=\S+\s*", "", instruction)
     text = re.sub(r"&&\s*rm -rf /var/lib/apt/lists/\*|rm -f /etc/apt/apt.conf.d/docker-clean\s*&&"
+                  # SF601's set-aside of docker-clean (its trap puts it back)
+                  r"|\{ \[ ! -e /etc/apt/apt\.conf\.d/docker-clean \] \|\| \{[^}]*\}; \}\s*&&"
                   r"|--no-cache-dir|--no-cache\b|--no-install-recommends|\s#\s.*$", "", text)
     return re.sub(r"\s+", " ", text).strip()
 

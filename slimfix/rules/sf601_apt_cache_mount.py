@@ -8,12 +8,16 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import APT_INSTALLS, apt_subcommand, program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from .common.apt_docker_clean import LOSES_TRAP, SET_ASIDE
 from .common.apt_lists import later_apt_without_update
-from .common.cache_mounts import ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, removes_only
+from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only
+from .common.run_user import not_root
 from .common.stage_needs import first_later
 
-_TARGETS = ("/var/cache/apt", "/var/lib/apt")
-DOCKER_CLEAN = "rm -f /etc/apt/apt.conf.d/docker-clean"
+# The lists, not all of /var/lib/apt: extended_states (apt's record of what was installed
+# automatically, read by apt-mark and autoremove) and what other tools keep there (gitpod's
+# dazzle-marks) must reach the image, not a cache every build on the builder shares.
+_TARGETS = ("/var/cache/apt", "/var/lib/apt/lists")
 
 
 class AptCacheMount(CacheMountRule):
@@ -21,13 +25,17 @@ class AptCacheMount(CacheMountRule):
     ## What it does
     Opt-in (`--select SF6`). Mounts apt's caches into a RUN that runs `apt-get update` or
     installs with apt-get, apt or aptitude:
-    `--mount=type=cache,target=/var/cache/apt,sharing=locked` and
-    `--mount=type=cache,target=/var/lib/apt,sharing=locked`, and runs
-    `rm -f /etc/apt/apt.conf.d/docker-clean` first in the same RUN, as Docker's
-    documentation shows: Debian and Ubuntu images ship that file, which deletes every
-    downloaded package and would leave the mount empty. A `rm -rf /var/lib/apt/lists/*`,
-    `rm -rf /var/cache/apt/*` or `apt-get clean` chained with `&&` in the RUN is removed:
-    it would empty the mount. SF102 does not add its cleanup to a RUN this rule mounts.
+    `--mount=type=cache,target=/var/cache/apt,sharing=locked` (the downloaded packages) and
+    `--mount=type=cache,target=/var/lib/apt/lists,sharing=locked` (the package lists). Only
+    the lists of /var/lib/apt: apt's record of automatically installed packages
+    (`extended_states`) and what other tools keep there stay in the image. Debian's and
+    Ubuntu's images ship `/etc/apt/apt.conf.d/docker-clean`, whose hooks delete every
+    downloaded package after each install and would leave the mount empty; apt's `-o`
+    cannot switch those hooks off, so the RUN sets the file aside first and an EXIT trap
+    puts it back when the RUN's shell ends, however it ends (nothing happens on an image
+    without the file): the image keeps its apt configuration. A `rm -rf /var/lib/apt/lists/*`, `rm -rf /var/cache/apt/*` or
+    `apt-get clean` chained with `&&` in the RUN is removed: it would empty the mount.
+    SF102 does not add its cleanup to a RUN this rule mounts.
 
     ## Why is this bad?
     Without a cache mount, every rebuild of the RUN (any change to its line, or to a layer
@@ -41,25 +49,36 @@ class AptCacheMount(CacheMountRule):
 
     ## Use instead
     ```dockerfile
-    RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked rm -f /etc/apt/apt.conf.d/docker-clean && apt-get update && apt-get install -y --no-install-recommends gcc
+    RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked { [ ! -e /etc/apt/apt.conf.d/docker-clean ] || { mv /etc/apt/apt.conf.d/docker-clean /etc/apt/docker-clean.aside && trap 'mv /etc/apt/docker-clean.aside /etc/apt/apt.conf.d/docker-clean' EXIT; }; } && apt-get update && apt-get install -y --no-install-recommends gcc
     ```
 
     ## Fix safety
     Unsafe: `RUN --mount` needs BuildKit (Docker 18.09 and later), buildah or podman; the
     legacy builder and kaniko reject it. Without a `# syntax=` line Docker 23 and later
     read it; older Docker needs `# syntax=docker/dockerfile:1`, which slimfix never adds.
-    The removal of `docker-clean` stays in the image: apt run later in a container keeps
-    downloaded packages. The rule is silent on Windows images, after a SHELL that is not a
-    POSIX shell, for exec-form RUNs and ONBUILD triggers, and when the RUN already has a
-    cache mount of apt's directories. It reports without a fix: when a `# syntax=`
+    buildah 1.28 leaves the mount points out of the image it commits (no /var/cache/apt
+    and no /var/lib/apt/lists); apt recreates both when it next needs them. The rule is
+    silent on Windows images, after a SHELL that is not a POSIX shell, for exec-form RUNs
+    and ONBUILD triggers, and when the RUN already has a cache mount of apt's directories.
+    It reports without a fix: when the RUN's user is not known to be root (a base image
+    other than the official ones may set its own USER) or apt runs through `sudo`, since
+    setting docker-clean aside needs root; when the RUN or a later RUN of the stage (a stage
+    built from it, an ONBUILD trigger) runs `apt-mark`, `autoremove` or `--auto-remove`;
+    when the RUN sets its own `trap` or runs `exec` (the trap would not run); when a `# syntax=`
     directive names a frontend older than 1.2 (or one slimfix does not know); when a later
-    RUN of the stage (a stage built from it, an ONBUILD trigger) installs with apt without
-    its own update (the lists would be in the mount, not the image), runs `autoremove` or
-    `apt-mark` (apt's record of what was installed would be in the mount), or installs with
-    apt where this rule cannot mount the cache (its downloaded packages would stay in its
-    layer once `docker-clean` is gone); for `--download-only`; when a later `COPY --from`
-    takes apt's directories from the stage; when the RUN is commented as warming a cache;
-    when its shell or heredoc cannot be read.
+    RUN installs with apt without its own update (the lists would be in the mount, not the
+    image); for
+    `--download-only`; when a later `COPY --from` takes apt's directories from the stage;
+    when the RUN is commented as warming a cache; when its shell or heredoc cannot be read.
+    A RUN that handles docker-clean itself (names it) is left to do so.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `--no-download` without a command before it in the RUN that
+    downloads), which on an empty cache mount fails; when an earlier step of the stage, or
+    of a stage it is built from, filled the cache folder without a mount (a RUN this rule
+    does not mount, a COPY into it): the mount would hide what it stored; when the cache
+    folder's name has characters BuildKit's `--mount` reading would split (spaces, commas,
+    quotes).
     """
 
     code = "SF601"
@@ -68,6 +87,7 @@ class AptCacheMount(CacheMountRule):
     summary = "Keep apt's lists and packages in a BuildKit cache mount between builds"
     message = "apt downloads its lists and packages again on every rebuild: mount its caches"
     known_targets = ("/var/cache/apt", "/var/lib/apt")
+    offline_options = ("--no-download",)  # installs only what /var/cache/apt holds
     looks_like = re.compile(r"\bapt(-get)?\s+(\S+\s+)*(update|install)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:
@@ -76,6 +96,14 @@ class AptCacheMount(CacheMountRule):
 
     def plan_for(self, ctx: RuleContext, inst: Instruction, run: RunShell,
                  commands: list[SimpleCommand]) -> Plan | Refusal:
+        why = not_root(ctx, inst, commands)
+        if why:
+            return Refusal(f"setting docker-clean aside and putting it back needs root, and {why}")
+        for cmd in run.commands():
+            if reads_apt_marks(cmd):
+                return Refusal(f"`{cmd.text()}` {MARKS}")
+            if cmd.argv[:1] and cmd.argv[0] in LOSES_TRAP:
+                return Refusal(f"`{cmd.text()}` would keep the RUN's shell from putting docker-clean back")
         for cmd in commands:
             argv = program_words(cmd)
             if any(a in ("-d", "--download-only") for a in argv):
@@ -92,28 +120,35 @@ class AptCacheMount(CacheMountRule):
             return Refusal(f"line {later[0].start_line} {later[1]}")
         plan = Plan([Mount(t, "locked") for t in _TARGETS])
         text = inst.effective.args + "".join(h.content for h in inst.heredocs)
-        if "docker-clean" not in text and "Keep-Downloaded-Packages" not in text:
-            plan.prepend = DOCKER_CLEAN
+        if "docker-clean" not in text:  # a RUN that handles docker-clean itself is left to do so
+            plan.prepend = SET_ASIDE
         for cmd in run.commands():
             if removes_only(cmd, "rm", _TARGETS) or apt_subcommand(cmd) == "clean":
                 plan.cleanups.append(cmd)
         return plan
 
 
+# The mounts do not cover extended_states, but a RUN (or a later one) that decides what to
+# purge from apt's marks (docker-library's savedAptMark idiom) is left to run as it does.
+MARKS = "acts on apt's record of automatically installed packages: slimfix leaves apt's caches unmounted around it"
+
+
+def reads_apt_marks(cmd: SimpleCommand) -> bool:
+    """``apt-mark``, ``autoremove`` and ``--auto-remove``: they act on apt's record of which
+    packages were installed automatically (/var/lib/apt/extended_states)."""
+    argv = program_words(cmd)
+    prog = argv[0].rsplit("/", 1)[-1] if argv and argv[0] else None
+    return prog == "apt-mark" or apt_subcommand(cmd) == "autoremove" or any(
+        a in ("--auto-remove", "--autoremove") for a in argv[1:])
+
+
 def _needs_apt_state(ctx: RuleContext, other: Instruction) -> str | None:
-    """Why a RUN after a mounted one needs what the mount takes out of the image: apt's
-    record of what was installed, or (where it cannot mount the cache itself) the
-    downloaded packages that docker-clean no longer deletes."""
+    """Why a RUN after a mounted one must not have it: it acts on apt's marks. (A later
+    install without a mount is fine: docker-clean is back in place when it runs.)"""
     other_run = ctx.run(other)
     if other_run is None or other_run.unsupported:
         return None
     for cmd in other_run.commands():
-        sub = apt_subcommand(cmd)
-        if sub == "autoremove" or (cmd.name == "apt-mark") or "--auto-remove" in cmd.argv:
-            return "relies on apt's record of installed packages, which would be in the mount"
-        if sub in APT_INSTALLS:
-            theirs = AptCacheMount.plan(ctx, other)
-            if not (isinstance(theirs, Plan) or theirs is ALREADY_MOUNTED):
-                return ("installs with apt without a cache mount: once docker-clean is gone its packages would "
-                        "stay in its layer")
+        if reads_apt_marks(cmd):
+            return f"runs `{cmd.text()}`, which {MARKS}"
     return None

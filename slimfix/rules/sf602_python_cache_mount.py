@@ -209,6 +209,16 @@ class PythonCacheMount(CacheMountRule):
     does not count when the build context's `poetry.toml` sets the same key (the project's
     file wins), nor one after the install, and a setting whose value slimfix cannot read
     does not count either.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or uv's `--offline` or `UV_OFFLINE` without a command before it in the
+    RUN that downloads), which on an empty cache mount fails; when an earlier step of the
+    stage, or of a stage it is built from, filled the cache folder without a mount (a RUN
+    this rule does not mount, a COPY into it): the mount would hide what it stored; when the
+    cache folder's name has characters BuildKit's `--mount` reading would split (spaces,
+    commas, quotes). On a base image other than the official ones, which may set HOME,
+    XDG_CACHE_HOME or the tool's own cache variable, only a cache folder the Dockerfile
+    names (ENV, an option of the command) is mounted.
     """
 
     code = "SF602"
@@ -217,6 +227,9 @@ class PythonCacheMount(CacheMountRule):
     summary = "Keep pip's, uv's and poetry's download cache in a BuildKit cache mount between builds"
     message = "pip/uv/poetry download every package again on each rebuild of this step: mount their cache"
     mount_markers = (".cache/pip", ".cache/uv", "pypoetry")
+    offline_options = ("--offline",)  # uv
+    offline_env = {"UV_OFFLINE": None}
+    cache_off_options = ("--no-cache-dir", "--no-cache", "-n")
     looks_like = re.compile(r"\b(pip[\d.]*|uv(\s+pip)?|poetry)\s+(install|sync)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

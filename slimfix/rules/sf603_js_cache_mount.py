@@ -142,6 +142,16 @@ class JsCacheMount(CacheMountRule):
     commented as warming a cache; when its shell or heredoc cannot be read; and under a
     `# syntax=` older than 1.2. Silent on Windows images, for exec-form RUNs and ONBUILD
     triggers, and when the RUN already has a cache mount of the manager's cache.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `--offline`, `npm_config_offline` or `YARN_ENABLE_OFFLINE_MODE`
+    without a command before it in the RUN that downloads), which on an empty cache mount
+    fails; when an earlier step of the stage, or of a stage it is built from, filled the
+    cache folder without a mount (a RUN this rule does not mount, a COPY into it): the mount
+    would hide what it stored; when the cache folder's name has characters BuildKit's
+    `--mount` reading would split (spaces, commas, quotes). On a base image other than the
+    official ones, which may set HOME, XDG_CACHE_HOME or the tool's own cache variable, only
+    a cache folder the Dockerfile names (ENV, an option of the command) is mounted.
     """
 
     code = "SF603"
@@ -150,6 +160,8 @@ class JsCacheMount(CacheMountRule):
     summary = "Keep npm's, Yarn's and pnpm's package cache in a BuildKit cache mount between builds"
     message = "the install downloads every package again on each rebuild of this step: mount the package cache"
     mount_markers = (".npm", "yarn", "pnpm")
+    offline_options = ("--offline",)  # npm, Yarn and pnpm alike
+    offline_env = {"npm_config_offline": "true", "NPM_CONFIG_OFFLINE": "true", "YARN_ENABLE_OFFLINE_MODE": "true"}
     looks_like = re.compile(r"\b(npm\s+(ci|install|i)|yarn(\s+install)?|pnpm\s+(install|i|fetch))\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:
@@ -177,12 +189,12 @@ class JsCacheMount(CacheMountRule):
                     return Refusal("without the build context's package.json, yarn.lock or .yarnrc.yml, Yarn 1 "
                                    "cannot be told from Yarn Berry, whose installation is its cache")
                 present, value = option_value(cmd, "--cache-folder")
-                from .common.run_user import run_user
+                from .common.run_user import image_environment_unknown, run_user
 
                 user = run_user(ctx, inst)
                 rel = ".cache/yarn"
                 if not isinstance(user, str) and user.root and "XDG_CACHE_HOME" not in variables_at(ctx.doc, inst) \
-                        and not env_set(ctx, inst, "YARN_CACHE_FOLDER"):
+                        and not env_set(ctx, inst, "YARN_CACHE_FOLDER") and image_environment_unknown(ctx, inst) is None:
                     value = value or "/usr/local/share/.cache/yarn"
                 mount = user_cache(ctx, inst, rel, env="YARN_CACHE_FOLDER", xdg="yarn", explicit=value)
             else:

@@ -71,6 +71,16 @@ class GoCacheMount(CacheMountRule):
     creates it owned by root, and it stays in the image); when the RUN is commented as warming a cache; when its shell or heredoc
     cannot be read; and under a `# syntax=` older than 1.2. Silent on Windows images, for
     exec-form RUNs and ONBUILD triggers, and when the RUN already mounts a Go cache.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `GOPROXY=off` without a command before it in the RUN that
+    downloads), which on an empty cache mount fails; when an earlier step of the stage, or
+    of a stage it is built from, filled the cache folder without a mount (a RUN this rule
+    does not mount, a COPY into it): the mount would hide what it stored; when the cache
+    folder's name has characters BuildKit's `--mount` reading would split (spaces, commas,
+    quotes). On a base image other than the official ones, which may set HOME,
+    XDG_CACHE_HOME or the tool's own cache variable, only a cache folder the Dockerfile
+    names (ENV, an option of the command) is mounted.
     """
 
     code = "SF604"
@@ -80,6 +90,7 @@ class GoCacheMount(CacheMountRule):
     message = "go downloads modules and compiles every package again on each rebuild: mount its caches"
     known_targets = ("/go/pkg/mod", "/go/pkg", "/root/.cache/go-build")
     mount_markers = ("go-build", "pkg/mod")
+    offline_env = {"GOPROXY": "off"}
     looks_like = re.compile(r"\bgo\s+(mod\s+download|build|install|test|run|vet|get)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

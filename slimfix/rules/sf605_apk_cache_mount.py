@@ -59,6 +59,14 @@ class ApkCacheMount(CacheMountRule):
     cache; when its shell or heredoc cannot be read; and under a `# syntax=` older than 1.2.
     Silent on Windows images, for exec-form RUNs and ONBUILD triggers, and when the RUN
     already has a cache mount of apk's cache.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `--no-network` without a command before it in the RUN that
+    downloads), which on an empty cache mount fails; when an earlier step of the stage, or
+    of a stage it is built from, filled the cache folder without a mount (a RUN this rule
+    does not mount, a COPY into it): the mount would hide what it stored; when the cache
+    folder's name has characters BuildKit's `--mount` reading would split (spaces, commas,
+    quotes).
     """
 
     code = "SF605"
@@ -67,6 +75,8 @@ class ApkCacheMount(CacheMountRule):
     summary = "Keep apk's index and packages in a BuildKit cache mount between builds"
     message = "apk downloads its index and packages again on every rebuild: mount its cache"
     known_targets = _TARGETS
+    offline_options = ("--no-network",)
+    cache_off_options = ("--no-cache",)
     looks_like = re.compile(r"\bapk\s+(-\S+\s+)*(add|update|upgrade)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

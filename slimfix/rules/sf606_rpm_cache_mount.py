@@ -73,6 +73,14 @@ class RpmCacheMount(CacheMountRule):
     heredoc cannot be read, and under a `# syntax=` older than 1.2. Silent on Windows
     images, for exec-form RUNs and ONBUILD triggers, and when the RUN already has a cache
     mount of the manager's cache.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `-C` / `--cacheonly` without a command before it in the RUN that
+    downloads), which on an empty cache mount fails; when an earlier step of the stage, or
+    of a stage it is built from, filled the cache folder without a mount (a RUN this rule
+    does not mount, a COPY into it): the mount would hide what it stored; when the cache
+    folder's name has characters BuildKit's `--mount` reading would split (spaces, commas,
+    quotes).
     """
 
     code = "SF606"
@@ -81,6 +89,7 @@ class RpmCacheMount(CacheMountRule):
     summary = "Keep dnf's, yum's and zypper's package cache in a BuildKit cache mount between builds"
     message = "the package manager downloads its metadata and packages again on every rebuild: mount its cache"
     known_targets = ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/cache/zypp")
+    offline_options = ("-C", "--cacheonly")
     looks_like = re.compile(r"\b(dnf|yum|microdnf|zypper)\s+(-\S+\s+)*(install|in|update|upgrade)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

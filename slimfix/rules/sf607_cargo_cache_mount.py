@@ -63,6 +63,16 @@ class CargoCacheMount(CacheMountRule):
     root, and it stays in the image); when the RUN is commented as warming a cache; when its shell or heredoc
     cannot be read; and under a `# syntax=` older than 1.2. Silent on Windows images, for
     exec-form RUNs and ONBUILD triggers, and when the RUN already mounts cargo's caches.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `--offline`, `--frozen` or `CARGO_NET_OFFLINE` without a command
+    before it in the RUN that downloads), which on an empty cache mount fails; when an
+    earlier step of the stage, or of a stage it is built from, filled the cache folder
+    without a mount (a RUN this rule does not mount, a COPY into it): the mount would hide
+    what it stored; when the cache folder's name has characters BuildKit's `--mount` reading
+    would split (spaces, commas, quotes). On a base image other than the official ones,
+    which may set HOME, XDG_CACHE_HOME or the tool's own cache variable, only a cache folder
+    the Dockerfile names (ENV, an option of the command) is mounted.
     """
 
     code = "SF607"
@@ -71,6 +81,8 @@ class CargoCacheMount(CacheMountRule):
     summary = "Keep cargo's crate downloads in BuildKit cache mounts between builds"
     message = "cargo downloads the index and every crate again on each rebuild: mount its caches"
     mount_markers = ("cargo/registry", "cargo/git")
+    offline_options = ("--offline", "--frozen")  # --frozen is --locked and --offline
+    offline_env = {"CARGO_NET_OFFLINE": "true"}
     looks_like = re.compile(r"\bcargo\s+(\+\S+\s+)?(build|install|fetch|test|run|check)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

@@ -87,6 +87,13 @@ class GemCacheMount(CacheMountRule):
     application runs); when the RUN is commented as warming a cache; when its shell or
     heredoc cannot be read; and under a `# syntax=` older than 1.2. Silent on Windows images,
     for exec-form RUNs and ONBUILD triggers, and when the RUN already mounts a gem cache.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `--local` without a command before it in the RUN that downloads),
+    which on an empty cache mount fails; when an earlier step of the stage, or of a stage it
+    is built from, filled the cache folder without a mount (a RUN this rule does not mount,
+    a COPY into it): the mount would hide what it stored; when the cache folder's name has
+    characters BuildKit's `--mount` reading would split (spaces, commas, quotes).
     """
 
     code = "SF608"
@@ -96,6 +103,7 @@ class GemCacheMount(CacheMountRule):
     message = "gem/bundle install downloads every gem again on each rebuild of this step: mount the gem cache"
     known_targets = (f"{OFFICIAL_GEM_HOME}/cache",)
     mount_markers = (".bundle/cache", "bundle/cache", "gem/cache", "gems/cache")
+    offline_options = ("--local",)
     looks_like = re.compile(r"\b(gem|bundler?)\s+(-\S+\s+)*install\b")
     copies_above_ok = True  # COPY --from=builder /usr/local/bundle is the point of a builder stage
 

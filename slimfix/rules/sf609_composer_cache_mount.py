@@ -86,6 +86,14 @@ class ComposerCacheMount(CacheMountRule):
     the RUN is commented as warming a cache; when its shell or heredoc cannot be read; and
     under a `# syntax=` older than 1.2. Silent on Windows images, for exec-form RUNs and
     ONBUILD triggers, and when the RUN already mounts a Composer cache.
+    Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
+    user and environment are not the RUN's); when the RUN works offline (`RUN
+    --network=none`, or `COMPOSER_DISABLE_NETWORK` without a command before it in the RUN
+    that downloads), which on an empty cache mount fails; when an earlier step of the stage,
+    or of a stage it is built from, filled the cache folder without a mount (a RUN this rule
+    does not mount, a COPY into it): the mount would hide what it stored; when the cache
+    folder's name has characters BuildKit's `--mount` reading would split (spaces, commas,
+    quotes).
     """
 
     code = "SF609"
@@ -94,6 +102,8 @@ class ComposerCacheMount(CacheMountRule):
     summary = "Keep Composer's package cache in a BuildKit cache mount between builds"
     message = "composer downloads every package again on each rebuild of this step: mount its cache"
     mount_markers = ("composer",)
+    offline_env = {"COMPOSER_DISABLE_NETWORK": None}
+    cache_off_options = ("--no-cache",)
     looks_like = re.compile(r"\bcomposer(\.phar)?\s+(-\S+\s+)*(install|update|require|create-project)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

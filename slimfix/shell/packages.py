@@ -29,6 +29,19 @@ def _program_words(cmd: SimpleCommand) -> list[str | None]:
     return argv
 
 
+def wrappers(cmd: SimpleCommand) -> list[str]:
+    """The wrapper programs (``sudo``, ``env``...) ``program_words`` strips from ``cmd``,
+    by base name, outermost first."""
+    skipped = cmd.argv[: len(cmd.argv) - len(program_words(cmd))]
+    return [w.rsplit("/", 1)[-1] for w in skipped if w is not None and w.rsplit("/", 1)[-1] in _WRAPPERS]
+
+
+def through_sudo(cmd: SimpleCommand) -> bool:
+    """Whether ``cmd`` runs its program through ``sudo``: the RUN's user is then not root,
+    and whatever a fix adds around the program runs as that user, not as root."""
+    return "sudo" in wrappers(cmd)
+
+
 def subcommand_token(cmd: SimpleCommand, verbs: set[str]) -> Token | None:
     """The token of the first non-option word after the program that is in ``verbs``
     (``install`` in ``sudo apt-get -q install -y x``)."""

@@ -20,9 +20,12 @@ from ...edits import CannotEdit, file_offset, line_ending_at
 from ...edits.blocks import leading_comments_start
 from ...fixes import Applicability, Edit, FixAvailability
 from ...shell import RunShell, SimpleCommand, Token, TokenKind
+from ...shell.packages import through_sudo
 from ...syntax import Instruction, LineKind
 from ..base import Finding, Rule, RuleContext
+from .cache_fillers import earlier_filler
 from .guards import cache_mount_targets, non_posix_shell
+from .offline import offline_reason
 from .stage_needs import ancestors, descendants, first_later
 
 UNSAFE_NOTE = "unsafe: RUN --mount needs BuildKit, buildah or podman (not the legacy builder or kaniko)"
@@ -46,6 +49,22 @@ class Mount:
         return "--mount=" + ",".join(parts)
 
 
+# BuildKit reads a --mount value twice: as a shell-like word (quotes and backslashes taken
+# out) and then as one CSV record (encoding/csv: a comma or quote needs a quoted field).
+# A target with only these characters means the same to both readings, written bare.
+_BARE_TARGET = re.compile(r"^[A-Za-z0-9/._+@~%:-]+$")
+
+
+def unwritable_target(target: str) -> str | None:
+    """Why ``target`` cannot be written bare into ``--mount=...`` (a space would end the
+    flag, a comma would start another field); None when it can. Rather than quote for
+    two readers at once, the rule refuses: such folder names are rare."""
+    if _BARE_TARGET.match(target):
+        return None
+    return (f"the cache folder {target!r} has characters (spaces, commas, quotes...) that BuildKit's reading of "
+            "--mount would split or change")
+
+
 @dataclass
 class Plan:
     """What the fix does to one RUN."""
@@ -57,7 +76,7 @@ class Plan:
     inserts: list[tuple[SimpleCommand, Token, str]] = field(default_factory=list)
     # cleanup commands that would empty the cache: removed where that is safe
     cleanups: list[SimpleCommand] = field(default_factory=list)
-    prepend: str | None = None  # a command to run first (apt: remove docker-clean)
+    prepend: str | None = None  # a command to run first (apt: set docker-clean aside)
     kept: list[str] = field(default_factory=list)  # cleanups left in place, and why
 
 
@@ -90,6 +109,11 @@ class CacheMountRule(Rule):
     # a later COPY --from of a directory above the cache is fine: nothing needs the cache
     # in the copied tree (gem: COPY --from=builder /usr/local/bundle)
     copies_above_ok: ClassVar[bool] = False
+    # what makes the family's commands work only from what the cache holds (offline.py)
+    offline_options: ClassVar[tuple[str, ...]] = ()
+    offline_env: ClassVar[dict[str, str | None]] = {}
+    # options with which the family's commands keep nothing in their cache (cache_fillers.py)
+    cache_off_options: ClassVar[tuple[str, ...]] = ()
 
     # --- what each family says -------------------------------------------------------
     def wants(self, cmd: SimpleCommand) -> bool:
@@ -100,6 +124,21 @@ class CacheMountRule(Rule):
         raise NotImplementedError
 
     # --- shared ------------------------------------------------------------------------
+    @classmethod
+    def decide(cls, ctx: RuleContext, inst: Instruction) -> Plan | Refusal | _Mounted | None:
+        """``plan``, and then no mount over a cache folder an earlier step filled without
+        one (cache_fillers.py). Apart from ``plan`` so that nothing loops: a plan asks the
+        plans of later RUNs, a decision the decisions of earlier ones, recorded in file order."""
+        def decided():
+            plan = cls.plan(ctx, inst)
+            if isinstance(plan, Plan):
+                why = earlier_filler(ctx, cls, inst, [m.target for m in plan.mounts])
+                if why:
+                    return Refusal(why)
+            return plan
+
+        return ctx.memo(f"{cls.code}:decision:{inst.index}", decided)
+
     @classmethod
     def plan(cls, ctx: RuleContext, inst: Instruction) -> Plan | Refusal | _Mounted | None:
         """What the rule would do to ``inst``: a Plan, a Refusal (reported without a fix),
@@ -131,15 +170,27 @@ class CacheMountRule(Rule):
         why = syntax_problem(ctx)
         if why:
             return Refusal(why)
+        sudo = next((c for c in commands if through_sudo(c)), None)
+        if sudo is not None:
+            return Refusal(f"`{sudo.text()}` runs through sudo: its user, HOME and cache folder are not the RUN's")
         if warms_cache(ctx, inst):
             return Refusal("the RUN is there to fill the cache in the image (its comment says so)")
+        why = offline_reason(ctx, inst, commands, self.offline_options, self.offline_env)
+        if why:
+            return Refusal(why)
         plan = self.plan_for(ctx, inst, run, commands)
         if isinstance(plan, Refusal):
             return plan
         if any(m.target in mounted for m in plan.mounts):
             return ALREADY_MOUNTED
+        for m in plan.mounts:
+            why = unwritable_target(m.target)
+            if why:
+                return Refusal(why)
         targets = [m.target for m in plan.mounts]
-        home = home_of(ctx, inst)
+        # `~` is all the home is needed for here, and finding it reads the whole stage
+        home = home_of(ctx, inst) if any((w.value or w.text).startswith("~") for c in run.commands()
+                                         for w in c.words) else None
         for cmd in run.commands():
             if cmd not in plan.cleanups and removes_mount_point(cmd, targets, home):
                 return Refusal(f"`{cmd.text()}` would remove the mount point (the RUN would fail)")
@@ -150,7 +201,7 @@ class CacheMountRule(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for inst in ctx.doc.instructions:
-            plan = self.plan(ctx, inst)
+            plan = self.decide(ctx, inst)
             if plan is None or plan is ALREADY_MOUNTED:
                 continue
             if isinstance(plan, Refusal):
@@ -179,7 +230,7 @@ def home_of(ctx: RuleContext, inst: Instruction) -> str | None:
     from .run_user import RunUser, run_user
 
     user = run_user(ctx, inst)
-    return user.home if isinstance(user, RunUser) else None
+    return user.home if isinstance(user, RunUser) and user.home_unknown is None else None
 
 
 def _tilde(word: str, home: str | None) -> str | None:
@@ -206,7 +257,7 @@ def mount_takes_over(ctx: RuleContext, inst: Instruction, code: str) -> bool:
     rule = rule_by_code(code)
     if rule is None or not issubclass(rule, CacheMountRule):
         return False
-    plan = rule.plan(ctx, inst)
+    plan = rule.decide(ctx, inst)
     if plan is ALREADY_MOUNTED:
         return True
     if not isinstance(plan, Plan):
@@ -549,7 +600,7 @@ def user_cache(ctx: RuleContext, inst: Instruction, rel: str, *, env: str | None
     (an option's value), else the variable ``env`` (plus ``env_suffix``) set by ENV or
     ARG, else ``$XDG_CACHE_HOME/xdg``, else ``HOME/rel``; owned by that user."""
     from .guards import env_set
-    from .run_user import run_user
+    from .run_user import image_environment_unknown, run_user
     from .variables import variables_at
 
     user = run_user(ctx, inst)
@@ -565,6 +616,10 @@ def user_cache(ctx: RuleContext, inst: Instruction, rel: str, *, env: str | None
         if target is None or target != placeholders.get(env):
             return Refusal(f"{env} is set from a value slimfix cannot read here")
         target += env_suffix
+    elif (why := image_environment_unknown(ctx, inst)) is not None:
+        # the tool's default folder follows HOME, XDG_CACHE_HOME or its own variable, any of
+        # which the base image may set: only a folder the Dockerfile names is known
+        return Refusal(f"{why}: set {env} with ENV to get the fix" if env else why)
     elif xdg and "XDG_CACHE_HOME" in values:
         base = values.get("XDG_CACHE_HOME")
         if base is None:

@@ -6,10 +6,12 @@ bloats the build."""
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ...shell.packages import program_words
+from ...shell import SimpleCommand
+from ...shell.packages import program_words, through_sudo
 from ...syntax import Instruction
 from ..base import RuleContext
 from .official_images import hub_image
@@ -32,6 +34,8 @@ class RunUser:
     gid: int | None
     home: str
     home_created: bool = False  # the home directory exists, owned by the user
+    # why ``home`` may not be the RUN's HOME (a base image's ENV HOME), None when it is
+    home_unknown: str | None = None
 
     @property
     def root(self) -> bool:
@@ -40,7 +44,68 @@ class RunUser:
 
 def run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
     """The user ``inst`` runs as, or why it cannot be known."""
-    return ctx.memo(f"run-user:{inst.index}", lambda: _run_user(ctx, inst))
+    return ctx.memo(f"run-user:{inst.index}", lambda: _with_home_known(ctx, inst, _run_user(ctx, inst)))
+
+
+def _user_set_before(ctx: RuleContext, inst: Instruction) -> bool:
+    """Whether a USER comes before ``inst`` in its stage or the stages it is built FROM
+    (the USER instructions are found once per file, then bisected)."""
+    by_stage = ctx.memo("USER indexes by stage", lambda: _user_indexes(ctx))
+    stage = ctx.doc.stage_of(inst)
+    return stage is not None and any(
+        bisect.bisect_left(by_stage.get(s.index, []), inst.index) > 0 for s in ancestors(ctx.doc, stage))
+
+
+def _user_indexes(ctx: RuleContext) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for o in ctx.doc.instructions:
+        if o.keyword == "USER":
+            out.setdefault(o.stage, []).append(o.index)
+    return out
+
+
+def image_environment_unknown(ctx: RuleContext, inst: Instruction) -> str | None:
+    """Why the environment the base image gives ``inst`` is not known (None: it is): an
+    image other than the official ones (and scratch) may set HOME, XDG_CACHE_HOME or a
+    tool's own cache variable (PIP_CACHE_DIR...) with ENV, which the Dockerfile does not
+    show. Only what the Dockerfile sets itself is then known."""
+    stage = ctx.doc.stage_of(inst)
+    if stage is None:
+        return "the RUN is outside a stage"
+    base = ancestors(ctx.doc, stage)[-1].base
+    if base.lower() == "scratch" or _ROOT_BASES.match(base.lower()):
+        return None
+    return f"the base image {base} is not an official image and may set HOME, XDG_CACHE_HOME or the tool's cache folder"
+
+
+def _with_home_known(ctx: RuleContext, inst: Instruction, user: RunUser | str) -> RunUser | str:
+    if isinstance(user, str) or "HOME" in variables_at(ctx.doc, inst):
+        return user  # an ENV HOME of the Dockerfile wins over the base image's
+    why = image_environment_unknown(ctx, inst)
+    return replace(user, home_unknown=why) if why else user
+
+
+def not_root(ctx: RuleContext, inst: Instruction, commands: list[SimpleCommand]) -> str | None:
+    """Why ``commands`` of ``inst`` may not run as root (None: they do): the RUN's user is
+    not known to be root, or a command goes through ``sudo`` (so the user is not root, and
+    a command a fix adds beside it would run unprivileged). Shared by every rule whose
+    edit needs root: a removal under /etc or /var, a mount only root can write."""
+    sudo = next((c for c in commands if through_sudo(c)), None)
+    if sudo is not None:
+        return f"`{sudo.text()}` runs through sudo: the RUN's user is not root"
+    stage = ctx.doc.stage_of(inst)
+    if stage is not None and not _user_set_before(ctx, inst):
+        # the common case, asked of every apt RUN: no USER, so the base image's user
+        base = ancestors(ctx.doc, stage)[-1].base
+        if _ROOT_BASES.match(base.lower()):
+            return None
+        return f"the RUN's user is not known to be root (the base image {base} may set its own USER)"
+    user = run_user(ctx, inst)
+    if isinstance(user, str):
+        return f"the RUN's user is not known to be root ({user})"
+    if not user.root:
+        return f"the RUN runs as {user.name}, not root"
+    return None
 
 
 def _base_name(ref: str) -> str | None:
