@@ -73,7 +73,7 @@ def image_environment_unknown(ctx: RuleContext, inst: Instruction) -> str | None
     if stage is None:
         return "the RUN is outside a stage"
     base = ancestors(ctx.doc, stage)[-1].base
-    if base.lower() == "scratch" or _ROOT_BASES.match(base.lower()):
+    if base.lower() == "scratch" or _base_name(base) in _ROOT_BASES:
         return None
     return f"the base image {base} is not an official image and may set HOME, XDG_CACHE_HOME or the tool's cache folder"
 
@@ -97,7 +97,7 @@ def not_root(ctx: RuleContext, inst: Instruction, commands: list[SimpleCommand])
     if stage is not None and not _user_set_before(ctx, inst):
         # the common case, asked of every apt RUN: no USER, so the base image's user
         base = ancestors(ctx.doc, stage)[-1].base
-        if _ROOT_BASES.match(base.lower()):
+        if _base_name(base) in _ROOT_BASES:
             return None
         return f"the RUN's user is not known to be root (the base image {base} may set its own USER)"
     user = run_user(ctx, inst)
