@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Iterable
 
 from ...edits import CannotEdit, file_offset, line_ending_at
-from ...edits.blocks import leading_comments_start
 from ...fixes import Applicability, Edit, FixAvailability
 from ...shell import RunShell, SimpleCommand, Token, TokenKind
 from ...shell.packages import through_sudo
 from ...syntax import Instruction, LineKind
 from ..base import Finding, Rule, RuleContext
 from .cache_fillers import earlier_filler
+from .cache_warming import warms_cache
 from .guards import cache_mount_targets, non_posix_shell
 from .offline import offline_reason
 from .stage_needs import ancestors, descendants, first_later
@@ -174,7 +174,7 @@ class CacheMountRule(Rule):
         if sudo is not None:
             return Refusal(f"`{sudo.text()}` runs through sudo: its user, HOME and cache folder are not the RUN's")
         if warms_cache(ctx, inst):
-            return Refusal("the RUN is there to fill the cache in the image (its comment says so)")
+            return Refusal("the RUN is there to fill the cache in the image (its comment or command says so)")
         why = offline_reason(ctx, inst, commands, self.offline_options, self.offline_env)
         if why:
             return Refusal(why)
@@ -306,14 +306,6 @@ def syntax_problem(ctx: RuleContext) -> str | None:
         return f"`# syntax={value}` predates RUN --mount (docker/dockerfile:1.2)"
     return None
 
-
-_WARMING = re.compile(r"(warm|prime|pre-?populate|seed|pre-?fetch|pre-?fill)\w*\W+(\w+\W+){0,4}cache"
-                      r"|cache\W+(\w+\W+){0,2}(warm|priming)", re.I)
-
-
-def warms_cache(ctx: RuleContext, inst: Instruction) -> bool:
-    doc = ctx.doc
-    return _WARMING.search(doc.text[leading_comments_start(doc, inst) : inst.span.end]) is not None
 
 
 def copied_from(ctx: RuleContext, inst: Instruction, targets: list[str], above_ok: bool = False) -> str | None:
