@@ -18,7 +18,8 @@ class Effect:
     ``**`` any depth, ``~`` each user's home folder as the image's /etc/passwd and HOME say);
     the folders that existed only to hold them go too.
     ``packages``: the files of the packages the original installed and the rewrite does not
-    (read from the package databases of both images), and those databases' own records.
+    (read from the package databases of both images), those databases' own records, and
+    what those packages' installation scripts made in system folders (a group of its own).
     ``base``: the base image changes: the files of every package whose presence or version
     differs, the package databases, and the settings a base image sets (Env).
     ``mounts``: everything under the target of each cache mount the rewrite adds stays in

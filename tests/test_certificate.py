@@ -260,3 +260,22 @@ def test_bytes_a_later_layer_deletes_overwrites_or_re_owns_are_counted_against_t
     assert contents.waste == {(2, 3, "re-owned or re-moded"): 1000, (2, 3, "overwritten"): 100,
                               (2, 3, "deleted"): 500}
     assert contents.files["/app/big"].layer == 3 and contents.files["/usr/bin/tool"].layer == 1
+
+
+def test_what_removed_packages_scripts_made_is_its_own_group_and_only_in_system_folders(tmp_path):
+    curl = ("curl", "7.88", ["/usr/bin/curl"])
+    dbus = ("dbus", "1.14", ["/usr/bin/dbus-daemon"])
+    groups = b"root:x:0:\nmessagebus:x:101:\n"
+    a = image(tmp_path, "a", layer(*_dpkg(curl, dbus), ("file", "etc/group", groups),
+                                   ("symlink", "etc/rc2.d/S01dbus", "../init.d/dbus")))
+    b = image(tmp_path, "b", layer(*_dpkg(curl), ("file", "etc/group", b"root:x:0:\n")))
+    sf103 = Declared("SF103", Effect("recommends", packages=True))
+    cert = certify(a, b, [sf103])
+    assert cert.verdict == SAME_EXCEPT
+    scripts = [g for g in cert.explained if g.reason.startswith("files the installation scripts")]
+    assert [d.path for d in scripts[0].differences] == ["/etc/group", "/etc/rc2.d/S01dbus"]
+    # outside the system folders, or with no package removed, nothing is put down to scripts
+    c = image(tmp_path, "c", layer(*_dpkg(curl, dbus), ("file", "usr/local/lib/app.so", b"x")))
+    assert certify(c, b, [sf103]).verdict == UNEXPLAINED
+    d = image(tmp_path, "d", layer(*_dpkg(curl), ("file", "etc/group", groups)))
+    assert certify(d, b, [sf103]).verdict == UNEXPLAINED

@@ -137,6 +137,9 @@ def certify(before: ImageContents, after: ImageContents, declared: Iterable[Decl
             if _explains(item.effect, diff, facts):
                 into(cert.explained, item.effect.description, item.code).differences.append(diff)
                 break
+            if item.effect.packages and _made_by_removed_packages_scripts(diff, facts):
+                into(cert.explained, SCRIPT_OUTPUTS_REASON, item.code).differences.append(diff)
+                break
         else:
             cert.unexplained.differences.append(diff)
     _adopt_holders(cert, before)
@@ -260,6 +263,25 @@ def _adopt_holders(cert: Certificate, before: ImageContents) -> None:
     cert.unexplained.differences = sorted(kept, key=lambda d: d.path)
     for group in cert.explained:
         group.differences.sort(key=lambda d: d.path)
+
+
+# What packages' installation scripts make outside their file lists (accounts in /etc/passwd,
+# service links, generated caches and configuration): system folders only. A difference
+# elsewhere (/usr/local, /opt, /srv, /home, /root, /app...) is never put down to them.
+SCRIPT_OUTPUT_FOLDERS = ("/etc/", "/var/lib/", "/var/cache/", "/usr/lib/", "/usr/share/", "/run/", "/var/log/")
+SCRIPT_OUTPUTS_REASON = ("files the installation scripts of the packages no longer installed made (in no package's "
+                         "file list, in system folders)")
+
+
+def _made_by_removed_packages_scripts(diff: Difference, facts: _Facts) -> bool:
+    """A file in a system folder that no package still installed owns, changed or gone
+    where the original installed packages the rewrite does not: what their maintainer
+    scripts made (a system group, an init link, /etc/papersize). Listed as its own group."""
+    removed = set(facts.packages_before.versions) - set(facts.packages_after.versions)
+    if not removed or diff.change == "added" or not diff.path.startswith(SCRIPT_OUTPUT_FOLDERS):
+        return False
+    still = set(facts.packages_after.versions)
+    return not (facts.packages_after.owned_by(diff.path) & still)
 
 
 def _package_removal(diff: Difference, facts: _Facts) -> bool:
