@@ -186,7 +186,8 @@ def certificate_row(before: ImageContents, after: ImageContents, codes: list[str
     unexplained = [f"{d.describe()} {d.path}" for d in cert.unexplained.differences]
     unexplained += [f"setting {s.name}" for s in cert.unexplained.settings]
     return {"verdict": cert.verdict, "passed": cert.passed, "problems": cert.problems[:5],
-            "explained": {g.code: g.bytes for g in cert.explained},
+            "explained": {code: sum(g.bytes for g in cert.explained if g.code == code)
+                          for code in dict.fromkeys(g.code for g in cert.explained)},
             "noise": sum(len(g.differences) for g in cert.noise),
             "unexplained_count": len(unexplained), "unexplained": unexplained[:20]}
 
