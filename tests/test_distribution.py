@@ -27,7 +27,8 @@ def _action():
 def test_action_is_a_composite_with_the_documented_inputs():
     action = _action()
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == {"paths", "mode", "args", "sarif", "version"}
+    # no "version": slimfix is on no package index, the action installs its own checkout
+    assert set(action["inputs"]) == {"paths", "mode", "args", "sarif"}
     uses = [s["uses"] for s in action["runs"]["steps"] if "uses" in s]
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
     # inputs reach the shell through the environment, never spliced into the script
@@ -147,7 +148,33 @@ def test_slimfix_leaves_its_own_image_unchanged():
 def test_the_changelog_names_the_package_version():
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(rf"^## {re.escape(slimfix.__version__)}$", changelog, re.M)
-    assert f"rev: v{slimfix.__version__}" in (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    ci = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    assert f"rev: v{slimfix.__version__}" in ci and f"/slimfix@v{slimfix.__version__}" in ci
+
+
+def test_no_document_installs_slimfix_from_a_package_index_it_is_not_on():
+    for doc in [ROOT / "README.md", ROOT / "action.yml", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        assert not re.search(r"pip install (--\S+ )*slimfix\b(?![\[/.-])", text), doc.name
+        assert "your-org/" not in text and "slimfix==" not in text, doc.name
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_release_steps_make_the_tag_the_docs_name(tmp_path):
+    """docs/releasing.md's tag step, run as written in a clone: the tag exists and names
+    the version, so `rev: vX.Y.Z` and `@vX.Y.Z` resolve."""
+    steps = re.findall(r"```sh\n(.+?)```", (ROOT / "docs" / "releasing.md").read_text(), re.S)[0]
+    clone = tmp_path / "clone"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@e", "GIT_CONFIG_GLOBAL": os.devnull, "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    subprocess.run(["git", "clone", "-q", "--bare", str(ROOT), str(tmp_path / "origin.git")], check=True, env=env)
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(clone)], check=True, env=env)
+    proc = subprocess.run(["bash", "-e", "-c", steps], cwd=clone, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    tag = f"v{slimfix.__version__}"
+    shown = subprocess.run(["git", "--git-dir", str(tmp_path / "origin.git"), "show", f"{tag}:slimfix/__init__.py"],
+                           capture_output=True, text=True, env=env)
+    assert f'__version__ = "{slimfix.__version__}"' in shown.stdout  # pushed where pre-commit fetches it
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

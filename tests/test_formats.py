@@ -26,7 +26,7 @@ def test_json_has_positions_codes_and_edits(project):
     sf102 = next(r for r in records if r["code"] == "SF102")
     assert (sf102["filename"], sf102["location"], sf102["end_location"]["row"]) == \
         ("Dockerfile", {"row": 2, "column": 5}, 2)
-    assert sf102["url"].endswith("rules.md#sf102-apt-lists-cleanup") and sf102["kind"] == "problem"
+    assert sf102["url"] is None and sf102["kind"] == "problem"  # no public home: no link (slimfix.HOME)
     [edit] = sf102["fix"]["edits"]
     assert sf102["fix"]["applicability"] == "safe"
     assert edit["location"] == edit["end_location"] == {"row": 2, "column": len(BAD.splitlines()[1]) + 1}
@@ -127,7 +127,7 @@ def test_every_format_is_in_the_registry_the_cli_validates_against():
 def test_sarif_carries_help_fingerprints_and_base_ids(broken):
     _, out, _ = slimfix("--output-format", "sarif", ".", cwd=broken)
     run = json.loads(out)["runs"][0]
-    assert all(r["helpUri"].endswith(f"#{r['id'].lower()}-{r['name']}") for r in run["tool"]["driver"]["rules"])
+    assert all("helpUri" not in r for r in run["tool"]["driver"]["rules"])  # no public home: no link
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == broken.resolve().as_uri() + "/"
     prints = [r["partialFingerprints"]["slimfixFingerprint/v1"] for r in run["results"]]
     assert len(set(prints)) == len(prints)
@@ -188,3 +188,10 @@ def test_advice_is_never_a_failure_in_junit_or_checkstyle(tmp_path):
     code, out, _ = slimfix("--output-format", "checkstyle", ".", cwd=tmp_path)
     assert code == 0
     assert [e.get("severity") for e in ET.fromstring(out).iter("error")] == ["info"]
+
+
+def test_no_report_links_to_a_home_the_project_does_not_have(project):
+    for fmt in ("json", "sarif"):
+        _, out, _ = slimfix("--output-format", fmt, ".", cwd=project)
+        assert "github.com/slimfix" not in out and "pypi.org/project/slimfix" not in out, fmt
+        assert '"helpUri"' not in out and '"informationUri"' not in out, fmt

@@ -87,9 +87,16 @@ def test_each_rule_link_names_a_section_of_the_rules_reference():
     from conftest import ROOT
 
     headings = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    for rule in all_rules():
-        assert f"\n## {rule.code} {rule.name}\n" in headings
-        assert rule_url(rule).endswith(f"rules.md#{rule.code.lower()}-{rule.name}")
+    import slimfix
+
+    assert all(rule_url(rule) is None for rule in all_rules())  # slimfix.HOME is None: no links
+    slimfix.HOME = "https://example.org/slimfix"
+    try:
+        for rule in all_rules():
+            assert f"\n## {rule.code} {rule.name}\n" in headings
+            assert rule_url(rule) == f"https://example.org/slimfix/blob/main/docs/rules.md#{rule.code.lower()}-{rule.name}"
+    finally:
+        slimfix.HOME = None
 
 
 def test_a_quick_fix_never_writes_through_a_link_out_of_the_workspace(tmp_path):

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from .. import HOME, __version__
 from ..printable import for_json
 from .base import Emitter, error_record
 from .fingerprints import Fingerprints
@@ -26,9 +26,9 @@ def _driver() -> dict[str, Any]:
 
     return {
         "name": "slimfix", "version": __version__, "semanticVersion": __version__,
-        "informationUri": "https://pypi.org/project/slimfix/",
+        **({"informationUri": HOME} if HOME else {}),
         "rules": [{
-            "id": r.code, "name": r.name, "helpUri": r.url(),
+            "id": r.code, "name": r.name, **({"helpUri": r.url()} if r.url() else {}),
             "shortDescription": {"text": r.summary},
             "fullDescription": {"text": r.sections().get("What it does", r.summary)},
             "help": {"text": r.documentation(), "markdown": r.documentation()},

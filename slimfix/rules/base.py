@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from ..buildcontext.reads import Reads
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
-# Where docs/rules.md is published; each rule's section is an anchor in it.
-RULES_DOC_URL = "https://github.com/slimfix/slimfix/blob/main/docs/rules.md"
 
 
 @dataclass
@@ -96,9 +94,14 @@ class Rule:
 
 
     @classmethod
-    def url(cls) -> str:
-        """The rule's section of docs/rules.md (its heading, as GitHub anchors it)."""
-        return f"{RULES_DOC_URL}#{cls.code.lower()}-{cls.name}"
+    def url(cls) -> str | None:
+        """The rule's section of the published docs/rules.md (its heading, as GitHub anchors
+        it); None while the project has no public home (slimfix.HOME)."""
+        from .. import HOME
+
+        if HOME is None:
+            return None
+        return f"{HOME.rstrip('/')}/blob/main/docs/rules.md#{cls.code.lower()}-{cls.name}"
 
     @classmethod
     def documentation(cls) -> str:

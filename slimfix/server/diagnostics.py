@@ -10,11 +10,10 @@ from .documents import Analysis, Problem
 from .positions import LineIndex
 
 SOURCE = "slimfix"
-# Where docs/rules.md is published; each rule has a section there (anchors as docsgen
-# writes them). One constant, to change when the project's home moves.
 
 
-def rule_url(rule: type[Rule]) -> str:
+def rule_url(rule: type[Rule]) -> str | None:
+    """The rule's section of the published docs (slimfix.HOME), or None: no link."""
     return rule.url()
 
 
@@ -42,7 +41,7 @@ def diagnostic(index: LineIndex, finding: Finding) -> types.Diagnostic:
         message=message,
         severity=severity(finding),
         code=finding.code,
-        code_description=types.CodeDescription(href=rule_url(rule)) if rule is not None else None,
+        code_description=types.CodeDescription(href=url) if rule is not None and (url := rule_url(rule)) else None,
         source=SOURCE,
         data={"fix": str(applicability) if applicability is not None else None},
     )

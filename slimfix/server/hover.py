@@ -29,8 +29,9 @@ def rule_markdown(f: Finding) -> str:
     body = rule.documentation().replace("\n## ", "\n#### ")
     if body.startswith("## "):
         body = "##" + body
-    return (f"### {rule.code} {rule.name}\n\n{said}\n\n{body}\n\n"
-            f"[{rule.code} in the rules reference]({rule_url(rule)})")
+    url = rule_url(rule)
+    return (f"### {rule.code} {rule.name}\n\n{said}\n\n{body}"
+            + (f"\n\n[{rule.code} in the rules reference]({url})" if url else ""))
 
 
 def hover(analysis: Analysis, encoding: str, line: int) -> types.Hover | None:
