@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from ..effects import NO_FILE_CHANGE
-
 from typing import Iterable
 
+from ..effects import NO_FILE_CHANGE
 from ..fixes import Edit
 from ..edits import CannotEdit, end_with_blank_collapsed, join_runs
 from ..shell import RunShell

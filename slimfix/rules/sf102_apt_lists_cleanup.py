@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
 import re
 from typing import Iterable
 
 from ..edits import CannotEdit, append_command, file_offset
+from ..effects import Effect
 from ..fixes import Applicability, Edit
 from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update, program_words
 from ..syntax import Instruction

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
 import re
 from typing import Iterable
 
+from ..effects import Effect
 from ..fixes import Applicability
 from ..edits import CannotEdit, insert_after
 from ..shell import SimpleCommand, Token

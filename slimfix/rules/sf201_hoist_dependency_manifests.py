@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from ..effects import NO_FILE_CHANGE
-
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from ..effects import NO_FILE_CHANGE
 from ..fixes import Applicability, Edit
 from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start, split_run
 from ..shell.installers import Install, classify, companion

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from ..effects import NO_FILE_CHANGE
-
 from typing import Iterable
 
 from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start
+from ..effects import NO_FILE_CHANGE
 from ..fixes import Edit
 from ..syntax import Instruction
 from ..syntax.nodes import LineKind

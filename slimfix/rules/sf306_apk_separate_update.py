@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
 import re
 from typing import Iterable
 
 from ..edits import end_with_blank_collapsed, leading_comments_start
+from ..effects import Effect
 from ..fixes import Edit
 from ..shell import SimpleCommand
 from ..shell.packages import program_words

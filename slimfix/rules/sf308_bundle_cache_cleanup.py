@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
 import dataclasses
 import re
 from typing import Iterable
 
+from ..effects import Effect
 from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction

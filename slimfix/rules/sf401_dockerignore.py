@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
 import fnmatch
 import os
 import re
@@ -10,6 +8,7 @@ from typing import Iterable
 
 from ..buildcontext import BuildContext, is_ignored
 from ..buildcontext.reads import Reads, run_number, walk
+from ..effects import Effect
 from ..fixes import FileChange
 from ..shell.installers import classify
 from ..syntax import Dockerfile

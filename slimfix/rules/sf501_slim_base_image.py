@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
-import re
 from typing import Iterable
 
+from ..effects import Effect
 from ..fixes import Applicability, Edit
 from ..shell.packages import apt_subcommand
 from ..syntax import Stage

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
 import re
 from typing import Iterable
 
+from ..effects import Effect
 from ..fixes import Applicability, FixAvailability, Kind
 from ..shell.packages import program_words
 from .base import Finding, Rule, RuleContext

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from ..effects import NO_FILE_CHANGE
-
 import re
 from typing import Iterable
 
+from ..effects import NO_FILE_CHANGE
 from ..fixes import Edit
 from .base import Finding, Rule, RuleContext
 

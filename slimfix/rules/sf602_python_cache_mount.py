@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
 import posixpath
 import re
 
+from ..effects import Effect
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from ..effects import Effect
-
 import re
 
+from ..effects import Effect
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
