@@ -86,7 +86,7 @@ def certificate_lines(name: str, cert: Certificate) -> list[str]:
 def markdown(v) -> str:
     """A pull request's description: what changed in size and rebuild time, and the
     certificate of each rewrite."""
-    from .verify import render_table_rows
+    from .verify import render_table_rows, smoke_lines, waste_lines
 
     title = f"### slimfix verify: `{v.dockerfile}`"
     lines = [title, ""]
@@ -96,6 +96,9 @@ def markdown(v) -> str:
     if len(rows) > 1:
         lines += ["", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    for extra in (waste_lines(v), smoke_lines(v)):
+        if extra:
+            lines += ["", "```text", *[line for line in extra if line], "```"]
     for name, cert in v.certificates.items():
         mark = "✅" if cert.passed else "❌"
         lines += ["", f"**Certificate ({name}): {mark} {cert.verdict}**", ""]
