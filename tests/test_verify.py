@@ -426,3 +426,18 @@ def test_layer_names_leave_out_a_runs_build_arguments():
 
     assert _instruction("|1 SLIMFIX_VERIFY_SIDE=after /bin/sh -c apt-get update") == "RUN apt-get update"
     assert _instruction("|2 A=1 B= /bin/sh -c pip install x") == "RUN pip install x"
+
+
+def test_copy_layers_are_named_by_the_dockerfiles_own_instructions():
+    from slimfix.imagelab.builders import ImageInfo, Layer
+    from slimfix.imagelab.verify import name_copy_layers
+
+    image = ImageInfo(10, None, 5, [Layer("COPY file in /usr/bin", 1), Layer("RUN apt-get update", 2),
+                                    Layer("COPY file in ./", 3), Layer("RUN pip install -r requirements.txt", 4),
+                                    Layer("COPY dir in .", 5)])
+    text = ("FROM base AS deps\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\n"
+            "FROM deps\nCOPY --chown=app \\\n  . .\n")
+    named = [layer.instruction for layer in name_copy_layers(image, text).history]
+    # the base image's own COPY layer keeps the builder's name; the file's two are named by their lines
+    assert named == ["COPY file in /usr/bin", "RUN apt-get update", "COPY requirements.txt ./",
+                     "RUN pip install -r requirements.txt", "COPY --chown=app . ."]

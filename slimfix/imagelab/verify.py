@@ -258,6 +258,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
     sides = dict(result.sides())
     contents: dict[str, ImageContents] = {}
     unreadable: dict[str, str] = {}  # side -> why its image could not be exported
+    by_side_text = {name: content for name, content, _ in texts}
     try:
         copies = {}
         ignore_file = BuildContext(context, dockerfile).ignore_file
@@ -312,7 +313,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
                 elif result.problem is None:
                     result.problem = f"the {name} build failed: {_last_error(side.cold.log_tail)}"
                 continue
-            side.image = builder.info(copies[name][2])
+            side.image = name_copy_layers(builder.info(copies[name][2]), by_side_text[name])
             read_now = read(name)
             if read_now is not None:
                 contents[name] = read_now
@@ -516,6 +517,34 @@ def layer_rows(images: list[ImageInfo]) -> list[tuple[str, ...]]:
         rows.append((name[:64] + ("..." if len(name) > 64 else ""),
                      *[_mb(rest[k][i].size) if i is not None else "-" for k, i in enumerate(row)]))
     return rows
+
+
+_BUILDER_COPY = re.compile(r"^(COPY|ADD) (file|dir|multi)\b")
+
+
+def name_copy_layers(image: ImageInfo, text: str) -> ImageInfo:
+    """The image with its COPY and ADD layers named by the Dockerfile's own instructions
+    (the builders' history says only "COPY file in ./"): the last COPY/ADD layers are the
+    final stage's, and the stages it is built from, in order."""
+    from ..rules.common.stage_needs import ancestors
+    from ..syntax import ParseError, parse
+
+    try:
+        doc = parse(text)
+    except ParseError:
+        return image
+    if not doc.stages or not image.history:
+        return image
+    chain = {s.index for s in ancestors(doc, doc.stages[-1])}
+    copies = [" ".join(re.sub(r"\\\s*\n", " ", text[i.span.start:i.span.end]).split())
+              for i in doc.instructions if i.stage in chain and i.keyword in ("COPY", "ADD")]
+    layers = [k for k, layer in enumerate(image.history) if _BUILDER_COPY.match(layer.instruction)]
+    if not copies or len(layers) < len(copies):
+        return image
+    history = list(image.history)
+    for k, name in zip(layers[-len(copies):], copies):
+        history[k] = replace(history[k], instruction=name)
+    return replace(image, history=history)
 
 
 def wasted_bytes(contents: ImageContents, image: ImageInfo | None) -> list[dict]:
