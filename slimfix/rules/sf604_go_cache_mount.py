@@ -9,12 +9,12 @@ from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, unmounted_reader, user_cache
 from .common.guards import env_set
+from .common.official_images import is_official
 from .common.stage_needs import ancestors
 
 _NEEDS_MODULES = {"build", "install", "test", "run", "vet", "get", "list", "generate"}
 _MOD_VERBS = {"download", "tidy", "vendor", "verify", "graph", "why"}
 _COMPILES = {"build", "install", "test", "run", "vet"}
-_GOLANG = re.compile(r"^(?:docker\.io/)?(?:library/)?golang(?::[^@]*)?(?:@.*)?$", re.I)
 def _verb(cmd: SimpleCommand) -> str | None:
     argv = program_words(cmd)
     if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "go":
@@ -124,7 +124,7 @@ class GoCacheMount(CacheMountRule):
             return user_cache(ctx, inst, "", env="GOPATH", env_suffix="/pkg/mod")
         stage = ctx.doc.stage_of(inst)
         base = ancestors(ctx.doc, stage)[-1].base if stage is not None else ""
-        if not _GOLANG.match(base):
+        if not is_official(base, "golang"):
             return Refusal(f"GOPATH is not known: {base} is not a golang image and the Dockerfile sets neither "
                            "GOPATH nor GOMODCACHE")
         from .common.run_user import run_user

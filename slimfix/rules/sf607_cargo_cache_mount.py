@@ -9,11 +9,11 @@ from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, unmounted_reader, user_cache
 from .common.guards import env_set
+from .common.official_images import is_official
 from .common.stage_needs import ancestors
 
 _VERBS = {"build", "install", "fetch", "test", "run", "check", "clippy", "doc", "update", "generate-lockfile",
           "b", "t", "r", "c"}
-_RUST = re.compile(r"^(?:docker\.io/)?(?:library/)?rust(?::[^@]*)?(?:@.*)?$", re.I)
 
 
 def _verb(cmd: SimpleCommand) -> str | None:
@@ -111,7 +111,7 @@ class CargoCacheMount(CacheMountRule):
             return user_cache(ctx, inst, "", env="CARGO_HOME")
         stage = ctx.doc.stage_of(inst)
         base = ancestors(ctx.doc, stage)[-1].base if stage is not None else ""
-        if _RUST.match(base):
+        if is_official(base, "rust"):
             owner = user_cache(ctx, inst, "")
             if isinstance(owner, Refusal):
                 return owner

@@ -10,6 +10,7 @@ from .base import RuleContext
 from .common.cache_mounts import (CacheMountRule, Plan, Refusal, assigned, home_of, option_tokens, removes_only,
                                   user_cache)
 from .common.guards import env_set
+from .common.official_images import hub_image
 from .common.stage_needs import ancestors
 from .common.variables import variables_at
 
@@ -17,7 +18,6 @@ _INSTALLS = {"install", "i", "update", "u", "upgrade", "require", "r", "create-p
 _CLEARS = {"clear-cache", "clearcache", "cc"}
 # The official composer image (and composer/composer) sets COMPOSER_HOME=/tmp, so that any
 # user can write there (composer/docker#13): the cache is then /tmp/cache.
-_COMPOSER_IMAGE = re.compile(r"^(?:docker\.io/)?(?:library/|composer/)?composer(?::[^@]*)?(?:@.*)?$")
 IMAGE_HOME = "/tmp"
 
 
@@ -139,4 +139,5 @@ class ComposerCacheMount(CacheMountRule):
 
 def _from_composer_image(ctx: RuleContext, inst: Instruction) -> bool:
     stage = ctx.doc.stage_of(inst)
-    return stage is not None and _COMPOSER_IMAGE.match(ancestors(ctx.doc, stage)[-1].base.lower()) is not None
+    image = hub_image(ancestors(ctx.doc, stage)[-1].base) if stage is not None else None
+    return image is not None and image.name in ("composer", "composer/composer")
