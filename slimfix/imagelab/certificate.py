@@ -96,10 +96,14 @@ class _Facts:
     packages_after: Packages
     mount_targets: tuple[str, ...]
     ignore_patterns: tuple[str, ...]
+    # asked of every difference: worked out once
+    removed_packages: set[str] = field(init=False)
+    changed_packages: set[str] = field(init=False)
 
-    def changed_packages(self) -> set[str]:
+    def __post_init__(self) -> None:
         a, b = self.packages_before.versions, self.packages_after.versions
-        return {p for p in a.keys() | b.keys() if a.get(p) != b.get(p)}
+        self.removed_packages = set(a) - set(b)
+        self.changed_packages = {p for p in a.keys() | b.keys() if a.get(p) != b.get(p)}
 
 
 def certify(before: ImageContents, after: ImageContents, declared: Iterable[Declared], *,
@@ -110,7 +114,7 @@ def certify(before: ImageContents, after: ImageContents, declared: Iterable[Decl
     ``rewritten_text``: the rewritten Dockerfile (its cache mounts).
     ``ignore_lines``: the lines the rewrite added to .dockerignore."""
     declared = list(declared)
-    facts = _Facts(homes(before) + tuple(h for h in homes(after) if h not in homes(before)),
+    facts = _Facts(tuple(dict.fromkeys(homes(before) + homes(after))),
                    read_packages(before), read_packages(after), cache_mount_targets(rewritten_text),
                    tuple(line.strip() for line in ignore_lines if line.strip() and not line.startswith("#")))
     measured = _measured_noise(before, noise) if noise is not None else {}
@@ -236,7 +240,7 @@ def _explains(effect: Effect, diff: Difference, facts: _Facts) -> bool:
                 return True
     if effect.packages and _package_removal(diff, facts):
         return True
-    if effect.base and (package_database(path) or _owned_by(path, facts.changed_packages(), facts)):
+    if effect.base and (package_database(path) or _owned_by(path, facts.changed_packages, facts)):
         return True
     if effect.ignored and diff.change == "removed" and any(_ignored(p, path) for p in facts.ignore_patterns):
         return True
@@ -277,15 +281,15 @@ def _made_by_removed_packages_scripts(diff: Difference, facts: _Facts) -> bool:
     """A file in a system folder that no package still installed owns, changed or gone
     where the original installed packages the rewrite does not: what their maintainer
     scripts made (a system group, an init link, /etc/papersize). Listed as its own group."""
-    removed = set(facts.packages_before.versions) - set(facts.packages_after.versions)
+    removed = facts.removed_packages
     if not removed or diff.change == "added" or not diff.path.startswith(SCRIPT_OUTPUT_FOLDERS):
         return False
-    still = set(facts.packages_after.versions)
-    return not (facts.packages_after.owned_by(diff.path) & still)
+    installed = facts.packages_after.versions
+    return not any(owner in installed for owner in facts.packages_after.owned_by(diff.path))
 
 
 def _package_removal(diff: Difference, facts: _Facts) -> bool:
-    removed = set(facts.packages_before.versions) - set(facts.packages_after.versions)
+    removed = facts.removed_packages
     if not removed:
         return False
     if package_database(diff.path):
