@@ -42,8 +42,9 @@ from slimfix.engine import fix_document  # noqa: E402
 from slimfix.fixes import Applicability  # noqa: E402
 from slimfix.imagelab.builders import Buildah, parse_step_log  # noqa: E402
 from slimfix.imagelab.certificate import certify  # noqa: E402
-from slimfix.imagelab.contents import ImageContents, read_image  # noqa: E402
+from slimfix.imagelab.contents import ImageContents  # noqa: E402
 from slimfix.imagelab.verify import added_ignore_lines, declared_effects, pick_edit_file  # noqa: E402
+from slimfix.imagelab.verify import image_contents as exported_contents  # noqa: E402
 from slimfix.rules import select_rules  # noqa: E402
 
 from extract import extract  # noqa: E402  (bench/realbuilds/extract.py)
@@ -169,14 +170,10 @@ def _dockerfile(ctx: Path) -> Path:
 
 def image_contents(tag: str, folder: Path) -> ImageContents:
     """The image's files and settings (exported now: a later build moves the tag)."""
-    archive = folder / "image.tar"
     try:
-        Buildah().export(tag, archive)
-        return read_image(archive)
+        return exported_contents(Buildah(), tag, folder / "image.tar")
     except Exception as exc:  # an image the builder cannot export is a problem of the certificate
         return ImageContents(problems=[f"export failed: {exc}"])
-    finally:
-        archive.unlink(missing_ok=True)
 
 
 def certificate_row(before: ImageContents, after: ImageContents, codes: list[str], text: str, changes,

@@ -258,7 +258,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
     sides = dict(result.sides())
     contents: dict[str, ImageContents] = {}
     unreadable: dict[str, str] = {}  # side -> why its image could not be exported
-    by_side_text = {name: content for name, content, _ in texts}
+    by_text = {name: (content, changes) for name, content, changes in texts}
     try:
         copies = {}
         ignore_file = BuildContext(context, dockerfile).ignore_file
@@ -291,16 +291,11 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
 
         def read(name: str) -> ImageContents | None:
             """The image's files and settings, read now: later builds move the tag."""
-            archive = tmp / f"{name.replace(' ', '-')}.tar"
             try:
-                builder.export(copies[name][2], archive)
+                return image_contents(builder, copies[name][2], tmp / f"{name.replace(' ', '-')}.tar")
             except BuilderError as exc:
                 unreadable[name] = str(exc)
                 return None
-            try:
-                return read_image(archive)
-            finally:
-                archive.unlink(missing_ok=True)
 
         for name, _, _ in texts:
             side = sides[name]
@@ -313,7 +308,7 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
                 elif result.problem is None:
                     result.problem = f"the {name} build failed: {_last_error(side.cold.log_tail)}"
                 continue
-            side.image = name_copy_layers(builder.info(copies[name][2]), by_side_text[name])
+            side.image = name_copy_layers(builder.info(copies[name][2]), by_text[name][0])
             read_now = read(name)
             if read_now is not None:
                 contents[name] = read_now
@@ -367,7 +362,6 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
                     noise = read("noise")
                 else:
                     result.notes.append("the second build of the original failed: noise is the default list only")
-            by_text = {name: (content, changes) for name, content, changes in texts}
             for name in contents:
                 if name == "before":
                     continue
@@ -422,6 +416,16 @@ def effective_ignore(ignore_file: Path, changes) -> str | None:
         return ignore_file.read_bytes().decode("utf-8", "replace")
     except OSError:
         return None
+
+
+def image_contents(builder, tag: str, archive: Path) -> ImageContents:
+    """The files and settings of image ``tag``, exported through ``archive`` (removed
+    afterwards). BuilderError when the builder cannot export it."""
+    builder.export(tag, archive)
+    try:
+        return read_image(archive)
+    finally:
+        archive.unlink(missing_ok=True)
 
 
 def declared_effects(codes: list[str]) -> list[Declared]:
