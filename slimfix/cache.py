@@ -149,8 +149,9 @@ def _is_print(value: Any) -> bool:
             and isinstance(value[4], str))
 
 
-_LISTS_OF = {"lines": str, "codes": str, "applied_codes": str, "notes": str, "warnings": str, "records": dict}
-_INTS = ("reported", "advice", "fixable", "unsafe_fixable")
+_LISTS_OF = {"lines": str, "codes": str, "applied_codes": str, "fixable_codes": str, "notes": str, "warnings": str,
+             "records": dict}
+_INTS = ("reported", "advice", "unsafe_fixable", "fixable_left")
 
 
 def _valid_result(result: Any) -> bool:

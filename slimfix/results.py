@@ -29,7 +29,6 @@ class FileResult:
     applied_counts: dict[str, int] = field(default_factory=dict)  # fixes applied, per rule
     reported: int = 0  # findings shown: on the input, or left on the output after --write
     advice: int = 0  # of those, advice (it never fails a run)
-    fixable: int = 0
     unsafe_fixable: int = 0  # fixable only with --unsafe-fixes
     fixable_codes: list[str] = field(default_factory=list)  # codes of the findings the settings can fix
     fixable_left: int = 0  # after --write: findings the settings could fix that are still there

@@ -67,7 +67,6 @@ def summarize(result: FileResult, settings: Settings) -> FileResult:
     result.advice = sum(1 for f in shown if f.kind is Kind.ADVICE and f.fix is None and f.file_change is None)
     result.fixable_codes = [f.code for f in outcome.findings
                             if f.applicability is not None and f.applicability >= settings.threshold]
-    result.fixable = len(result.fixable_codes)
     result.fixable_left = sum(1 for f in shown if fixed and f.applicability is not None
                               and f.applicability >= settings.threshold)
     result.unsafe_fixable = sum(1 for f in outcome.findings if f.applicability is Applicability.UNSAFE

@@ -425,11 +425,12 @@ def test_a_damaged_cache_file_is_a_miss(project, capsys):
     assert _check(capsys) == first
 
 
-def test_a_cache_entry_of_the_wrong_types_is_a_miss(project, capsys):
+@pytest.mark.parametrize("field, value", [("lines", 42), ("fixable_codes", None), ("fixable_left", "1")])
+def test_a_cache_entry_of_the_wrong_types_is_a_miss(project, capsys, field, value):
     first = _check(capsys)
     cache = _entries(CheckOptions(paths=["."], jobs=1))
     for entry in cache.entries.values():
-        entry.result.lines = 42
+        setattr(entry.result, field, value)
     cache.dirty = True
     cache.save()
     code, out = _check(capsys)

@@ -34,7 +34,6 @@ class Tally:
     changed: int = 0
     reported: int = 0  # findings shown
     advice: int = 0  # of which advice (never fails a run)
-    fixable: int = 0
     unsafe_fixable: int = 0  # fixable with --unsafe-fixes only
     fixable_left: int = 0  # after --write, findings the settings could fix still there
     fixed: int = 0  # fixes applied and written
@@ -43,6 +42,11 @@ class Tally:
     per_rule: Counter = field(default_factory=Counter)
     fixed_by_rule: Counter = field(default_factory=Counter)
     fixable_by_rule: Counter = field(default_factory=Counter)
+
+    @property
+    def fixable(self) -> int:
+        """Findings the settings can fix."""
+        return sum(self.fixable_by_rule.values())
 
 
 class Output:
@@ -106,7 +110,6 @@ class Output:
             self.out.write(outcome.output)
         tally.reported += result.reported
         tally.advice += result.advice
-        tally.fixable += result.fixable
         tally.unsafe_fixable += result.unsafe_fixable
         tally.fixable_left += result.fixable_left
         tally.with_findings += bool(result.reported)
