@@ -36,14 +36,19 @@ def _side(ok, error=None):
 
 
 def test_a_rewrite_that_fails_where_the_original_built_is_broke():
-    verdict = judge({"before": _side(True), "safe": _side(True), "unsafe": _side(False, "apt: curl not found")})
+    verdict = judge({"before": _side(True), "safe": _side(True), "unsafe": _side(False, "apt: curl not found"),
+                     "cache": _side(True)})
     assert verdict == {"verdict": "BROKE", "why": "unsafe: apt: curl not found"}
+    verdict = judge({"before": _side(True), "safe": _side(True), "unsafe": {"same_as": "safe"},
+                     "cache": _side(False, "apt: lists missing")})
+    assert verdict == {"verdict": "BROKE", "why": "cache: apt: lists missing"}
 
 
 def test_identical_rewrites_share_the_verdict_of_the_side_they_equal():
-    assert judge({"before": _side(True), "safe": _side(True), "unsafe": {"same_as": "safe"}}) == {"verdict": "built"}
-    assert judge({"before": _side(True), "safe": _side(False, "x"), "unsafe": {"same_as": "safe"}})["verdict"] == "BROKE"
-    failed = judge({"before": _side(False, "no proxy"), "safe": _side(False, "no proxy"), "unsafe": {"same_as": "safe"}})
+    same = {"unsafe": {"same_as": "safe"}, "cache": {"same_as": "unsafe"}}
+    assert judge({"before": _side(True), "safe": _side(True)} | same) == {"verdict": "built"}
+    assert judge({"before": _side(True), "safe": _side(False, "x")} | same)["verdict"] == "BROKE"
+    failed = judge({"before": _side(False, "no proxy"), "safe": _side(False, "no proxy")} | same)
     assert failed == {"verdict": "failed both", "why": "no proxy"}
 
 

@@ -52,7 +52,11 @@ from extract import extract  # noqa: E402  (bench/realbuilds/extract.py)
 sys.path.insert(0, str(ROOT / "bench"))
 from markdown_block import splice  # noqa: E402
 
-TIERS = ("safe", "unsafe")
+TIERS = ("safe", "unsafe", "cache")
+# tier -> (rule selection, fix threshold): `--write`, `--write --unsafe-fixes`, and
+# `--write --unsafe-fixes --select ALL,SF6` (the cache mounts, which buildah runs too).
+TIER_SETTINGS = {"safe": (None, Applicability.SAFE), "unsafe": (None, Applicability.UNSAFE),
+                 "cache": (["ALL", "SF6"], Applicability.UNSAFE)}
 
 # Official image -> stand-in (standins.sh). Order matters: the first match wins. Alpine and
 # other distributions have no stand-in: their apk/yum steps could not be judged here.
@@ -124,8 +128,10 @@ def map_bases(text: str) -> tuple[str, list[str]]:
 def rewrites(text: str, context: Path, dockerfile: Path) -> dict[str, tuple[str, list, list[str]]]:
     """tier -> (Dockerfile text, file changes, fix codes)."""
     out = {}
-    for tier, threshold in zip(TIERS, (Applicability.SAFE, Applicability.UNSAFE)):
-        result = fix_document(text, select_rules(), threshold=threshold, path=dockerfile, context_dir=context)
+    for tier in TIERS:
+        selection, threshold = TIER_SETTINGS[tier]
+        result = fix_document(text, select_rules(selection), threshold=threshold, path=dockerfile,
+                              context_dir=context)
         out[tier] = (result.output, result.file_changes, sorted({f.code for f in result.applied}))
     return out
 
@@ -190,7 +196,7 @@ def certificate_row(before: ImageContents, after: ImageContents, codes: list[str
 
 
 def measure(app: App, mirrors: Path, timeout: float, noise_build: bool = True) -> dict:
-    row: dict = {"app": app.name}
+    row: dict = {"app": app.name, "tiers": list(TIERS)}
     with tempfile.TemporaryDirectory(prefix="realbuilds-") as tmp:
         src = Path(tmp) / "src"
         problem = extract(mirrors, app.repo, app.context, src)
@@ -299,9 +305,11 @@ def render(rows: list[dict]) -> str:
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    lines = ["| application | fixes (safe / unsafe) | verdict | MB before | MB safe | MB unsafe "
-             "| rebuild before | rebuild safe | rebuild unsafe | certificate safe | certificate unsafe |",
-             "|" + "---|" * 11]
+    lines = [f"| application | fixes ({' / '.join(TIERS)}) | verdict | MB before | "
+             + " | ".join(f"MB {t}" for t in TIERS) + " | rebuild before | "
+             + " | ".join(f"rebuild {t}" for t in TIERS) + " | "
+             + " | ".join(f"certificate {t}" for t in TIERS) + " |",
+             "|" + "---|" * (4 + 3 * len(TIERS))]
     for r in rows:
         if r["verdict"] in ("skipped", "unchanged"):
             continue
@@ -314,7 +322,8 @@ def render(rows: list[dict]) -> str:
             rb = side(name).get("rebuild")
             return "" if not rb else f"{rb['seconds']:.1f} s ({rb['ran']} re-ran)" if rb["ok"] else "failed"
 
-        fixes = " / ".join(",".join(c.replace("SF", "") for c in r["fixes"][t]) or "-" for t in TIERS)
+        fixes = " / ".join(",".join(c.replace("SF", "") for c in r["fixes"][t]) or "-" if t in r["fixes"]
+                           else "not run" for t in TIERS)
         why = re.sub(r"\S*/realbuilds-[^/\s]+/[\w-]+", "<context>", r.get("why") or "")
         verdict = r["verdict"] + (f": {why}" if why and r["verdict"] != "built" else "")
         lines.append(f"| {r['app']} | {fixes} | {verdict} | " + " | ".join(_mb(side(n).get("size")) for n in
@@ -365,7 +374,7 @@ def main(argv=None) -> int:
     for app in load_apps(args.apps):
         if args.only and args.only not in app.name:
             continue
-        if app.name in done:
+        if app.name in done and done[app.name].get("tiers") == list(TIERS):  # else measured with fewer tiers
             rows.append(done[app.name])
             continue
         print(f"{app.name}:", file=sys.stderr, flush=True)
