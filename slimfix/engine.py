@@ -61,7 +61,10 @@ def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
     pragmas = read_suppressions(doc)
     starts = [i.span.start for i in doc.instructions]
     findings: list[Finding] = []
+    haystack = trigger_text(doc)
     for rule in rules:
+        if rule.triggers and not any(word in haystack for word in rule.triggers):
+            continue  # it cannot fire here (``selected`` still names it: others defer to it)
         try:
             found = list(rule().check(ctx))
         except DockerignoreProblem as exc:
@@ -72,6 +75,13 @@ def check(doc: Dockerfile, rules: list[type[Rule]], path: Path | None = None,
             if not pragmas.silences(rule.code, rule.hadolint, _instruction_at(doc, starts, f.start)):
                 findings.append(f)
     return sorted(findings, key=lambda f: (f.start, f.code, f.end))
+
+
+def trigger_text(doc: Dockerfile) -> str:
+    """What a rule's ``triggers`` are looked for in: the text, and each instruction's
+    logical line (a continuation may split a word: ``apt-\\`` then ``get``), lower case."""
+    joined = "\n".join(inst.logical.text for inst in doc.instructions if len(inst.logical.pieces) > 1)
+    return (doc.text + "\n" + joined).lower()
 
 
 def _instruction_at(doc: Dockerfile, starts: list[int], offset: int) -> Instruction | None:

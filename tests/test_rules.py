@@ -168,3 +168,54 @@ def test_the_codes_read_from_the_module_names_are_the_registrys():
     from slimfix.rules import all_rules
 
     assert known_codes() == tuple(r.code for r in all_rules())
+
+
+_TRIGGERED = [r for r in RULES if r.triggers]
+
+
+@pytest.mark.parametrize("rule", _TRIGGERED, ids=lambda r: r.code)
+def test_a_rule_finds_nothing_in_a_file_without_its_triggers(rule):
+    """The engine skips a rule on a file that holds none of its ``triggers``: on every
+    fixture of every rule (its own, run with nothing else selected, so it defers to no
+    other rule), each finding must come from a file that holds one. Called directly, as the
+    engine would not call it."""
+    from slimfix.engine import trigger_text
+    from slimfix.rules import RuleContext
+    from slimfix.syntax import ParseError, parse
+
+    checked = 0
+    for case in cases():
+        text = read(case)
+        try:
+            doc = parse(text)
+        except ParseError:
+            continue
+        context = _context(case) if _context(case).is_dir() else None
+        ctx = RuleContext(doc, context / "Dockerfile" if context else None, context, frozenset({rule.code}))
+        found = list(rule().check(ctx))
+        if found:
+            checked += 1
+            haystack = trigger_text(doc)
+            assert any(w in haystack for w in rule.triggers), f"{_id(case)}: {found[0].message}"
+    assert checked, "no fixture where the rule fires"
+
+
+def test_the_engine_skips_a_rule_whose_triggers_a_file_lacks():
+    from slimfix.engine import check
+    from slimfix.rules import Finding, Rule
+    from slimfix.syntax import parse
+
+    calls = []
+
+    class Probe(Rule):
+        code, name, summary, triggers = "SF999", "probe", "probe", ("apt",)
+
+        def check(self, ctx):
+            calls.append(ctx.doc.text)
+            return [Finding(self.code, "x", 0, 1)]
+
+    assert check(parse("FROM debian\nRUN pip install x\n"), [Probe]) == []
+    assert len(check(parse("FROM debian\nRUN ap\\\n t-get update\n"), [Probe])) == 0  # a word split is not joined
+    assert len(check(parse("FROM debian\nRUN apt-\\\nget update\n"), [Probe])) == 1
+    assert len(check(parse("FROM debian\nRUN APT-GET update\n"), [Probe])) == 1
+    assert calls == ["FROM debian\nRUN apt-\\\nget update\n", "FROM debian\nRUN APT-GET update\n"]

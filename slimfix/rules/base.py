@@ -78,6 +78,12 @@ class Rule:
     # What its fix does to the built image (slimfix.effects): `slimfix verify` holds the
     # rewrite's image to it. None only for a rule whose fixes are never applied.
     effect: ClassVar[Effect | None] = None
+    # Words (lower case) one of which a file must hold for the rule to find anything in it:
+    # the program names its findings start from. The engine runs the rule only on a file
+    # whose text or joined instruction lines hold one, so most files skip most rules.
+    # Empty: the rule runs on every file. tests/test_rules.py holds every finding on every
+    # fixture to this.
+    triggers: ClassVar[tuple[str, ...]] = ()
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError

@@ -57,6 +57,7 @@ class MergeAptRuns(Rule):
     """
 
     code = "SF101"
+    triggers = ("apt",)
     name = "merge-apt-runs"
     effect = NO_FILE_CHANGE
     summary = "Join apt-get update and the apt installs that follow it into one RUN"

@@ -78,6 +78,7 @@ class AptListsCleanup(Rule):
     """
 
     code = "SF102"
+    triggers = ("apt",)
     name = "apt-lists-cleanup"
     effect = Effect("removes the contents of /var/lib/apt/lists", removes=("/var/lib/apt/lists/**",))
     summary = "Remove /var/lib/apt/lists/* in the RUN that ran apt-get update"

@@ -66,6 +66,7 @@ class AptNoInstallRecommends(Rule):
     """
 
     code = "SF103"
+    triggers = ("apt",)
     name = "apt-no-install-recommends"
     effect = Effect("removes the packages apt installed only as recommendations", packages=True)
     summary = "Install apt packages without their recommended packages"

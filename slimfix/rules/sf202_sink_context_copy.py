@@ -67,6 +67,7 @@ class SinkContextCopy(Rule):
     """
 
     code = "SF202"
+    triggers = ("copy", "add")
     name = "sink-context-copy"
     effect = NO_FILE_CHANGE
     summary = "Move COPY . below the instructions that do not need the source tree"

@@ -62,6 +62,7 @@ class PipNoCacheDir(Rule):
     """
 
     code = "SF301"
+    triggers = ("pip", "uv")
     name = "pip-no-cache-dir"
     effect = Effect("removes pip's download cache", removes=("~/.cache/pip/**",))
     summary = "Install Python packages without keeping pip's download cache"

@@ -49,6 +49,7 @@ class ApkNoCache(Rule):
     """
 
     code = "SF302"
+    triggers = ("apk",)
     name = "apk-no-cache"
     effect = Effect("removes apk's index and package cache", removes=("/var/cache/apk/**", "/etc/apk/cache/**"))
     summary = "Install Alpine packages without keeping apk's cache"

@@ -58,6 +58,7 @@ class RpmCacheCleanup(Rule):
     """
 
     code = "SF303"
+    triggers = ("yum", "dnf", "zypper")
     name = "rpm-cache-cleanup"
     effect = Effect("removes the yum, dnf or zypper package cache",
                     removes=("/var/cache/yum/**", "/var/cache/dnf/**", "/var/cache/libdnf5/**", "/var/cache/zypp/**"))

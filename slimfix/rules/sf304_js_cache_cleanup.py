@@ -65,6 +65,7 @@ class JsCacheCleanup(Rule):
     """
 
     code = "SF304"
+    triggers = ("npm", "yarn")
     name = "js-cache-cleanup"
     effect = Effect("removes the npm or yarn download cache",
                     removes=("~/.npm/_cacache/**", "~/.cache/yarn/**", "/usr/local/share/.cache/yarn/**"))

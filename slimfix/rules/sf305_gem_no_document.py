@@ -60,6 +60,7 @@ class GemNoDocument(Rule):
     """
 
     code = "SF305"
+    triggers = ("gem",)
     name = "gem-no-document"
     effect = Effect("removes the gems' generated documentation",
                     removes=("/usr/local/bundle/doc/**", "/usr/local/lib/ruby/gems/*/doc/**", "/var/lib/gems/*/doc/**",

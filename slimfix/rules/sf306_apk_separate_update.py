@@ -61,6 +61,7 @@ class ApkSeparateUpdate(Rule):
     """
 
     code = "SF306"
+    triggers = ("apk",)
     name = "apk-separate-update"
     effect = Effect("removes the apk index that `apk update` downloaded", removes=("/var/cache/apk/**",))
     summary = "Drop a separate `RUN apk update` that later `apk add --no-cache` never reads"

@@ -67,6 +67,7 @@ class CondaClean(Rule):
     """
 
     code = "SF307"
+    triggers = ("conda", "mamba")
     name = "conda-clean"
     effect = Effect("removes conda's package cache",
                     removes=("/opt/conda/pkgs/**", "/opt/*conda*/pkgs/**", "~/*conda*/pkgs/**", "~/.conda/pkgs/**",

@@ -72,6 +72,7 @@ class BundleCacheCleanup(Rule):
     """
 
     code = "SF308"
+    triggers = ("bundle",)
     name = "bundle-cache-cleanup"
     effect = Effect("removes the downloaded .gem files of bundle install",
                     removes=("/usr/local/bundle/cache/**", "/usr/local/lib/ruby/gems/*/cache/**", "/var/lib/gems/*/cache/**",

@@ -68,6 +68,7 @@ class PnpmStorePrune(Rule):
     """
 
     code = "SF309"
+    triggers = ("pnpm",)
     name = "pnpm-store-prune"
     effect = Effect("removes the pnpm store's unreferenced packages",
                     removes=("~/.local/share/pnpm/store/**", "~/.pnpm-store/**", "**/.pnpm-store/**"))

@@ -80,6 +80,7 @@ class Dockerignore(Rule):
     """
 
     code = "SF401"
+    triggers = ("copy", "add")
     name = "dockerignore"
     effect = Effect("removes the files the new .dockerignore lines keep out of the build context", ignored=True)
     summary = "Keep .git, caches, virtualenvs and secrets out of the build context"

@@ -41,6 +41,7 @@ class AddToCopy(Rule):
     """
 
     code = "SF503"
+    triggers = ("add",)
     name = "add-to-copy"
     effect = NO_FILE_CHANGE
     summary = "Use COPY, not ADD, for local files that are not archives"

@@ -81,6 +81,7 @@ class AptCacheMount(CacheMountRule):
     """
 
     code = "SF601"
+    triggers = ("apt",)
     name = "apt-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep apt's lists and packages in a BuildKit cache mount between builds"

@@ -221,6 +221,7 @@ class PythonCacheMount(CacheMountRule):
     """
 
     code = "SF602"
+    triggers = ("pip", "uv", "poetry")
     name = "python-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep pip's, uv's and poetry's download cache in a BuildKit cache mount between builds"

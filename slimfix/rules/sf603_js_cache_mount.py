@@ -154,6 +154,7 @@ class JsCacheMount(CacheMountRule):
     """
 
     code = "SF603"
+    triggers = ("npm", "yarn", "pnpm")
     name = "js-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep npm's, Yarn's and pnpm's package cache in a BuildKit cache mount between builds"

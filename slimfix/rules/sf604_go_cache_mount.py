@@ -83,6 +83,7 @@ class GoCacheMount(CacheMountRule):
     """
 
     code = "SF604"
+    triggers = ("go",)
     name = "go-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep Go's module and build caches in BuildKit cache mounts between builds"

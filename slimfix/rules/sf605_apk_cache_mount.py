@@ -69,6 +69,7 @@ class ApkCacheMount(CacheMountRule):
     """
 
     code = "SF605"
+    triggers = ("apk",)
     name = "apk-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep apk's index and packages in a BuildKit cache mount between builds"

@@ -83,6 +83,7 @@ class RpmCacheMount(CacheMountRule):
     """
 
     code = "SF606"
+    triggers = ("yum", "dnf", "zypper")
     name = "rpm-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep dnf's, yum's and zypper's package cache in a BuildKit cache mount between builds"

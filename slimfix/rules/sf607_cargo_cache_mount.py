@@ -75,6 +75,7 @@ class CargoCacheMount(CacheMountRule):
     """
 
     code = "SF607"
+    triggers = ("cargo",)
     name = "cargo-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep cargo's crate downloads in BuildKit cache mounts between builds"

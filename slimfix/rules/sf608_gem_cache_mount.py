@@ -96,6 +96,7 @@ class GemCacheMount(CacheMountRule):
     """
 
     code = "SF608"
+    triggers = ("gem", "bundle")
     name = "gem-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep RubyGems' and Bundler's gem downloads in a BuildKit cache mount between builds"

@@ -96,6 +96,7 @@ class ComposerCacheMount(CacheMountRule):
     """
 
     code = "SF609"
+    triggers = ("composer",)
     name = "composer-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep Composer's package cache in a BuildKit cache mount between builds"
