@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where a spec is built: a run with no globs never needs it
-    import pathspec
+    from .gitignore import PathPatterns
 
 from .discovery import gitignore_spec as _gitignore_spec
 from .fileio import FileProblem, read_text
@@ -59,11 +59,11 @@ class Config:
     ignore: list[str] | None = None
     unsafe_fixes: bool | None = None
     exclude: list[str] = field(default_factory=list)
-    contexts: list[tuple[pathspec.PathSpec, str, Path]] = field(default_factory=list)  # spec, glob, dir
-    per_file_ignores: list[tuple[pathspec.PathSpec, list[str]]] = field(default_factory=list)
+    contexts: list[tuple[PathPatterns, str, Path]] = field(default_factory=list)  # spec, glob, dir
+    per_file_ignores: list[tuple[PathPatterns, list[str]]] = field(default_factory=list)
 
     @property
-    def exclude_spec(self) -> pathspec.PathSpec | None:
+    def exclude_spec(self) -> PathPatterns | None:
         if not self.exclude:
             return None
         if not hasattr(self, "_exclude_spec"):
@@ -286,7 +286,7 @@ def _known_codes(path: Path, key: str, codes: list[str]) -> None:
         raise ConfigError(f"{shown_config(path)}: {key}: {exc}") from None
 
 
-def _spec(glob: str) -> pathspec.PathSpec:
+def _spec(glob: str) -> PathPatterns:
     return _gitignore_spec([glob])
 
 

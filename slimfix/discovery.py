@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 if TYPE_CHECKING:  # imported where a spec is built: a run with no globs never needs it
-    import pathspec
-
-    from .gitignore import GitIgnore
+    from .gitignore import GitIgnore, PathPatterns
 
 from .fileio import FileProblem, read_regular
 
@@ -191,8 +189,8 @@ def discover(paths: Iterable[str], excludes: list[str] | None = None) -> list[st
     return list(iter_discover(paths, excludes))
 
 
-def gitignore_spec(lines) -> "pathspec.PathSpec":
-    """Patterns read as git reads .gitignore (pathspec is imported only when some are)."""
-    import pathspec
+def gitignore_spec(lines) -> "PathPatterns":
+    """Patterns read as git reads .gitignore, matched against whole paths."""
+    from .gitignore import PathPatterns
 
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return PathPatterns(lines)

@@ -130,3 +130,26 @@ class GitIgnore:
             if (is_dir or not dir_only) and match(rel, name):
                 return not negated
         return None
+
+
+class PathPatterns:
+    """Globs of a settings file (``exclude``, ``contexts``, ``per-file-ignores``) or of
+    ``--exclude``, read as .gitignore lines and asked about a whole path relative to their
+    folder (``a/b/Dockerfile``; a trailing ``/`` for a folder): it matches when a line
+    ignores it or a folder above it, the last matching line deciding at each level, as
+    git decides during its walk (a folder it ignores is never entered, so a ``!`` line
+    cannot bring back what is inside). Matched in time linear in the path (``globmatch``),
+    whatever the pattern."""
+
+    __slots__ = ("_ignore",)
+
+    def __init__(self, lines) -> None:
+        self._ignore = GitIgnore(lines)
+
+    def match_file(self, path: str) -> bool:
+        is_dir = path.endswith("/")
+        parts = path.rstrip("/").split("/")
+        for k in range(1, len(parts)):
+            if self._ignore.decide("/".join(parts[:k]), True):
+                return True
+        return bool(self._ignore.decide("/".join(parts), is_dir))

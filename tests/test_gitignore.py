@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slimfix.discovery import discover
-from slimfix.gitignore import GitIgnore
+from slimfix.gitignore import GitIgnore, PathPatterns
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -25,7 +26,7 @@ LINES = [
     "Dockerfile", "/Dockerfile", "a/Dockerfile", "Dockerfile.dev", "x.dev", "x.dev/",
     "*.dev", "*.dev/", "*.dockerfile", "!Dockerfile", "!a", "!a/", "!b/", "!/build",
     "!Dockerfile.dev", "!*.dev", "!a/b", "a/b/c",
-    # everything else (matched through pathspec's translation)
+    # everything else (matched through globmatch)
     "a/**", "**/b", "**/b/", "a/*", "Dockerfile*", "*", "!*/", "b/**/c", "[ab]/", "?", "?/",
     "build ", "\\!a", "#a", "", "   ", "*file", "a/**/Dockerfile", "!a/**", "**", "[!a]/", "a/**/",
     "[a-b]", "b/*/c", "!**/c", "**/a/**", "Docker?ile", "*.dev ", "[]a]", "[z-a]", "x.de[", "*/b",
@@ -88,3 +89,30 @@ def test_a_bom_and_crlf_line_ends_are_read_as_git_reads_them(tmp_path):
     (tmp_path / ".gitignore").write_bytes(b"\xef\xbb\xbfa/\r\nc\r\nb\x0cx\n")  # a form feed splits nothing
     assert set(discover([str(tmp_path)])) == {str(tmp_path / p) for p in _git_untracked(tmp_path)}
     assert discover([str(tmp_path)]) == [str(tmp_path / "b" / "Dockerfile")]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(LINES), min_size=1, max_size=5),
+       st.lists(st.tuples(st.sampled_from([""] + DIRS), st.sampled_from(FILES)), min_size=1, max_size=8))
+def test_settings_globs_match_what_git_ignores(tmp_path_factory, lines, files):
+    """``exclude``, ``contexts`` and ``per-file-ignores`` (PathPatterns): a path matches
+    exactly when git, given the lines as the root's .gitignore, ignores the file."""
+    root = tmp_path_factory.mktemp("globs")
+    subprocess.run(["git", "init", "-q", str(root)], env=_ENV, check=True)
+    paths = {f"{d}/{n}" if d else n for d, n in files}
+    for p in paths:
+        (root / p).parent.mkdir(parents=True, exist_ok=True)
+        (root / p).write_text("FROM scratch\n")
+    (root / ".gitignore").write_text("".join(line + "\n" for line in lines))
+    patterns = PathPatterns(lines)
+    untracked = _git_untracked(root)
+    assert {p for p in paths if patterns.match_file(p)} == paths - untracked
+
+
+def test_settings_globs_take_linear_time():
+    """pathspec's regular expression for this took minutes on a long name."""
+    patterns = PathPatterns(["*a*a*a*a*a*a*a*a*a*a*b"])
+    name = "a" * 5000
+    start = time.process_time()
+    assert not patterns.match_file(f"{name}/{name}/Dockerfile")
+    assert time.process_time() - start < 5
