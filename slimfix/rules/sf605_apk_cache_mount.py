@@ -55,7 +55,10 @@ class ApkCacheMount(CacheMountRule):
     built from it, an ONBUILD trigger) runs `apk add` without `--no-cache`, `--update` or its
     own `apk update` (it relies on the index this RUN would leave in the mount); when a later
     `COPY --from` takes the cache from the stage; when the RUN is commented as warming a
-    cache; when its shell or heredoc cannot be read; and under a `# syntax=` older than 1.2.
+    cache; when its shell or heredoc cannot be read; under a `# syntax=` older than 1.2; and
+    when apk installs into another root (`-p`, `--root`: it keeps its caches below that
+    root, so the mounts would stay empty and `--update` would leave the index there) or is
+    given its own `--cache-dir`.
     Silent on Windows images, for exec-form RUNs and ONBUILD triggers, and when the RUN
     already has a cache mount of apk's cache.
     Also without a fix, as for every SF6 rule: when the command runs through `sudo` (its
@@ -90,6 +93,9 @@ class ApkCacheMount(CacheMountRule):
         plan = Plan([Mount(t, "locked") for t in _TARGETS])
         updated = False
         for cmd in commands:
+            elsewhere = _other_root(cmd)
+            if elsewhere:
+                return Refusal(f"`apk {elsewhere}` keeps its caches under that folder, not where the mounts are")
             verb = _verb(cmd)
             updated = updated or verb == "update"
             if verb not in ("add", "upgrade"):
@@ -109,6 +115,18 @@ class ApkCacheMount(CacheMountRule):
             if removes_only(cmd, "rm", targets) or argv[:3] == ["apk", "cache", "clean"]:
                 plan.cleanups.append(cmd)
         return plan
+
+
+def _other_root(cmd: SimpleCommand) -> str | None:
+    """The option that moves apk's caches: ``-p``/``--root`` (apk opens ``etc/apk/cache``
+    and ``var/cache/apk`` below the root it installs into) or ``--cache-dir``."""
+    for w in cmd.words:
+        v = w.value
+        if v in ("-p", "--root", "--cache-dir") or v.startswith(("--root=", "--cache-dir=")):
+            return v.split("=", 1)[0]
+        if v.startswith("-p") and not v.startswith("--"):
+            return "-p"
+    return None
 
 
 def _reads_index(ctx: RuleContext, other: Instruction) -> str | None:
