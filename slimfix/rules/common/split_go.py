@@ -241,6 +241,7 @@ def _runtime_files(ctx: RuleContext, stage: Stage, cwd: str) -> list[str]:
     copies = [c for c in (context_copy(i) for i in stage.instructions) if c is not None]
     root = str(context.root)
     out: list[str] = []
+    sources = 0
     for dirpath, dirs, files in context.walk():
         dirs[:] = sorted(d for d in dirs if d not in ("vendor", "testdata", ".git", "node_modules")
                          and not d.startswith("."))
@@ -250,6 +251,7 @@ def _runtime_files(ctx: RuleContext, stage: Stage, cwd: str) -> list[str]:
             rel = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
             if not context.included(rel):
                 continue
+            sources += 1
             text = context.read(rel) or ""
             for path, line in _reads(rel, text):
                 where = f"{rel}:{line}"
@@ -275,6 +277,9 @@ def _runtime_files(ctx: RuleContext, stage: Stage, cwd: str) -> list[str]:
             if m:
                 line = text.count("\n", 0, m.start()) + 1
                 raise Refuse(f"{rel}:{line} runs other programs at run time ({m.group(0).rstrip('( ')})")
+    if not sources:  # (vendor and testdata not counted: they are not the program)
+        raise Refuse("the build context has no Go source: slimfix cannot tell which files the program reads "
+                     "or runs at run time")
     return out
 
 
