@@ -9,7 +9,7 @@ from ..syntax import Instruction
 from .base import RuleContext
 from .common.apt_docker_clean import LOSES_TRAP, SET_ASIDE
 from .common.apt_lists import later_apt_without_update
-from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only
+from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, under
 from .common.run_user import not_root
 from .common.stage_needs import first_later
 
@@ -32,8 +32,10 @@ class AptCacheMount(CacheMountRule):
     downloaded package after each install and would leave the mount empty; apt's `-o`
     cannot switch those hooks off, so the RUN sets the file aside first and an EXIT trap
     puts it back when the RUN's shell ends, however it ends (nothing happens on an image
-    without the file): the image keeps its apt configuration. A `rm -rf /var/lib/apt/lists/*`, `rm -rf /var/cache/apt/*` or
-    `apt-get clean` chained with `&&` in the RUN is removed: it would empty the mount.
+    without the file): the image keeps its apt configuration. A `rm -rf /var/lib/apt/lists/*`,
+    `rm -rf /var/cache/apt/*`, `apt-get clean` or `apt-get dist-clean` chained with `&&` in the RUN is removed: it would
+    empty the mount; so are apt's folders among the operands of an `rm -rf` that also removes
+    other paths (`rm -rf /var/lib/apt/lists/* /tmp/*` keeps `rm -rf /tmp/*`).
     SF102 does not add its cleanup to a RUN this rule mounts.
 
     ## Why is this bad?
@@ -123,9 +125,27 @@ class AptCacheMount(CacheMountRule):
         if "docker-clean" not in text:  # a RUN that handles docker-clean itself is left to do so
             plan.prepend = SET_ASIDE
         for cmd in run.commands():
-            if removes_only(cmd, "rm", _TARGETS) or apt_subcommand(cmd) == "clean":
+            if removes_only(cmd, "rm", _TARGETS) or apt_subcommand(cmd) in ("clean", "dist-clean"):
                 plan.cleanups.append(cmd)
+            else:
+                plan.options += [(cmd, w) for w in _mounted_operands(cmd)]
         return plan
+
+
+def _mounted_operands(cmd: SimpleCommand) -> list:
+    """The operands of a plain ``rm -rf`` that are in apt's mounted folders, when it also
+    removes something else (``rm -rf /var/lib/apt/lists/* /tmp/*``): those words go, the
+    rest of the command stays. In the mount they would only empty the cache."""
+    words = cmd.words
+    if (cmd.compound or cmd.assignments or cmd.redirects or not words or words[0].value != "rm"
+            or any(w.value is None for w in words)):
+        return []
+    operands = [w for w in words[1:] if not w.value.startswith("-")]
+    options = [w.value for w in words[1:] if w.value.startswith("-")]
+    if any(o not in ("-r", "-f", "-rf", "-fr", "-R", "-Rf", "-fR", "--recursive", "--force") for o in options):
+        return []
+    mounted = [w for w in operands if w.value.startswith("/") and under(w.value, _TARGETS)]
+    return mounted if mounted and len(mounted) < len(operands) else []
 
 
 # The mounts do not cover extended_states, but a RUN (or a later one) that decides what to

@@ -122,6 +122,8 @@ def _other_root(cmd: SimpleCommand) -> str | None:
     and ``var/cache/apk`` below the root it installs into) or ``--cache-dir``."""
     for w in cmd.words:
         v = w.value
+        if v is None:  # a variable's words are taken for packages, as everywhere else
+            continue
         if v in ("-p", "--root", "--cache-dir") or v.startswith(("--root=", "--cache-dir=")):
             return v.split("=", 1)[0]
         if v.startswith("-p") and not v.startswith("--"):

@@ -217,8 +217,12 @@ class CacheMountRule(Rule):
 
 def _detail(plan: Plan) -> str:
     parts = [UNSAFE_NOTE]
-    if plan.options:
-        parts.append("removes " + ", ".join(f"`{t.text}`" for _, t in plan.options) + ", which turns the cache off")
+    options = [t for _, t in plan.options if t.text.startswith("-")]
+    operands = [t for _, t in plan.options if not t.text.startswith("-")]  # of an rm (SF601)
+    if options:
+        parts.append("removes " + ", ".join(f"`{t.text}`" for t in options) + ", which turns the cache off")
+    if operands:
+        parts.append("removes " + ", ".join(f"`{t.text}`" for t in operands) + " from the `rm`, which would empty it")
     if plan.cleanups:
         parts.append("removes " + ", ".join(f"`{c.text()}`" for c in plan.cleanups) + ", which would empty it")
     parts += plan.kept
@@ -439,7 +443,17 @@ def _delete_word(doc, inst: Instruction, cmd: SimpleCommand, tok: Token) -> Edit
         if rest.startswith(esc + "\n") or rest.startswith(esc + "\r\n"):
             nl = text.index("\n", e) + 1
             return Edit.delete(line_start, nl)  # the line held only this word
-        return Edit.delete(start, e)
+        # First on its line but not alone there (or the instruction's last word): the gap
+        # before it goes, continuation included; deleting only the word would leave the
+        # line before continued into a blank one, joining the next instruction to this RUN.
+        before = [t for t in script.tokens if t.kind is not TokenKind.COMMENT and t.end <= tok.start]
+        if not before:
+            raise CannotEdit(f"`{tok.text}` is the first word of the RUN")
+        s = file_offset(inst, script, before[-1].end, end=True)
+        for ln in inst.lines:
+            if ln.kind in (LineKind.COMMENT, LineKind.BLANK) and s < ln.span.end and ln.span.start < end:
+                raise CannotEdit(f"a comment line sits before `{tok.text}`")
+        return Edit.delete(s, end)
     s = start
     while s > 0 and text[s - 1] in " \t":
         s -= 1
