@@ -9,6 +9,10 @@ Facts from Debian bookworm's `apt-cache show`:
   needs a C compiler and the C library's headers.
 - `python3-pip` recommends `build-essential` and `python3-dev`: pip builds a package
   that has no wheel for the platform from source, with them.
+- `syslinux` and `extlinux` only recommend `syslinux-common`, which holds `mbr.bin` and the
+  `.c32` modules they install: without it they install nothing that boots.
+- `libopencv-dev` recommends `opencv-data` (the Haar and LBP cascades that OpenCV's object
+  detection loads by file name); images install the headers package to get it.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ NEEDS = (
     Need(_PIP, "python3-dev", re.compile(r"^(python3(\.\d+)?-dev|python3-all-dev|libpython3(\.\d+)?-dev"
                                           r"|python-dev-is-python3)$"), "python3-pip"),
     Need(_PIP, "build-essential", _COMPILER, "python3-pip"),
+    Need(re.compile(r"^(syslinux|extlinux)$"), "syslinux-common", re.compile(r"^syslinux-common$"),
+         "each of syslinux and extlinux", "they install its boot code and modules"),
+    Need(re.compile(r"^libopencv-dev$"), "opencv-data", re.compile(r"^opencv-data$"), "libopencv-dev",
+         "OpenCV's object detection loads its cascades"),
 )
 # Official images whose full variants carry compilers and the C library's headers.
 _TOOLCHAIN_IMAGES = {"python", "node", "ruby", "golang", "buildpack-deps"}
