@@ -70,6 +70,9 @@ STANDINS = [
     (r"golang:[^\s@]*alpine[^\s@]*", None),
     (r"golang(:[^\s@]*)?", "golang:1.19"),
     (r"debian(:[^\s@]*)?", "debian:bookworm-slim"),
+    # No Ubuntu archive is reachable here: Ubuntu bases are judged on Debian's (same apt,
+    # same docker-clean; package names mostly shared, and a name Debian lacks fails both sides).
+    (r"ubuntu(:[^\s@]*)?", "debian:bookworm-slim"),
     (r"buildpack-deps(:[^\s@]*)?", "buildpack-deps:bookworm"),
     (r"ghcr\.io/astral-sh/uv:[^\s@]*", "localhost/uv-standin"),
 ]
