@@ -149,10 +149,12 @@ class Command:
     json: bool  # exec / list form
     json_values: tuple[str, ...] | None
     sub: Command | None = None  # ONBUILD's trigger
+    # the keyword upper-cased: asked of every instruction by every rule, so made once
+    name: str = ""
 
-    @property
-    def name(self) -> str:
-        return self.keyword.upper()
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.keyword.upper())
 
     def flag(self, name: str) -> list[Flag]:
         return [f for f in self.flags if f.name.lower() == name]

@@ -144,7 +144,7 @@ def _parse_command(line: str, base: int, escape: str, first_line: int) -> Comman
     if gap is None:
         keyword = trimmed
         end = start + len(trimmed)
-        return Command(keyword, Span(start, end), (), "", Span(end, end), False, None)
+        return Command(keyword, Span(start, end), (), "", Span(end, end), False, None, None, keyword.upper())
     keyword = trimmed[: gap.start()]
     rest = trimmed[gap.end() :]
     rest_base = start + gap.end()
@@ -182,7 +182,7 @@ def _parse_command(line: str, base: int, escape: str, first_line: int) -> Comman
         except ValueError as exc:
             raise ParseError(str(exc), first_line) from None
     return Command(keyword, Span(start, start + len(keyword)), tuple(flags), args, args_span,
-                   is_json, tuple(values) if values is not None else None, sub)
+                   is_json, tuple(values) if values is not None else None, sub, name)
 
 
 def _heredocs_from_line(line: str, first_line: int) -> list[tuple[str, int, bool, bool]]:
