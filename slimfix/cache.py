@@ -161,7 +161,8 @@ def _valid_result(result: Any) -> bool:
 
     try:
         return (type(result) is FileResult and isinstance(result.name, str) and result.outcome is None
-                and result.error is None and result.error_at is None and not result.written
+                and (result.error is None and result.error_at is None or _parse_error(result))
+                and not result.written
                 and all(type(getattr(result, f)) is bool for f in ("changed", "rewritten", "cacheable"))
                 and all(type(getattr(result, f)) is int for f in _INTS)
                 and all(type(getattr(result, f)) is list and all(type(v) is kind for v in getattr(result, f))
@@ -173,6 +174,13 @@ def _valid_result(result: Any) -> bool:
                 and all(type(c) is FileChange for c in result.file_changes))
     except AttributeError:
         return False
+
+
+def _parse_error(result: FileResult) -> bool:
+    """A parse error (its message and place): the bytes alone decide it, so it is kept."""
+    at = result.error_at
+    return (type(result.error) is str and type(at) is tuple and len(at) == 2 and all(type(v) is int for v in at)
+            and result.error.startswith(f"{result.name}:{at[0]}:{at[1]}: parse error: "))
 
 
 def _valid(entry: Any) -> bool:
@@ -223,8 +231,8 @@ class ResultCache:
     def put(self, job, result) -> None:
         """Kept with what was read of the file when its result was made (``read_as``):
         an edit since then makes the entry stale, however soon it came."""
-        if (result.outcome is not None or result.error or result.notes or result.warnings
-                or not result.cacheable or not _is_print(result.read_as)):
+        if (result.outcome is not None or (result.error and not _parse_error(result)) or result.notes
+                or result.warnings or not result.cacheable or not _is_print(result.read_as)):
             return
         kept = object.__new__(type(result))
         kept.__dict__.update(result.__dict__)

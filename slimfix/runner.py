@@ -107,6 +107,7 @@ def process_text(name: str, text: str, settings: Settings, path: Path | None = N
         else:
             result.error = f"{name}:{exc.line}:{exc.column}: parse error: {exc.message}"
             result.error_at = (exc.line, exc.column)
+            result.cacheable = True  # the bytes alone decide it: kept, so a warm run need not parse again
     except FixError as exc:
         result.error = f"{name}: internal error, file left unchanged: {exc}"
     except RecursionError:

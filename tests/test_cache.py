@@ -465,3 +465,15 @@ def test_a_full_disk_leaves_no_partial_file_and_never_a_cache_folder_without_its
     cache = project / ".slimfix_cache"
     if cache.exists():
         assert (cache / ".gitignore").read_text().endswith("*\n")
+
+
+def test_a_parse_error_is_kept_and_reported_the_same_from_the_cache(project, counted, capsys):
+    """The bytes alone decide a parse error: a warm run reports it without parsing (and
+    without importing the parser and the rules), with the same message and exit status."""
+    (project / "a" / "Dockerfile").write_text("FROM debian\nRUN <<EOF\necho\n")  # unterminated
+    first = _check(capsys)
+    assert first[0] == 2 and "a/Dockerfile:2:1: parse error: unterminated heredoc" in first[1].err
+    assert len(counted) == 2
+    assert _check(capsys) == first and len(counted) == 2
+    (project / "a" / "Dockerfile").write_text(GOOD)  # fixed: processed again
+    assert _check(capsys)[0] != 2 and counted[-1:] == ["a/Dockerfile"]
