@@ -117,6 +117,11 @@ class CopyThenChown(Rule):
                 continue
             ours = [c for c in picks if _targets(ctx, inst, c) == [dest] and _recursive(c)]
             if not ours:
+                wider = next((c for c in picks if dest in _targets(ctx, inst, c) and _recursive(c)), None)
+                if wider is not None:
+                    yield self.not_fixed(inst, f"`{wider.text()}` stores every file of line {copy.start_line}'s copy "
+                                         f"again: use COPY --{_verb(wider)}", "it also changes paths the copy did not "
+                                         "bring", at=command_span(inst, wider))
                 continue
             size = context_size(ctx, copy)
             verbs = sorted({f"--{_verb(c)}" for c in ours})

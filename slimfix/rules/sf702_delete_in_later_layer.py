@@ -162,21 +162,25 @@ def _plain(cmd: SimpleCommand) -> bool:
 
 
 def _creator(ctx: RuleContext, inst: Instruction, path: str) -> Instruction | None:
-    """The latest earlier instruction of the stage that names ``path`` (a COPY or ADD that
-    lands on, in or above it; a RUN that writes it), or None."""
+    """What put ``path`` there: the first RUN of the stage that names it since the last
+    COPY or ADD that lands on, in or above it (that copy, when it brought the path or no
+    RUN names it), or None."""
+    first_run = None
     for other in reversed(ctx.doc.instructions[: inst.index]):
         if other.stage != inst.stage or other.keyword == "FROM":
-            return None
+            break
         kw = other.keyword
         if kw in ("COPY", "ADD"):
             land = landing(ctx, other)
             file = copied_file(ctx, other)
             if land is not None and (file == path or (file is None and under(path, land))
                                      or (file is not None and under(path, file))):
-                return other
+                if first_run is None or file == path or (path_size(ctx, other, path) or 0) > 0:
+                    return other
+                return first_run
         elif kw == "RUN" and mentions(other.text, path):
-            return other
-    return None
+            first_run = other
+    return first_run
 
 
 def _writes(ctx: RuleContext, run_inst: Instruction, path: str) -> bool:
