@@ -81,7 +81,8 @@ class CopyThenChown(Rule):
     before them could add files they would re-own); no earlier instruction of the stage (or
     of a stage it is built from) wrote into the destination, and the base image is an
     official one, `scratch` or a stage of the file, with a destination outside the folders
-    a base image fills (`/usr`, `/opt`, `/var`, `/home`...); the destination's parent folder
+    a base image fills (`/usr`, `/opt`, `/var`, `/home`..., though a folder inside the home
+    of a user the Dockerfile creates is fine); the destination's parent folder
     exists already (the copy would create and re-own it). User and group names must be
     created earlier in the stage (`useradd`, `adduser`, `groupadd`, `addgroup`), be `root`
     or a numeric id, or be an official image's own user (`node`).
@@ -277,7 +278,8 @@ def _check_tree(ctx: RuleContext, copy: Instruction, run: Instruction, dest: str
             wd = _workdir_set(ctx, other)
             if wd is None or (under(wd, dest) and wd != dest):
                 raise CannotEdit(f"the WORKDIR on line {other.start_line} creates a folder inside {dest}")
-    if _SYSTEM.search(dest):
+    home = re.match(r"^/home/([^/]+)/.", dest)
+    if _SYSTEM.search(dest) and not (home and home.group(1) in _created_names(ctx, copy)[0]):
         raise CannotEdit(f"{dest} is a folder base images fill: the recursive command re-owns their files too")
     stage = doc.stage_of(copy)
     assert stage is not None

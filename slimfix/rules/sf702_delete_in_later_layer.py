@@ -175,12 +175,30 @@ def _creator(ctx: RuleContext, inst: Instruction, path: str) -> Instruction | No
             file = copied_file(ctx, other)
             if land is not None and (file == path or (file is None and under(path, land))
                                      or (file is not None and under(path, file))):
-                if first_run is None or file == path or (path_size(ctx, other, path) or 0) > 0:
+                if first_run is None or file == path or land == path or (path_size(ctx, other, path) or 0) > 0:
                     return other
                 return first_run
         elif kw == "RUN" and mentions(other.text, path):
+            if _removes(ctx, other, path):
+                return None  # it did not survive that RUN: what is there now, something later made
             first_run = other
     return first_run
+
+
+def _removes(ctx: RuleContext, inst: Instruction, path: str) -> bool:
+    run = ctx.run(inst)
+    if run is None or run.unsupported:
+        return True  # cannot tell: as good as removed
+    return any(cmd.name == "rm" and any(resolve(ctx, inst, w or "") in (path, *_parents(path))
+                                        for w in cmd.args) for cmd in run.commands())
+
+
+def _parents(path: str) -> list[str]:
+    out = []
+    while path not in ("/", ""):
+        path = posixpath.dirname(path)
+        out.append(path)
+    return out[:-1]  # not `/`
 
 
 def _writes(ctx: RuleContext, run_inst: Instruction, path: str) -> bool:
@@ -201,6 +219,8 @@ def _move(ctx: RuleContext, inst: Instruction, run, commands: list[SimpleCommand
     doc = ctx.doc
     if cmd.script is not run.line or cmd.compound:
         raise CannotEdit("the rm is not a plain command of the RUN's chain")
+    if any(c.name != "rm" for c in commands[: commands.index(cmd)]):
+        raise CannotEdit("commands before it in its RUN may create the same path again")
     if any(m is not creator for m in made):
         raise CannotEdit("its paths were not all created by one RUN")
     if any(not (w or "").startswith("/") for w in cmd.args if not (w or "").startswith("-")):

@@ -107,7 +107,7 @@ class ArchiveInLayer(Rule):
             size = context_size(ctx, copy) if not remote else None
             where = f"unpacked on line {run_inst.start_line}"
             message = (f"{posixpath.basename(path)} stays in this layer ({where}"
-                       + (", then deleted" if removes else ", and kept in the image") + ")")
+                       + (", then deleted" if removes else "; slimfix sees no `rm` of it there") + ")")
             if size:
                 message += f": {human(size)}"
             if remote:
@@ -156,8 +156,8 @@ def _fix(ctx: RuleContext, copy: Instruction, src: str, path: str, run_inst: Ins
          rm: SimpleCommand | None) -> list[Edit]:
     doc = ctx.doc
     if rm is None:
-        raise CannotEdit("the RUN does not delete the archive, so the image keeps it: delete it there, or "
-                         "bind-mount it (`RUN --mount=type=bind,source=...`)")
+        raise CannotEdit("the RUN does not remove the archive by its path, so it may stay in the image too: "
+                         "remove it there, or bind-mount it (`RUN --mount=type=bind,source=...`)")
     if windows_stage(ctx, copy) or non_posix_shell(ctx, run_inst):
         raise CannotEdit("a Windows image, or a shell that is not POSIX, cannot take RUN --mount")
     problem = syntax_problem(ctx)
