@@ -5,7 +5,7 @@ import re
 from typing import Iterable
 
 from ..edits import CannotEdit
-from ..effects import NO_FILE_CHANGE
+from ..effects import Effect
 from ..fixes import Applicability, Edit
 from ..shell import SimpleCommand
 from ..shell.packages import program_words
@@ -63,7 +63,9 @@ class ArchiveInLayer(Rule):
     (1.2 or later) says BuildKit builds it. Never on Windows images, nor after a SHELL that
     is not a POSIX shell, nor with a `# syntax=` frontend older than 1.2 or one slimfix does
     not know. The result is the same image: the archive was deleted in the RUN that unpacked
-    it, and now is never copied.
+    it, and now is never copied; but buildah (1.28) leaves the mount point, an empty file
+    where the archive was mounted (BuildKit removes it), and an older BuildKit (before 0.10)
+    left it too.
 
     The fix needs: a COPY of one literal file of the build context (no `--from`,
     `--chown`, `--chmod`, `--link`, wildcard or variable) that `.dockerignore` lets in,
@@ -78,7 +80,8 @@ class ArchiveInLayer(Rule):
 
     code = "SF703"
     name = "archive-in-layer"
-    effect = NO_FILE_CHANGE
+    effect = Effect("changes no file's content, owner or mode: the archive, deleted in the RUN that unpacked "
+                    "it, is never copied", mount_points=True)
     summary = "Unpack archives from a bind mount or a download in the RUN, not from a copied layer"
     fix_safety = (Applicability.UNSAFE,)
 
