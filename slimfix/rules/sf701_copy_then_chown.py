@@ -72,7 +72,8 @@ class CopyThenChown(Rule):
     names, their own way), and `--chmod` needs BuildKit (`# syntax=docker/dockerfile:1.3` or
     later frontends, Docker 23 and later by default) or buildah: review it. `chown app` (no
     group) keeps the group the copy gave, so it becomes `--chown=app:0`; `chown :grp` becomes
-    `--chown=0:grp`.
+    `--chown=0:grp` (for a `COPY --from`, which keeps the owners the other stage gave its
+    files, both must be named).
 
     The fix is offered only when the recursive command covers exactly what the copy
     brought: the command's one target is the copy's destination; nothing between the copy
@@ -356,6 +357,9 @@ def _owner(ctx: RuleContext, copy: Instruction, cmd: SimpleCommand, current: str
     user, colon, group = spec.partition(":")
     if colon and not group and user:
         raise CannotEdit("`user:` takes the user's login group, which slimfix cannot know")
+    if (not user or not group) and current is None and copy.effective.flag("from"):
+        raise CannotEdit("it sets only the user or only the group, and the other comes from the stage the "
+                         "copy reads (COPY --from keeps its owners): `--chown` would need both")
     cur_user, _, cur_group = (current or "0:0").partition(":")
     if current and not _:
         cur_group = cur_user  # `--chown=u` gives the group of the same id

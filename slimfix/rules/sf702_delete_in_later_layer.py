@@ -60,9 +60,9 @@ class DeleteInLaterLayer(Rule):
     is a plain command of its RUN's `&&` chain (or the whole RUN), the creating RUN can take
     a command at its end (as SF102 appends: before a trailing comment, into a heredoc under
     `set -e`), and every instruction between the two is one that touches no file (ENV, ARG,
-    LABEL, EXPOSE, WORKDIR...) or a RUN that names neither the path, its name nor its
-    folder; no USER, COPY or ADD between (the `rm` would run as another user, or a copy
-    could put the files back).
+    LABEL, EXPOSE, a WORKDIR outside the path...): a RUN between may read the files, or make
+    them again (a later `pip install` fills the cache folder an earlier RUN made), a COPY
+    could put them back, a USER would run the `rm` as another user.
 
     Advice only: files a COPY or ADD brought in (a `.dockerignore` line, a narrower COPY, a
     build stage or a bind mount keeps them out), packages an earlier RUN installed and a
@@ -233,20 +233,16 @@ def _move(ctx: RuleContext, inst: Instruction, run, commands: list[SimpleCommand
         raise CannotEdit("a RUN has flags of its own (a mount, a network setting)")
     for other in between(doc, creator, inst):
         kw = other.keyword
-        if kw in INERT or kw == "WORKDIR":
+        if kw == "WORKDIR":
+            wd = resolve(ctx, other, other.args.strip())
+            if wd is None or any(p is not None and under(wd, p) for p in paths):
+                raise CannotEdit(f"the WORKDIR on line {other.start_line} may create it again")
             continue
-        if kw != "RUN":
-            raise CannotEdit(f"the {kw} on line {other.start_line} lies between")
-        text = other.text
-        for path in paths:
-            assert path is not None
-            folder = posixpath.dirname(path)
-            if mentions(text, path) or re.search(r"(?<![\w.-])" + re.escape(posixpath.basename(path)) + r"(?![\w.-])",
-                                                 text) or (folder != "/" and mentions(text, folder)):
-                raise CannotEdit(f"the RUN on line {other.start_line} may read {path}")
-        other_run = ctx.run(other)
-        if other_run is None or other_run.unsupported or other_run.opaque_heredocs:
-            raise CannotEdit(f"the RUN on line {other.start_line} cannot be read")
+        if kw == "USER":
+            raise CannotEdit(f"the USER on line {other.start_line} lies between: the rm would run as another user")
+        if kw not in INERT:
+            raise CannotEdit(f"the {kw} on line {other.start_line} lies between: it may read the files, or "
+                             "make them again")
     creator_run = ctx.run(creator)
     if creator_run is None or creator_run.unsupported:
         raise CannotEdit(f"the shell of line {creator.start_line} cannot be read")
