@@ -13,7 +13,7 @@ from ..shell.tokens import TokenKind
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
 from .common.cache_mounts import syntax_problem, windows_stage
-from .common.guards import shell_runs
+from .common.guards import reaches_image, shell_runs
 from .common.layer_waste import (ARCHIVE, INERT, REMOTE, context_size, copy_parts, delete_command,
                                  delete_instruction, delete_word, human, landing, mentions, resolve,
                                  set_flags, under, workdir_at)
@@ -93,7 +93,8 @@ class CopyThenChown(Rule):
     octal modes only), `chown user:` (the login group is not known), `-L`/`-H`/`--from`/
     `--reference`, a target that is not exactly the copy's destination, an ADD of a URL or
     an archive (ADD unpacks it), a `# syntax=` frontend older than 1.3 for `--chmod`, and
-    unknown names. Silent on Windows images.
+    unknown names. Silent on Windows images, and in a build stage whose files reach no image
+    (only what a later `COPY --from` picks leaves it, with the owners of that stage).
     """
 
     code = "SF701"
@@ -105,7 +106,7 @@ class CopyThenChown(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         for inst, run in shell_runs(ctx):
-            if inst.keyword != "RUN" or windows_stage(ctx, inst) or run.unsupported:
+            if inst.keyword != "RUN" or windows_stage(ctx, inst) or run.unsupported or not reaches_image(ctx, inst):
                 continue
             commands = run.commands()
             picks = [c for c in commands if _verb(c) in ("chown", "chmod")]

@@ -13,7 +13,7 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import syntax_problem, windows_stage
 from .common.context_copy import source_path, workdir_at
-from .common.guards import non_posix_shell
+from .common.guards import non_posix_shell, reaches_image
 from .common.layer_waste import (ARCHIVE, INERT, REMOTE, between, context_size, copied_file, copy_parts,
                                  delete_command, delete_instruction, human, resolve)
 
@@ -75,7 +75,8 @@ class ArchiveInLayer(Rule):
     then removes exactly it with a plain `rm` of its `&&` chain; no heredoc. Otherwise the
     finding is advice, with the reason: for an `ADD` of a URL, download and unpack in one
     RUN; for a COPY, the bind mount (or a build stage); for an archive the RUN does not
-    remove, the image keeps it too.
+    remove, the image keeps it too. Silent in a build stage whose files reach no image (its
+    layers are never shipped).
     """
 
     code = "SF703"
@@ -88,8 +89,8 @@ class ArchiveInLayer(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         for copy in doc.instructions:
-            if copy.keyword not in ("COPY", "ADD"):
-                continue
+            if copy.keyword not in ("COPY", "ADD") or not reaches_image(ctx, copy):
+                continue  # a builder stage's layers are never shipped
             parts = copy_parts(copy)
             if parts is None or len(parts[0]) != 1:
                 continue
