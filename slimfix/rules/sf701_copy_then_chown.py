@@ -106,7 +106,7 @@ class CopyThenChown(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         for inst, run in shell_runs(ctx):
-            if inst.keyword != "RUN" or windows_stage(ctx, inst) or run.unsupported or not reaches_image(ctx, inst):
+            if inst.keyword != "RUN" or inst.stage < 0 or windows_stage(ctx, inst) or run.unsupported or not reaches_image(ctx, inst):
                 continue
             commands = run.commands()
             picks = [c for c in commands if _verb(c) in ("chown", "chmod")]

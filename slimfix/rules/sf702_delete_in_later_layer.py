@@ -80,7 +80,7 @@ class DeleteInLaterLayer(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for inst, run in shell_runs(ctx):
-            if inst.keyword != "RUN" or run.unsupported or not reaches_image(ctx, inst):
+            if inst.keyword != "RUN" or inst.stage < 0 or run.unsupported or not reaches_image(ctx, inst):
                 continue
             commands = run.commands()
             for i, cmd in enumerate(commands):

@@ -89,7 +89,7 @@ class ArchiveInLayer(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         doc = ctx.doc
         for copy in doc.instructions:
-            if copy.keyword not in ("COPY", "ADD") or not reaches_image(ctx, copy):
+            if copy.keyword not in ("COPY", "ADD") or copy.stage < 0 or not reaches_image(ctx, copy):
                 continue  # a builder stage's layers are never shipped
             parts = copy_parts(copy)
             if parts is None or len(parts[0]) != 1:
