@@ -138,7 +138,9 @@ class CopyThenChown(Rule):
             except CannotEdit as exc:
                 yield self.not_fixed(inst, message, exc, at=at)
                 continue
-            yield self.finding(inst, message, edits=edits, at=at)
+            # the fix edits the COPY and the RUN: the finding spans both
+            end = at[1] if at else inst.lines[0].content_end
+            yield self.finding(inst, message, edits=edits, at=(copy.span.start, end))
 
     def _fix(self, ctx: RuleContext, inst: Instruction, run, commands: list[SimpleCommand],
              ours: list[SimpleCommand], copy: Instruction, dest: str) -> list[Edit]:

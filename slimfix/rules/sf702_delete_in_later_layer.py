@@ -130,7 +130,9 @@ class DeleteInLaterLayer(Rule):
             edits = _move(ctx, inst, run, commands, cmd, paths, made, other)
         except CannotEdit as exc:
             return self.not_fixed(inst, message, exc, at=at)
-        return self.finding(inst, message, edits=edits, at=at)
+        # the fix edits both RUNs: the finding spans them
+        end = at[1] if at else inst.lines[0].content_end
+        return self.finding(inst, message, edits=edits, at=(other.span.start, end))
 
     def _purge(self, ctx: RuleContext, inst: Instruction, cmd: SimpleCommand) -> Finding | None:
         argv = program_words(cmd)

@@ -123,7 +123,7 @@ class ArchiveInLayer(Rule):
             except CannotEdit as exc:
                 yield self.not_fixed(copy, message, exc)
                 continue
-            yield self.finding(copy, message, edits=edits)
+            yield self.finding(copy, message, edits=edits, end=run_inst.lines[0].content_end)  # both edited
 
 
 def _names(ctx: RuleContext, inst: Instruction, cmd: SimpleCommand, path: str) -> bool:
