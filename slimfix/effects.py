@@ -25,7 +25,10 @@ class Effect:
     ``mounts``: everything under the target of each cache mount the rewrite adds stays in
     the mount, out of the image.
     ``ignored``: the files the new ``.dockerignore`` lines keep out of the build context,
-    wherever a COPY put them."""
+    wherever a COPY put them.
+    ``mount_points``: the mount point of each bind mount the rewrite adds, as an empty file
+    or folder: buildah (1.28) leaves it in the image where the mount was; BuildKit removes
+    it."""
 
     description: str
     removes: tuple[str, ...] = ()
@@ -33,16 +36,20 @@ class Effect:
     base: bool = False
     mounts: bool = False
     ignored: bool = False
+    mount_points: bool = False
 
     @property
     def changes_nothing(self) -> bool:
-        return not (self.removes or self.packages or self.base or self.mounts or self.ignored)
+        return not (self.removes or self.packages or self.base or self.mounts or self.ignored or self.mount_points)
 
     def documentation(self) -> str:
         """The rule documentation's "Effect on the image" section."""
         text = f"The fix {self.description}"
         if self.removes:
             text += ": " + ", ".join(f"`{p}`" for p in self.removes)
+        if self.mount_points:
+            text += (". A builder that leaves a bind mount's mount point behind (buildah 1.28; BuildKit "
+                     "removes it) adds an empty file or folder where the mount was")
         return text + (". `slimfix verify` certifies that the rewrite's image differs from the original's "
                        "by no more than this.")
 

@@ -96,6 +96,7 @@ class _Facts:
     packages_after: Packages
     mount_targets: tuple[str, ...]
     ignore_patterns: tuple[str, ...]
+    bind_targets: tuple[str, ...] = ()  # the bind mounts' targets in the rewrite (their mount points)
     # asked of every difference: worked out once
     removed_packages: set[str] = field(init=False)
     changed_packages: set[str] = field(init=False)
@@ -116,7 +117,8 @@ def certify(before: ImageContents, after: ImageContents, declared: Iterable[Decl
     declared = list(declared)
     facts = _Facts(tuple(dict.fromkeys(homes(before) + homes(after))),
                    read_packages(before), read_packages(after), cache_mount_targets(rewritten_text),
-                   tuple(line.strip() for line in ignore_lines if line.strip() and not line.startswith("#")))
+                   tuple(line.strip() for line in ignore_lines if line.strip() and not line.startswith("#")),
+                   bind_mount_targets(rewritten_text))
     measured = _measured_noise(before, noise) if noise is not None else {}
     cert = Certificate(SAME, problems=[f"original: {p}" for p in before.problems]
                        + [f"rewrite: {p}" for p in after.problems]
@@ -191,6 +193,28 @@ def cache_mount_targets(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def bind_mount_targets(text: str) -> tuple[str, ...]:
+    """The targets of the bind mounts of a Dockerfile's RUN instructions."""
+    from ..syntax import ParseError, parse
+
+    if not text.strip():
+        return ()
+    try:
+        doc = parse(text)
+    except ParseError:
+        return ()
+    out = []
+    for inst in doc.instructions:
+        if inst.effective.name != "RUN":
+            continue
+        for flag in inst.effective.flag("mount"):
+            kind = flag.option("type")
+            if kind and kind[0].lower() == "bind":
+                out += [posixpath.normpath(t) for t in flag.option("target") + flag.option("dst")
+                        + flag.option("destination") if t.startswith("/")]
+    return tuple(dict.fromkeys(out))
+
+
 def glob_match(pattern: str, path: str) -> bool:
     """``*`` within one name, ``**`` across any number of names (none included)."""
     return _match(pattern.strip("/").split("/"), path.strip("/").split("/"))
@@ -238,6 +262,9 @@ def _explains(effect: Effect, diff: Difference, facts: _Facts) -> bool:
             if diff.change in ("added", "changed", "removed") and (path == target or target.startswith(path + "/")) \
                     and (diff.after or diff.before).kind == "dir":
                 return True
+    if effect.mount_points and diff.change == "added" and path in facts.bind_targets and diff.after is not None \
+            and (diff.after.kind == "dir" or (diff.after.kind == "file" and diff.after.size == 0)):
+        return True
     if effect.packages and _package_removal(diff, facts):
         return True
     if effect.base and (package_database(path) or _owned_by(path, facts.changed_packages, facts)):
