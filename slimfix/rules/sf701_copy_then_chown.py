@@ -98,6 +98,7 @@ class CopyThenChown(Rule):
     """
 
     code = "SF701"
+    triggers = ("chown", "chmod")
     name = "copy-then-chown"
     effect = NO_FILE_CHANGE
     summary = "Set owner and mode in the COPY (--chown, --chmod), not in a later recursive chown or chmod"

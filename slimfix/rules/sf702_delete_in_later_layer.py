@@ -73,6 +73,7 @@ class DeleteInLaterLayer(Rule):
     """
 
     code = "SF702"
+    triggers = ("rm", "purge", "remove")
     name = "delete-in-later-layer"
     effect = NO_FILE_CHANGE
     summary = "Delete files in the RUN that created them, not in a later layer"

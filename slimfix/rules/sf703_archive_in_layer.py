@@ -80,6 +80,7 @@ class ArchiveInLayer(Rule):
     """
 
     code = "SF703"
+    triggers = (".tar", ".tgz", ".tbz", ".txz", ".tzst", ".zip")
     name = "archive-in-layer"
     effect = Effect("changes no file's content, owner or mode: the archive, deleted in the RUN that unpacked "
                     "it, is never copied", mount_points=True)
