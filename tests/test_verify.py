@@ -441,3 +441,36 @@ def test_copy_layers_are_named_by_the_dockerfiles_own_instructions():
     # the base image's own COPY layer keeps the builder's name; the file's two are named by their lines
     assert named == ["COPY file in /usr/bin", "RUN apt-get update", "COPY requirements.txt ./",
                      "RUN pip install -r requirements.txt", "COPY --chown=app . ."]
+
+
+def test_verify_ties_the_wasted_bytes_to_the_layer_waste_rule_and_certifies_it(lab, tmp_path):
+    """SF701 turns `COPY` + `RUN chown -R` into `COPY --chown`: the original ships the tree
+    twice (the chown re-owns every file into a new layer); the rewrite once, with the same
+    files, owners and modes."""
+    subprocess.run(["buildah", "tag", "localhost/slimfix-tinybase:test", "docker.io/library/debian:bookworm-slim"],
+                   env=lab, check=True, capture_output=True)
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "verify" / "chown", project)
+    (project / "app" / "data.bin").write_bytes(os.urandom(MiB))
+    result = verify(project / "Dockerfile", project, Buildah(lab), unsafe_fixes=True, dependency=False,
+                    edit="app/run.sh", noise_build=False)
+    text = render_text(result)
+    assert "SF701" in result.fixes and result.certificates["after"].passed, text
+    tied = [r for r in result.waste["before"] if r.get("removed_by") == "SF701"]
+    assert tied and tied[0]["bytes"] >= MiB and tied[0]["how"] == "re-owned or re-moded", text
+    assert sum(r["bytes"] for r in result.waste["after"]) < MiB, text
+    assert "(removed by SF701)" in text
+
+
+def test_wasted_bytes_are_tied_to_the_fix_that_rewrote_their_instructions():
+    from slimfix.imagelab.verify import tie_waste_to_rules
+    from slimfix.rules import Finding
+
+    text = "FROM debian\nCOPY app /app\nRUN chown -R 1000:1000 /app\nRUN rm -rf /usr/share/doc\n"
+    start = text.index("COPY")
+    end = text.index("\nRUN rm")
+    rows = [{"shipped_by": "COPY app /app", "hidden_by": "RUN chown -R 1000:1000 /app", "how": "re-owned or re-moded",
+             "bytes": 5},
+            {"shipped_by": "FROM debian", "hidden_by": "RUN rm -rf /usr/share/doc", "how": "deleted", "bytes": 3}]
+    tie_waste_to_rules(rows, text, [Finding("SF701", "x", start, end), Finding("SF102", "y", 0, 4)])
+    assert rows[0]["removed_by"] == "SF701" and "removed_by" not in rows[1]

@@ -313,6 +313,8 @@ def verify(dockerfile: Path, context: Path, builder, *, edit: str | None = None,
             if read_now is not None:
                 contents[name] = read_now
                 result.waste[name] = wasted_bytes(read_now, side.image)
+                if name == "before" and outcome is not None:
+                    tie_waste_to_rules(result.waste[name], text, outcome.applied)
             if smoke:
                 say(f"running the smoke command in {name}...")
                 result.smoke_runs[name] = builder.run(copies[name][2], smoke)
@@ -564,6 +566,33 @@ def wasted_bytes(contents: ImageContents, image: ImageInfo | None) -> list[dict]
     return sorted(rows, key=lambda r: -r["bytes"])
 
 
+_WASTE_RULES = ("SF701", "SF702", "SF703")
+
+
+def _words(s: str) -> str:
+    return " ".join(s.split())
+
+
+def tie_waste_to_rules(rows: list[dict], text: str, applied) -> None:
+    """Mark each row of the original's waste with the layer-waste rule (SF701-SF703) whose
+    applied fix removes it: a row whose shipping or hiding layer was made by an instruction
+    the fix rewrote (its text as the builder's history names the layer)."""
+    from ..syntax import parse
+
+    doc = parse(text)
+    fixes = []
+    for f in applied:
+        if f.code in _WASTE_RULES:
+            spanned = [i for i in doc.instructions if i.span.start < f.end and f.start < i.span.end]
+            fixes.append((f.code, [_words(i.effective.args) for i in spanned if i.effective.args]))
+    for row in rows:
+        named = (_words(row["shipped_by"]), _words(row["hidden_by"]))
+        for code, texts in fixes:
+            if any(t in n for t in texts for n in named):
+                row["removed_by"] = code
+                break
+
+
 def waste_lines(v: Verification) -> list[str]:
     if not v.waste:
         return []
@@ -572,7 +601,8 @@ def waste_lines(v: Verification) -> list[str]:
         total = sum(r["bytes"] for r in rows)
         lines.append(f"  {name}: {_mb(total) if total else 'none'}")
         for r in rows[:5]:
-            lines.append(f"    {_mb(r['bytes'])}: {r['shipped_by'][:50]} -> {r['how']} by {r['hidden_by'][:50]}")
+            tied = f" (removed by {r['removed_by']})" if r.get("removed_by") else ""
+            lines.append(f"    {_mb(r['bytes'])}: {r['shipped_by'][:50]} -> {r['how']} by {r['hidden_by'][:50]}{tied}")
     return lines
 
 
