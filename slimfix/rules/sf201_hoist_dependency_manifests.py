@@ -11,10 +11,10 @@ from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_co
 from ..shell.installers import Install, classify, companion
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .common.context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
-                           referenced_names, workdir_at)
+from ..analysis.context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
+    referenced_names, workdir_at)
 from .common.manifests import Manifests, collect
-from .common.variables import expand, variables_at
+from ..analysis.variables import expand, variables_at
 
 
 @dataclass

@@ -10,7 +10,7 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
 from .common.cache_mounts import mount_takes_over
-from .common.guards import mounted
+from ..analysis.mounts import mounted
 
 _INSTALLS = {"install", "groupinstall", "reinstall", "update", "upgrade", "localinstall", "in", "up"}
 _CLEANUP = {"yum": "yum clean all", "dnf": "dnf clean all", "microdnf": "microdnf clean all",

@@ -9,10 +9,10 @@ from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .common.cache_warming import installs_into_writable_bind_mount
+from ..analysis.cache_warming import installs_into_writable_bind_mount
 from .common.cleanup import missing_cleanup, run_text
 from .common.cache_mounts import mount_takes_over
-from .common.guards import cache_mount_targets
+from ..analysis.mounts import cache_mount_targets
 from .common.js import yarn_flavour
 
 _NPM = "npm cache clean --force"

@@ -10,8 +10,8 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
-from .common.guards import cache_mount_targets
-from .common.stage_needs import later_runs
+from ..analysis.mounts import cache_mount_targets
+from ..analysis.stages import later_runs
 
 # The cleanup each manager takes: conda's idiom, and the spelling the Jupyter images use for
 # mamba (mamba 1 forwards it to conda, mamba 2 reads it itself); micromamba's own.

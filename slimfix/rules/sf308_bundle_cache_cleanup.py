@@ -11,10 +11,10 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
 from .common.cleanup import missing_cleanup, run_text
-from .common.guards import mounted
-from .common.run_user import RunUser, run_user
+from ..analysis.mounts import mounted
+from ..analysis.users import RunUser, run_user
 from .common.ruby import BUNDLER_MOVES, READS_GEM_CACHE, official_ruby
-from .common.stage_needs import later_runs
+from ..analysis.stages import later_runs
 
 _CACHE = "/usr/local/bundle/cache"
 CLEANUP = f"rm -rf {_CACHE}"

@@ -8,10 +8,10 @@ from ..shell.packages import APT_INSTALLS, apt_subcommand, program_words
 from ..syntax import Instruction
 from .base import RuleContext
 from .common.apt_docker_clean import LOSES_TRAP, SET_ASIDE
-from .common.apt_lists import later_apt_without_update
+from ..analysis.later_reads import later_apt_without_update
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only
-from .common.run_user import not_root
-from .common.stage_needs import first_later
+from ..analysis.users import not_root
+from ..analysis.stages import first_later
 
 # The lists, not all of /var/lib/apt: extended_states (apt's record of what was installed
 # automatically, read by apt-mark and autoremove) and what other tools keep there (gitpod's

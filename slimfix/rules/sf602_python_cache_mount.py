@@ -10,8 +10,7 @@ from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import (CacheMountRule, Mount, Plan, Refusal, assigned, option_tokens, option_value,
                                   fixed_values, removes_only, under, user_cache)
-from .common.guards import env_set
-from .common.variables import _literal
+from ..analysis.variables import _literal, env_set
 
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")

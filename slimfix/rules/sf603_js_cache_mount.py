@@ -9,9 +9,8 @@ from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import (CacheMountRule, Mount, Plan, Refusal, assigned, fixed_values, option_value,
                                   removes_only, user_cache)
-from .common.guards import env_set
+from ..analysis.variables import env_set, variables_at
 from .common.js import berry_major, berry_settings, yarn_flavour
-from .common.variables import variables_at
 
 _NPM_INSTALLS = {"install", "i", "ci", "clean-install", "add", "update", "install-clean"}
 _PNPM_INSTALLS = {"install", "i", "add", "fetch", "update", "up"}
@@ -188,7 +187,7 @@ class JsCacheMount(CacheMountRule):
                     return Refusal("without the build context's package.json, yarn.lock or .yarnrc.yml, Yarn 1 "
                                    "cannot be told from Yarn Berry, whose installation is its cache")
                 present, value = option_value(cmd, "--cache-folder")
-                from .common.run_user import image_environment_unknown, run_user
+                from ..analysis.users import image_environment_unknown, run_user
 
                 user = run_user(ctx, inst)
                 rel = ".cache/yarn"

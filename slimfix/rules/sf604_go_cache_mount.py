@@ -8,9 +8,9 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, unmounted_reader, user_cache
-from .common.guards import env_set
-from .common.official_images import is_official
-from .common.stage_needs import ancestors
+from ..analysis.variables import env_set
+from ..analysis.official_images import is_official
+from ..analysis.stages import ancestors
 
 _NEEDS_MODULES = {"build", "install", "test", "run", "vet", "get", "list", "generate"}
 _MOD_VERBS = {"download", "tidy", "vendor", "verify", "graph", "why"}
@@ -127,7 +127,7 @@ class GoCacheMount(CacheMountRule):
         if not is_official(base, "golang"):
             return Refusal(f"GOPATH is not known: {base} is not a golang image and the Dockerfile sets neither "
                            "GOPATH nor GOMODCACHE")
-        from .common.run_user import run_user
+        from ..analysis.users import run_user
 
         user = run_user(ctx, inst)  # the golang images set GOPATH=/go
         if isinstance(user, str):

@@ -8,7 +8,7 @@ from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, option_tokens, removes_only
-from .common.stage_needs import first_later
+from ..analysis.stages import first_later
 
 _TARGETS = ("/etc/apk/cache", "/var/cache/apk")
 

@@ -8,9 +8,9 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, unmounted_reader, user_cache
-from .common.guards import env_set
-from .common.official_images import is_official
-from .common.stage_needs import ancestors
+from ..analysis.variables import env_set
+from ..analysis.official_images import is_official
+from ..analysis.stages import ancestors
 
 _VERBS = {"build", "install", "fetch", "test", "run", "check", "clippy", "doc", "update", "generate-lockfile",
           "b", "t", "r", "c"}

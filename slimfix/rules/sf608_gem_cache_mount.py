@@ -10,10 +10,10 @@ from .base import RuleContext
 from .common.cache_mounts import (ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, assigned, home_of,
                                   removes_only, user_cache)
 from .common.cleanup import run_text
-from .common.guards import env_set
+from ..analysis.variables import env_set
 from .common.ruby import OFFICIAL_GEM_HOME, READS_GEM_CACHE, official_ruby
-from .common.run_user import RunUser, run_user
-from .common.stage_needs import first_later
+from ..analysis.users import RunUser, run_user
+from ..analysis.stages import first_later
 
 # Options that put the gems (and so their cache) somewhere other than GEM_HOME.
 _GEM_ELSEWHERE = ("-i", "--install-dir", "--user-install", "--build-root", "--vendor")

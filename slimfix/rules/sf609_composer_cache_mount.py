@@ -9,10 +9,9 @@ from ..syntax import Instruction
 from .base import RuleContext
 from .common.cache_mounts import (CacheMountRule, Plan, Refusal, assigned, home_of, option_tokens, removes_only,
                                   user_cache)
-from .common.guards import env_set
-from .common.official_images import hub_image
-from .common.stage_needs import ancestors
-from .common.variables import variables_at
+from ..analysis.variables import env_set, variables_at
+from ..analysis.official_images import hub_image
+from ..analysis.stages import ancestors
 
 _INSTALLS = {"install", "i", "update", "u", "upgrade", "require", "r", "create-project", "reinstall"}
 _CLEARS = {"clear-cache", "clearcache", "cc"}

@@ -6,7 +6,7 @@ import json
 import re
 
 from ..base import RuleContext
-from .context_copy import source_path
+from ...analysis.context_copy import source_path
 
 
 _BERRY_IN_DOCKERFILE = re.compile(r"\.yarnrc\.yml|\.yarn/releases|\.pnp\.c?js|yarn\s+set\s+version"

@@ -6,8 +6,8 @@ import re
 
 from ...syntax import Instruction
 from ..base import RuleContext
-from .official_images import official_image
-from .stage_needs import ancestors
+from ...analysis.official_images import official_image
+from ...analysis.stages import ancestors
 
 # The official ruby image: GEM_HOME=/usr/local/bundle (created writable by every user) and
 # BUNDLE_APP_CONFIG=$GEM_HOME, so that a `.bundle/config` in the project does not move the

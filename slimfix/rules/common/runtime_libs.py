@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .official_images import official_image
+from ...analysis.official_images import official_image
 
 RELEASES = ("bullseye", "bookworm", "trixie")
 

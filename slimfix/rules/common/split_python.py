@@ -20,11 +20,11 @@ from ...shell.installers import classify, companion
 from ...shell.packages import apt_subcommand, program_words, system_setup_command
 from ...syntax import Dockerfile, Instruction, Stage
 from ..base import RuleContext
-from .official_images import official_image
+from ...analysis.official_images import official_image
 from .runtime_libs import BUILD_TOOLS, release_of, runtime_package
 from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
     runtime_command
-from .stage_needs import script_file
+from ...analysis.stages import script_file
 
 VENV = "/opt/venv"
 _NOT_IN_VENV = {"--user", "-t", "--target", "--prefix", "--root", "-e", "--editable", "--system",

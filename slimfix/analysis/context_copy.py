@@ -7,10 +7,10 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from ...shell import SimpleCommand
-from ...shell.packages import program_words, system_setup_command
-from ...syntax import Dockerfile, Instruction
-from ..base import RuleContext
+from ..shell import SimpleCommand
+from ..shell.packages import program_words, system_setup_command
+from ..syntax import Dockerfile, Instruction
+from ..rules.base import RuleContext
 from .variables import expand, variables_at
 
 _CONTEXT_SOURCES = {".", "./"}

@@ -10,12 +10,12 @@ import bisect
 import re
 from dataclasses import dataclass, replace
 
-from ...shell import SimpleCommand
-from ...shell.packages import program_words, through_sudo
-from ...syntax import Instruction
-from ..base import RuleContext
+from ..shell import SimpleCommand
+from ..shell.packages import program_words, through_sudo
+from ..syntax import Instruction
+from ..rules.base import RuleContext
 from .official_images import hub_image
-from .stage_needs import ancestors
+from .stages import ancestors
 from .variables import expand, variables_at
 
 # Official images whose default user is root (their USER is not set by the image).

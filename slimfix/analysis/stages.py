@@ -1,18 +1,20 @@
-"""What a stage relies on, for the rules whose edit can take a tool away (SF103, SF501):
-the stages built from it, the packages it installs, the programs and build steps it
-uses, and pipes that would hide a missing tool."""
+"""Stages: which stages a stage is built from and which are built from it, the RUNs after
+an instruction, which stages reach an image (``reaches_image``), and what a stage relies on,
+for the rules whose edit can take a tool away (SF103, SF501): the packages it installs, the
+programs and build steps it uses, and pipes that would hide a missing tool."""
 
 from __future__ import annotations
 
 import bisect
+import posixpath
 import re
 from typing import Callable, Iterator
 
-from ...shell import Script, SimpleCommand
-from ...shell.installers import classify
-from ...shell.packages import apt_subcommand, program_words
-from ...syntax import Dockerfile, Instruction, Stage
-from ..base import RuleContext
+from ..shell import Script, SimpleCommand
+from ..shell.installers import classify
+from ..shell.packages import apt_subcommand, program_words
+from ..syntax import Dockerfile, Instruction, Stage
+from ..rules.base import RuleContext
 
 
 def parent(doc: Dockerfile, stage: Stage) -> Stage | None:
@@ -305,3 +307,60 @@ def slim_would_lack(ctx: RuleContext, stages: list[Stage]) -> str | None:
                 if script:
                     return f"line {inst.start_line} runs {script}, which slimfix cannot read"
     return None
+
+
+# Where package caches live: a stage copied from at one of these (or above) ships them.
+_CACHE_DIRS = ("/var/lib/apt/lists", "/var/cache", "/root/.cache", "/root/.npm", "/usr/local/share/.cache",
+               "/home")
+
+
+def reaches_image(ctx: "RuleContext", inst: Instruction) -> bool:
+    """Whether the filesystem of ``inst``'s stage ends up in an image: the last stage,
+    a stage nothing else uses (it exists to be built with ``--target``), the stages
+    those are built FROM, stages copied from at `/` or above a cache directory, and
+    ONBUILD triggers (they run in other images). A builder stage whose files are only
+    picked by `COPY --from=stage /path` does not: cache cleanup there is noise."""
+    if inst.keyword == "ONBUILD" or inst.stage < 0:
+        return True
+    return inst.stage in ctx.memo("image-stages", lambda: _image_stages(ctx.doc))
+
+
+def _image_stages(doc: Dockerfile) -> set[int]:
+    stages = doc.stages
+    by_name = {s.name: s.index for s in stages if s.name}
+
+    def ref(name: str) -> int | None:
+        name = name.lower()
+        if name.isdigit():
+            return int(name) if int(name) < len(stages) else None
+        return by_name.get(name)
+
+    roots = {len(stages) - 1} if stages else set()
+    used = {up for s in stages if (up := ref(s.base)) is not None and up < s.index}
+    for other in doc.instructions:
+        cmd = other.effective
+        for mount in cmd.flag("mount") if cmd.name == "RUN" else ():
+            used.update(i for v in mount.option("from") if (i := ref(v)) is not None)
+        if cmd.name not in ("COPY", "ADD"):
+            continue
+        for flag in cmd.flag("from"):
+            source = ref(flag.value or "")
+            if source is None:
+                continue
+            used.add(source)
+            paths = [posixpath.normpath("/" + v.lstrip("/")) for v in other.values()[:-1]]
+            if any("$" in p or any(c == p or c.startswith(p.rstrip("/") + "/") for c in _CACHE_DIRS)
+                   for p in paths):
+                roots.add(source)
+    roots.update(s.index for s in stages if s.index not in used)
+    reach: set[int] = set()
+    todo = list(roots)
+    while todo:  # each root and the stages it is built FROM
+        i = todo.pop()
+        if i in reach:
+            continue
+        reach.add(i)
+        up = ref(stages[i].base)
+        if up is not None and up < i:
+            todo.append(up)
+    return reach

@@ -4,8 +4,8 @@ it, and `npm cache clean` without the same `sudo -H` may clean another user's ca
 
 from __future__ import annotations
 
-from ...shell import SimpleCommand, Token
-from ...shell.packages import program_words
+from ..shell import SimpleCommand, Token
+from ..shell.packages import program_words
 
 _ELEVATORS = {"sudo"}  # the wrapper program_words knows (not doas, su or gosu)
 # sudo's options whose value is the next word. program_words does not skip them: `sudo -u

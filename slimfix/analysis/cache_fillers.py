@@ -14,15 +14,15 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, Callable
 
-from ...shell import SimpleCommand
-from ...shell.packages import program_words
-from ...syntax import Instruction
-from ..base import RuleContext
-from .guards import cache_mount_targets
-from .stage_needs import ancestors
+from ..shell import SimpleCommand
+from ..shell.packages import program_words
+from ..syntax import Instruction
+from ..rules.base import RuleContext
+from .mounts import cache_mount_targets
+from .stages import ancestors
 
 if TYPE_CHECKING:
-    from .cache_mounts import CacheMountRule
+    from ..rules.common.cache_mounts import CacheMountRule
 
 # target -> why the step filled it (None: it did not)
 Filled = Callable[[str], "str | None"]
@@ -71,7 +71,7 @@ class _Record:
 
 
 def _run_fills(ctx: RuleContext, rule: type["CacheMountRule"], other: Instruction) -> Filled | None:
-    from .cache_mounts import ALREADY_MOUNTED, Plan
+    from ..rules.common.cache_mounts import ALREADY_MOUNTED, Plan
 
     mounted = cache_mount_targets(other)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ...edits import leading_comments_start
-from ...syntax import Instruction
-from ..base import RuleContext
+from ..edits import leading_comments_start
+from ..syntax import Instruction
+from ..rules.base import RuleContext
 
 # "Warm global yarn cache", "prime the npm cache", "pre-populate cache", "cache warm-up"
 _WARMING = re.compile(r"(warm|prime|pre-?populate|seed|pre-?fetch|pre-?fill)\w*\W+(\w+\W+){0,4}cache"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from ...shell import SimpleCommand
-from ...shell.packages import program_words
-from ...syntax import Instruction
-from ..base import RuleContext
-from .guards import env_set
+from ..shell import SimpleCommand
+from ..shell.packages import program_words
+from ..syntax import Instruction
+from ..rules.base import RuleContext
+from .variables import env_set
 
 
 def offline_reason(ctx: RuleContext, inst: Instruction, commands: Iterable[SimpleCommand],
@@ -38,7 +38,7 @@ def offline_reason(ctx: RuleContext, inst: Instruction, commands: Iterable[Simpl
         fetched = fetched or why is None
     for name, offline in env.items():
         if env_set(ctx, inst, name):
-            from .cache_mounts import fixed_values
+            from ..rules.common.cache_mounts import fixed_values
 
             value = fixed_values(ctx, inst).get(name)
             if offline is None or value is None or value.lower() == offline:

@@ -12,8 +12,12 @@ build argument and they must refuse.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from ...syntax import Dockerfile, Instruction
+from ..syntax import Dockerfile, Instruction
+
+if TYPE_CHECKING:
+    from ..rules.base import RuleContext
 
 _REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _SIMPLE_QUOTED = re.compile(r'^"([^"\\$`]*)"$|^\'([^\'\\]*)\'$')
@@ -76,3 +80,34 @@ def variables_at(doc: Dockerfile, inst: Instruction, *, args_fixed: bool = True)
                 else:
                     values[name] = global_args.get(name)
     return values
+
+
+def env_set(ctx: "RuleContext", inst: Instruction, name: str) -> bool:
+    """Whether ``name`` is set before ``inst``: by ENV in its stage or in the stages it is
+    built FROM (ENV is part of the image), or by an ARG with a default in its own stage
+    (ARG values do not reach the stages built from it)."""
+    doc = ctx.doc
+    stage = doc.stage_of(inst)
+    chain = []
+    while stage is not None and stage.index not in chain:
+        chain.append(stage.index)
+        stage = next((s for s in doc.stages if s.name and s.name == stage.base.lower()), None)
+    for index, other_stage, setter in ctx.memo("setters", lambda: _setters(doc)).get(name, ()):
+        if index < inst.index and (other_stage == inst.stage or (setter == "ENV" and other_stage in chain)):
+            return True
+    return False
+
+
+def _setters(doc: Dockerfile) -> dict[str, list[tuple[int, int, str]]]:
+    """For each variable: (instruction index, stage, ENV or ARG) of what sets it."""
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for other in doc.instructions:
+        if other.keyword == "ENV":
+            names = other.values()[0::3]
+        elif other.keyword == "ARG":
+            names = [v.split("=", 1)[0] for v in other.values() if "=" in v]
+        else:
+            continue
+        for n in names:
+            found.setdefault(n, []).append((other.index, other.stage, other.keyword))
+    return found

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import bisect
 
-from ...shell.packages import is_apt_install, is_apt_update
-from ...syntax import Instruction
-from ..base import RuleContext
+from ..shell.packages import is_apt_install, is_apt_update
+from ..syntax import Instruction
+from ..rules.base import RuleContext
 
 
 def later_apt_without_update(ctx: RuleContext, inst: Instruction) -> Instruction | None:
