@@ -11,7 +11,7 @@ import re
 from typing import Callable, Iterator
 
 from ..shell import Script, SimpleCommand
-from ..shell.installers import classify
+from ..managers import classify
 from ..shell.packages import apt_subcommand, program_words
 from ..syntax import Dockerfile, Instruction, Stage
 from ..rules.base import RuleContext

@@ -8,12 +8,14 @@ from typing import Iterable
 from ..effects import NO_FILE_CHANGE
 from ..fixes import Applicability, Edit
 from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start, split_run
-from ..shell.installers import Install, classify, companion
+from ..managers.install import Install
+from ..managers import classify, collect
+from ..managers.companions import companion
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from ..analysis.context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
     referenced_names, workdir_at)
-from .common.manifests import Manifests, collect
+from ..managers.files import Manifests
 from ..analysis.variables import expand, variables_at
 
 

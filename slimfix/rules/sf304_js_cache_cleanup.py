@@ -13,7 +13,7 @@ from ..analysis.cache_warming import installs_into_writable_bind_mount
 from .common.cleanup import missing_cleanup, run_text
 from .common.cache_mounts import mount_takes_over
 from ..analysis.mounts import cache_mount_targets
-from .common.js import yarn_flavour
+from ..managers.yarn import yarn_flavour
 
 _NPM = "npm cache clean --force"
 _YARN = "yarn cache clean"

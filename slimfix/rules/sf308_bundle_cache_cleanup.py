@@ -13,7 +13,7 @@ from .common.cache_mounts import mount_takes_over
 from .common.cleanup import missing_cleanup, run_text
 from ..analysis.mounts import mounted
 from ..analysis.users import RunUser, run_user
-from .common.ruby import BUNDLER_MOVES, READS_GEM_CACHE, official_ruby
+from ..managers.bundler import BUNDLER_MOVES, READS_GEM_CACHE, official_ruby
 from ..analysis.stages import later_runs
 
 _CACHE = "/usr/local/bundle/cache"

@@ -10,7 +10,7 @@ from ..buildcontext import BuildContext, is_ignored
 from ..buildcontext.reads import Reads, run_number, walk
 from ..effects import Effect
 from ..fixes import FileChange
-from ..shell.installers import classify
+from ..managers import classify
 from ..syntax import Dockerfile
 from .base import Finding, Rule, RuleContext
 from ..analysis.context_copy import context_copy, source_path

@@ -7,7 +7,7 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import APT_INSTALLS, apt_subcommand, program_words
 from ..syntax import Instruction
 from .base import RuleContext
-from .common.apt_docker_clean import LOSES_TRAP, SET_ASIDE
+from ..managers.apt import LOSES_TRAP, SET_ASIDE
 from ..analysis.later_reads import later_apt_without_update
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only
 from ..analysis.users import not_root

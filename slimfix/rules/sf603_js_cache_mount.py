@@ -10,7 +10,7 @@ from .base import RuleContext
 from .common.cache_mounts import (CacheMountRule, Mount, Plan, Refusal, assigned, fixed_values, option_value,
                                   removes_only, user_cache)
 from ..analysis.variables import env_set, variables_at
-from .common.js import berry_major, berry_settings, yarn_flavour
+from ..managers.yarn import berry_major, berry_settings, yarn_flavour
 
 _NPM_INSTALLS = {"install", "i", "ci", "clean-install", "add", "update", "install-clean"}
 _PNPM_INSTALLS = {"install", "i", "add", "fetch", "update", "up"}

@@ -11,7 +11,7 @@ from .common.cache_mounts import (ALREADY_MOUNTED, CacheMountRule, Mount, Plan, 
                                   removes_only, user_cache)
 from .common.cleanup import run_text
 from ..analysis.variables import env_set
-from .common.ruby import OFFICIAL_GEM_HOME, READS_GEM_CACHE, official_ruby
+from ..managers.bundler import OFFICIAL_GEM_HOME, READS_GEM_CACHE, official_ruby
 from ..analysis.users import RunUser, run_user
 from ..analysis.stages import first_later
 

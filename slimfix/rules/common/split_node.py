@@ -17,7 +17,8 @@ import re
 
 from ...edits.run_body import CannotEdit, file_offset
 from ...shell import read_script
-from ...shell.installers import classify, companion
+from ...managers import classify
+from ...managers.companions import companion
 from ...shell.packages import program_words, system_setup_command
 from ...syntax import Instruction, Stage
 from ..base import RuleContext

@@ -1,13 +1,76 @@
-"""The files an MSBuild project imports (`<Import Project="..."/>`), found in the build
-context. `dotnet restore` evaluates every import; one that is missing stops it (MSB4019),
-so SF201 copies them with the project files, or refuses when it cannot tell what they are."""
+""".NET (NuGet): ``dotnet restore`` reads the project and solution files, the MSBuild and
+NuGet settings beside them and the files the projects import (SF201)."""
 
 from __future__ import annotations
 
 import posixpath
 import re
 
-from ...buildcontext import BuildContext
+from ..buildcontext import BuildContext
+from .files import MAX_WORKSPACES, Manifests, add, join, overwrites
+from .install import Install, looks_local
+
+PROGRAM = "dotnet"
+# An argument with a shell expansion: classify() has never treated it as an install.
+UNREAD_ARGUMENTS_NEED_SOURCE = False
+
+
+def recognise(prog: str, rest: list[str]) -> Install | None:
+    if prog == "dotnet" and rest[:1] == ["restore"]:
+        found = Install("dotnet", ["*.csproj"])  # the project files are found in the context
+        if any(w.startswith("--source") or w == "-s" for w in rest) and any(looks_local(w) for w in rest[1:]):
+            found.needs_source = "`dotnet restore --source` reads packages from the source tree"
+        return found
+    return None
+
+
+_DOTNET_PROJECT = (".csproj", ".fsproj", ".vbproj", ".sln", ".slnx")
+_DOTNET_SHARED = {"directory.build.props", "directory.build.targets", "directory.packages.props", "nuget.config",
+                  "global.json", "packages.lock.json"}
+_DOTNET_SKIP = {"bin", "obj", ".git", "node_modules"}
+
+
+def read_manifests(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    """``dotnet restore`` reads the project and solution files and the MSBuild and NuGet
+    settings beside them: every such file under the restore's folder (as .NET's Docker
+    guide copies ``*.csproj``), into its own folder. An ``obj/`` in the context would
+    overwrite the restore's assets when the source is copied after it."""
+    if context is None:
+        found.problem = "without the build context the project files cannot be listed"
+        return
+    import os
+
+    seen = 0
+    for directory, dirnames, filenames in context.walk(cwd):
+        rel_dir = os.path.relpath(directory, str(context.root)).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir
+        if "obj" in dirnames and context.exists_dir(join(rel_dir, "obj")):
+            found.problem = overwrites(join(rel_dir, "obj"))
+            return
+        dirnames[:] = sorted(d for d in dirnames if d not in _DOTNET_SKIP)
+        for name in sorted(filenames):
+            if name.lower().endswith(_DOTNET_PROJECT) or name.lower() in _DOTNET_SHARED:
+                rel = join(rel_dir, name)
+                if context.included(rel):
+                    add(found, rel)
+        seen += len(filenames) + len(dirnames)
+        if seen > 20_000 or len(found.files) > MAX_WORKSPACES:
+            found.problem = "too many files to list the projects exactly"
+            return
+    if not any(f.lower().endswith(_DOTNET_PROJECT) for f in found.files):
+        found.problem = "no project or solution file in the build context"
+        return
+    imports, found.problem = imported_files(context, found.files)
+    for rel in imports:
+        add(found, rel)
+
+
+READERS = {"dotnet": read_manifests}
+
+
+# --- the files an MSBuild project imports (`<Import Project="..."/>`) ---------------------
+# `dotnet restore` evaluates every import; one that is missing stops it (MSB4019), so SF201
+# copies them with the project files, or refuses when it cannot tell what they are.
 
 _IMPORT = re.compile(r"<Import\b([^>]*?)/?>", re.I | re.S)
 _ATTRIBUTE = re.compile(r"""\b(Project|Condition|Sdk)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)

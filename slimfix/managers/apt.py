@@ -1,17 +1,32 @@
-"""The Debian runtime package of each `-dev` package SF502 knows (its Python split).
-
-A build stage installs `libpq-dev` to compile psycopg2; the runtime stage needs only the
-shared library, `libpq5`. A value that is one name is the same in every release listed in
-RELEASES; a dict names it per release (Debian renamed libraries between releases: trixie's
-64-bit time_t transition added `t64`); "" means nothing is needed at run time (headers
-only). A package missing here, or a release missing from its dict, makes the split refuse.
-"""
+"""apt (Debian, Ubuntu): the docker-clean hook of the official images, which a cache mount of
+/var/cache/apt must set aside (SF601); and the runtime package of each build (`-dev`)
+package, for SF502's split of a Python build."""
 
 from __future__ import annotations
 
 import re
 
-from ...analysis.official_images import official_image
+from ..analysis.official_images import official_image
+
+CONF = "/etc/apt/apt.conf.d/docker-clean"
+# outside apt.conf.d (apt reads only that folder's parts), on the same filesystem: a rename
+# keeps the file's inode, owner, mode and times; not in /tmp, which RUNs often empty
+ASIDE = "/etc/apt/docker-clean.aside"
+
+SET_ASIDE = f"{{ [ ! -e {CONF} ] || {{ mv {CONF} {ASIDE} && trap 'mv {ASIDE} {CONF}' EXIT; }}; }}"
+
+# Commands that would lose the trap: another EXIT trap replaces it, exec replaces the shell.
+LOSES_TRAP = frozenset({"trap", "exec"})
+
+
+# --- build packages and their runtime packages (SF502) ------------------------------
+# The Debian runtime package of each `-dev` package SF502 knows (its Python split).
+#
+# A build stage installs `libpq-dev` to compile psycopg2; the runtime stage needs only the
+# shared library, `libpq5`. A value that is one name is the same in every release listed in
+# RELEASES; a dict names it per release (Debian renamed libraries between releases: trixie's
+# 64-bit time_t transition added `t64`); "" means nothing is needed at run time (headers
+# only). A package missing here, or a release missing from its dict, makes the split refuse.
 
 RELEASES = ("bullseye", "bookworm", "trixie")
 

@@ -1,13 +1,38 @@
-"""Where RubyGems and Bundler keep their files, as far as a Dockerfile says (SF308, SF608)."""
+"""RubyGems and Bundler: ``bundle install`` reads Gemfile and Gemfile.lock (SF201); where
+RubyGems and Bundler keep their files, as far as a Dockerfile says (SF308, SF608)."""
 
 from __future__ import annotations
 
 import re
 
-from ...syntax import Instruction
-from ..base import RuleContext
-from ...analysis.official_images import official_image
-from ...analysis.stages import ancestors
+from ..buildcontext import BuildContext
+from ..syntax import Instruction
+from ..rules.base import RuleContext
+from ..analysis.official_images import official_image
+from ..analysis.stages import ancestors
+from .files import Manifests, manifest_and_lock
+from .install import Install
+
+PROGRAM = "bundle"
+
+
+def recognise(prog: str, rest: list[str]) -> Install | None:
+    if prog == "bundle" and rest[:1] == ["install"]:
+        return Install("bundler", ["Gemfile", "Gemfile.lock"])
+    return None
+
+
+def _gemfile_problem(path: str, text: str) -> str | None:
+    if re.search(r"^\s*gemspec\b|\bpath:|^\s*path\s|\bfile:|File\.", text, re.M):
+        return f"{path} uses local paths (gemspec, path:, file:)"
+    return None
+
+
+def read_manifests(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    manifest_and_lock(cwd, context, found, "Gemfile", "Gemfile.lock", _gemfile_problem)
+
+
+READERS = {"bundler": read_manifests}
 
 # The official ruby image: GEM_HOME=/usr/local/bundle (created writable by every user) and
 # BUNDLE_APP_CONFIG=$GEM_HOME, so that a `.bundle/config` in the project does not move the

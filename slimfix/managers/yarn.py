@@ -1,13 +1,40 @@
-"""What a Dockerfile's JavaScript package managers are: Yarn 1 or Yarn Berry."""
+"""Yarn: ``yarn install`` reads package.json, yarn.lock, .yarnrc(.yml), .npmrc and the
+project's .yarn/ folder (SF201); and which Yarn a Dockerfile uses, 1 (classic) or Berry (SF304,
+SF603), which decides where its cache lives."""
 
 from __future__ import annotations
 
 import json
 import re
 
-from ..base import RuleContext
-from ...analysis.context_copy import source_path
+from ..buildcontext import BuildContext
+from ..analysis.context_copy import source_path
+from ..rules.base import RuleContext
+from .files import Manifests, join
+from .install import Install
+from .npm import package_json
 
+PROGRAM = "yarn"
+FILES = ("yarn.lock", ".yarnrc", ".yarnrc.yml", ".npmrc")
+
+
+def _recognise(rest: list[str]) -> Install | None:
+    words = [w for w in rest if not w.startswith("-")]
+    if words and words[0] != "install":
+        return None
+    return Install("yarn", ["package.json"], ignore_scripts="--ignore-scripts" in rest)
+
+
+def recognise(prog: str, rest: list[str]) -> Install | None:
+    return _recognise(rest) if prog == "yarn" else None
+
+
+def read_manifests(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
+    if package_json(install, cwd, context, found, FILES) is not None and context.exists_dir(join(cwd, ".yarn")):
+        found.dirs.append(join(cwd, ".yarn"))
+
+
+READERS = {"yarn": read_manifests}
 
 _BERRY_IN_DOCKERFILE = re.compile(r"\.yarnrc\.yml|\.yarn/releases|\.pnp\.c?js|yarn\s+set\s+version"
                                   r"|yarn@[2-9]|yarn@berry|yarnPath|yarn\s+policies\s+set-version")

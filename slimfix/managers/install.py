@@ -1,0 +1,41 @@
+"""A dependency install as slimfix reads it from one command: the manager that runs it, the
+manifest files it reads, and why it cannot run before the source tree is copied."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Install:
+    """A dependency install: its ecosystem and the manifest files it reads (relative to
+    the working directory of the RUN). ``needs_source`` says why it cannot be hoisted."""
+
+    ecosystem: str
+    manifests: list[str] = field(default_factory=list)
+    needs_source: str | None = None
+    ignore_scripts: bool = False
+    # It also installs the project itself (from the source): before the source, the same
+    # command with this option installs only the dependencies.
+    dependencies_only: str | None = None
+
+
+def looks_local(word: str) -> bool:
+    if re.match(r"^[a-z][a-z0-9+.-]*://", word) and not word.startswith("file:"):
+        return False  # a URL (git+https://, https://...) is not in the context
+    return (word in (".", "..") or word.startswith(("./", "../", "/", "~", "file:"))
+            or "/" in word or word.endswith((".whl", ".tar.gz", ".zip", ".tgz")))
+
+
+def project_install(ecosystem: str, rest: list[str], manifests: list[str], deps_only: tuple[str, ...],
+                     add: str, elsewhere: tuple[str, ...]) -> Install:
+    """``uv sync`` and ``poetry install``: they install the project too, unless told not
+    to (``deps_only``); before the source, ``add`` makes them install only what the lock
+    names."""
+    found = Install(ecosystem, list(manifests))
+    if any(w.split("=", 1)[0] in elsewhere for w in rest):
+        found.needs_source = f"`{ecosystem}` is pointed at another project directory"
+    elif not any(w in deps_only for w in rest):
+        found.dependencies_only = add
+    return found
