@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from ..shell import SimpleCommand
 
 # The registry: one module per package manager.
-NAMES = ("apt", "pip", "uv", "poetry", "pipenv", "npm", "yarn", "pnpm", "go", "bundler", "composer", "dotnet")
+NAMES = ("apt", "apk", "rpm", "pip", "uv", "poetry", "pipenv", "conda", "npm", "yarn", "pnpm", "go", "cargo", "bundler",
+         "composer", "dotnet")
 
 
 @lru_cache(maxsize=1)

@@ -80,3 +80,13 @@ def runtime_package(dev: str, release: str | None) -> str | None:
         names = {entry.get(r) for r in RELEASES}
         return names.pop() if len(names) == 1 else None
     return entry.get(release)
+
+
+# --- its caches (SF601) ------------------------------------------------------------------
+# The lists, not all of /var/lib/apt: extended_states (apt's record of what was installed
+# automatically, read by apt-mark and autoremove) and what other tools keep there (gitpod's
+# dazzle-marks) must reach the image, not a cache every build on the builder shares.
+CACHE_TARGETS = ("/var/cache/apt", "/var/lib/apt/lists")
+KNOWN_TARGETS = ("/var/cache/apt", "/var/lib/apt")  # a RUN that mounts one is left alone
+OFFLINE_OPTIONS = ("--no-download",)  # installs only what /var/cache/apt holds
+LOOKS_LIKE = re.compile(r"\bapt(-get)?\s+(\S+\s+)*(update|install)\b")

@@ -63,3 +63,11 @@ def official_ruby(ctx: RuleContext, inst: Instruction) -> str | None:
     if version and (int(version.group(1)), int(version.group(2) or 0)) < (2, 6):
         return "ruby images before 2.6 set BUNDLE_PATH, under which the gem cache's place depends on Bundler"
     return None
+
+
+# --- its caches (SF308, SF608) -----------------------------------------------------------
+GEM_CACHE = f"{OFFICIAL_GEM_HOME}/cache"  # the official image's, where SF308 empties it
+KNOWN_TARGETS = (f"{OFFICIAL_GEM_HOME}/cache",)
+MOUNT_MARKERS = (".bundle/cache", "bundle/cache", "gem/cache", "gems/cache")
+OFFLINE_OPTIONS = ("--local",)
+LOOKS_LIKE = re.compile(r"\b(gem|bundler?)\s+(-\S+\s+)*install\b")

@@ -4,6 +4,7 @@ scripts and autoloader need the source, so before it only the packages are insta
 from __future__ import annotations
 
 import json
+import re
 
 from ..buildcontext import BuildContext
 from .files import Manifests, join, manifest_and_lock, overwrites
@@ -43,3 +44,10 @@ def read_manifests(install: Install, cwd: str, context: BuildContext | None, fou
 
 
 READERS = {"composer": read_manifests}
+
+
+# --- its cache (SF609) -------------------------------------------------------------------
+MOUNT_MARKERS = ("composer",)
+OFFLINE_ENV = {"COMPOSER_DISABLE_NETWORK": None}
+CACHE_OFF_OPTIONS = ("--no-cache",)
+LOOKS_LIKE = re.compile(r"\bcomposer(\.phar)?\s+(-\S+\s+)*(install|update|require|create-project)\b")

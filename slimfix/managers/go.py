@@ -41,3 +41,10 @@ def read_manifests(install: Install, cwd: str, context: BuildContext | None, fou
 
 
 READERS = {"go": read_manifests}
+
+
+# --- its caches (SF604) ------------------------------------------------------------------
+KNOWN_TARGETS = ("/go/pkg/mod", "/go/pkg", "/root/.cache/go-build")
+MOUNT_MARKERS = ("go-build", "pkg/mod")
+OFFLINE_ENV = {"GOPROXY": "off"}
+LOOKS_LIKE = re.compile(r"\bgo\s+(mod\s+download|build|install|test|run|vet|get)\b")

@@ -139,3 +139,10 @@ def read_manifests(install: Install, cwd: str, context: BuildContext | None, fou
 
 
 READERS = {"npm": read_manifests}
+
+
+# --- its cache (SF304, SF603) ------------------------------------------------------------
+CACHE_CLEAN = "npm cache clean --force"
+MOUNT_MARKERS = (".npm",)
+OFFLINE_OPTIONS = ("--offline",)  # npm, Yarn and pnpm alike
+OFFLINE_ENV = {"npm_config_offline": "true", "NPM_CONFIG_OFFLINE": "true"}

@@ -96,3 +96,8 @@ def read_requirements(install: Install, cwd: str, context: BuildContext | None, 
 
 
 READERS = {"pip": read_requirements}
+
+
+# --- its cache (SF301, SF602) ------------------------------------------------------------
+MOUNT_MARKERS = (".cache/pip",)
+CACHE_OFF_OPTIONS = ("--no-cache-dir",)

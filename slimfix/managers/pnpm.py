@@ -63,3 +63,7 @@ def read_manifests(install: Install, cwd: str, context: BuildContext | None, fou
 
 
 READERS = {"pnpm": read_manifests}
+
+
+# --- its store (SF309, SF603) ------------------------------------------------------------
+MOUNT_MARKERS = ("pnpm",)

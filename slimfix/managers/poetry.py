@@ -38,3 +38,7 @@ def read_project(install: Install, cwd: str, context: BuildContext | None, found
 
 
 READERS = {"poetry": read_project}
+
+
+# --- its cache (SF602) -------------------------------------------------------------------
+MOUNT_MARKERS = ("pypoetry",)

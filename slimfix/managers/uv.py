@@ -46,3 +46,10 @@ def read_project(install: Install, cwd: str, context: BuildContext | None, found
 
 
 READERS = {"uv": read_requirements, "uv sync": read_project}
+
+
+# --- its cache (SF602) -------------------------------------------------------------------
+MOUNT_MARKERS = (".cache/uv",)
+OFFLINE_OPTIONS = ("--offline",)
+OFFLINE_ENV = {"UV_OFFLINE": None}
+CACHE_OFF_OPTIONS = ("--no-cache", "-n")

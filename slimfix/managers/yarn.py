@@ -150,3 +150,9 @@ def berry_major(ctx: RuleContext, project: str, settings: dict[str, str | None])
             return int(m.group(1))
     m = re.search(r"yarn-(\d+)\.[^/]*\.c?js$", settings.get("yarnPath") or "")
     return int(m.group(1)) if m else None
+
+
+# --- its cache (SF304, SF603) ------------------------------------------------------------
+CACHE_CLEAN = "yarn cache clean"
+MOUNT_MARKERS = ("yarn",)
+OFFLINE_ENV = {"YARN_ENABLE_OFFLINE_MODE": "true"}

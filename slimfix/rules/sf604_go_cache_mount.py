@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import re
-
 from ..effects import Effect
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import go
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, unmounted_reader, user_cache
 from ..analysis.variables import env_set
 from ..analysis.official_images import is_official
@@ -87,10 +86,10 @@ class GoCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep Go's module and build caches in BuildKit cache mounts between builds"
     message = "go downloads modules and compiles every package again on each rebuild: mount its caches"
-    known_targets = ("/go/pkg/mod", "/go/pkg", "/root/.cache/go-build")
-    mount_markers = ("go-build", "pkg/mod")
-    offline_env = {"GOPROXY": "off"}
-    looks_like = re.compile(r"\bgo\s+(mod\s+download|build|install|test|run|vet|get)\b")
+    known_targets = go.KNOWN_TARGETS
+    mount_markers = go.MOUNT_MARKERS
+    offline_env = go.OFFLINE_ENV
+    looks_like = go.LOOKS_LIKE
 
     def wants(self, cmd: SimpleCommand) -> bool:
         return _verb(cmd) is not None
