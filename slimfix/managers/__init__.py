@@ -75,6 +75,12 @@ def classify(cmd: "SimpleCommand") -> Install | None:
 
 
 @lru_cache(maxsize=1)
+def download_steps() -> tuple:
+    """The managers' ``DOWNLOAD_STEP``s (SF201: builds with no download step before them)."""
+    return tuple(m.DOWNLOAD_STEP for m in modules() if hasattr(m, "DOWNLOAD_STEP"))
+
+
+@lru_cache(maxsize=1)
 def _readers() -> dict[str, Callable]:
     found: dict[str, Callable] = {}
     for m in modules():
@@ -91,4 +97,4 @@ def collect(install: Install, cwd_rel: str, context: "BuildContext | None") -> M
     return found
 
 
-__all__ = ["Install", "Manifests", "NAMES", "classify", "collect", "modules"]
+__all__ = ["Install", "Manifests", "NAMES", "classify", "collect", "download_steps", "modules"]

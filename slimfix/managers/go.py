@@ -7,7 +7,7 @@ import re
 
 from ..buildcontext import BuildContext
 from .files import Manifests, join, manifest_and_lock
-from .install import Install
+from .install import DownloadStep, Install
 
 PROGRAM = "go"
 
@@ -41,6 +41,49 @@ def read_manifests(install: Install, cwd: str, context: BuildContext | None, fou
 
 
 READERS = {"go": read_manifests}
+
+
+
+# --- SF201: a build with no download step before it -------------------------------------
+# Docker's Go guide copies go.mod and go.sum and runs `go mod download` before the source.
+_BUILDS = {"build", "install", "test", "vet", "generate", "run"}
+DOWNLOAD = "go mod download"
+
+
+def _builds(cmd) -> bool:
+    return cmd.name == "go" and bool(cmd.args[:1]) and cmd.args[0] in _BUILDS
+
+
+def _downloads(cmd) -> bool:
+    return cmd.name == "go" and cmd.args[:2] == ["mod", "download"]
+
+
+def _vendor_flag(ctx, inst) -> bool:
+    """The modules come from vendor/ (-mod=vendor): nothing is downloaded."""
+    from ..analysis.variables import variables_at
+
+    return "-mod=vendor" in (variables_at(ctx.doc, inst).get("GOFLAGS") or "") or "-mod=vendor" in inst.args
+
+
+def _nothing_to_download(build, here) -> bool:
+    """A Go module with vendor/ builds from it, and one that requires no module needs none."""
+    if build.exists_dir(here("vendor")):
+        return True
+    return build.included(here("go.mod")) and not re.search(r"^\s*require\b", build.read(here("go.mod")) or "", re.M)
+
+
+def _download_problem(files: list[str], build) -> str | None:
+    if "go.sum" not in files and "require" in (build.read("go.mod") or ""):
+        return "go.mod requires modules but there is no go.sum: the download would write one"
+    return None
+
+
+DOWNLOAD_STEP = DownloadStep(
+    program="go", manifest="go.mod",
+    missing="module download step: every source edit downloads the modules again",
+    builds=_builds, downloads=_downloads, command=lambda builds: DOWNLOAD,
+    install=lambda: Install("go", ["go.mod", "go.sum"]), downloads_nothing=_vendor_flag,
+    nothing_to_download=_nothing_to_download, problem=_download_problem)
 
 
 # --- its caches (SF604) ------------------------------------------------------------------

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from ..buildcontext import BuildContext
+    from ..rules.base import RuleContext
+    from ..shell import SimpleCommand
+    from ..syntax import Instruction
 
 
 @dataclass
@@ -39,3 +46,32 @@ def project_install(ecosystem: str, rest: list[str], manifests: list[str], deps_
     elif not any(w in deps_only for w in rest):
         found.dependencies_only = add
     return found
+
+
+def _never(*_args) -> bool:
+    return False
+
+
+def _no_problem(*_args) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class DownloadStep:
+    """SF201: a build that downloads its dependencies itself, right after the whole context
+    is copied, with no step before it that downloads them: every source edit downloads
+    them again. The fix copies the manifests and runs ``command`` before the source."""
+
+    program: str  # how the finding names the build tool
+    manifest: str  # the file that cannot be checked without the build context
+    missing: str  # what the finding says is missing: "module download step: every source edit ..."
+    builds: Callable[["SimpleCommand"], bool]  # a command that builds (and downloads)
+    downloads: Callable[["SimpleCommand"], bool]  # an earlier command that downloads already
+    command: Callable[[list["SimpleCommand"]], str]  # the download step, for these builds
+    install: Callable[[], Install]  # what the download step installs: the manifests it reads
+    # the RUN downloads nothing at all (Go's -mod=vendor)
+    downloads_nothing: Callable[["RuleContext", "Instruction"], bool] = _never
+    # the project needs nothing downloaded (``here`` makes a context path of a project file)
+    nothing_to_download: Callable[["BuildContext", Callable[[str], str]], bool] = _never
+    # why the download step cannot run before the source, given the files it copies
+    problem: Callable[[list[str], "BuildContext"], str | None] = _no_problem
