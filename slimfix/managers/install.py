@@ -75,3 +75,5 @@ class DownloadStep:
     nothing_to_download: Callable[["BuildContext", Callable[[str], str]], bool] = _never
     # why the download step cannot run before the source, given the files it copies
     problem: Callable[[list[str], "BuildContext"], str | None] = _no_problem
+    # why the builds' own options keep the download step from standing in for them
+    refuse: Callable[[list["SimpleCommand"]], str | None] = _no_problem

@@ -56,6 +56,15 @@ class HoistDependencyManifests(Rule):
     `<Import Project="..."/>` (relative paths, `$(MSBuildThisFileDirectory)`,
     `GetPathOfFileAbove`; imports from the SDK are left out).
 
+    A build right after the whole context with no step before it that downloads the
+    dependencies gets one: `go mod download` before `go build` (`go.mod`, `go.sum`), `mvn
+    dependency:go-offline` before `mvn package` (`pom.xml`, `mvnw`, `.mvn/`), `gradle
+    dependencies` before `gradle build` (the settings and build scripts,
+    `gradle.properties`, `gradlew`, `gradle/`), each with the build's own `mvn`/`./mvnw` or
+    `gradle`/`./gradlew`. Gradle's `dependencies` task fetches the wrapper's Gradle, the
+    plugins and the dependency metadata; the build itself still downloads the jars it
+    compiles against.
+
     When the install RUN goes on to build (`RUN npm ci && npm run build`, `pip install -r
     ... && python manage.py collectstatic`, `bundle install && rake assets:precompile`),
     the RUN is split: the install runs before the source is copied, the build in a RUN of
@@ -115,7 +124,11 @@ class HoistDependencyManifests(Rule):
     properties (`$(RepoRoot)`) or a wildcard, or names a file the context lacks (MSB4019);
     an `obj/` folder in the context (it would overwrite the restore's assets); a uv
     workspace or local path
-    sources, poetry path dependencies, `pipenv install PACKAGE` (it changes the Pipfile).
+    sources, poetry path dependencies, `pipenv install PACKAGE` (it changes the Pipfile); a
+    multi-module Maven build, a POM whose parent or a system-scoped dependency comes from a
+    path; a multi-project or composite Gradle build, `buildSrc/`, a script that applies
+    another or reads project files; `-s`/`-f`/`-P` (Maven) or `-b`/`-c`/`-p`/`-I` (Gradle)
+    on the build, which the download step would need too.
     A vendored Go module (`vendor/`, `-mod=vendor`), or one that requires no module,
     downloads nothing and is not reported.
     """
@@ -374,6 +387,8 @@ def _download_plan(ctx: RuleContext, inst: Instruction, run) -> _Plan | None:
             plan.problem = "the build RUN bind-mounts files, which a download step would need too"
         elif step.downloads_nothing(ctx, inst):
             return None
+        else:
+            plan.problem = step.refuse(builds)
         return plan
     return None
 
