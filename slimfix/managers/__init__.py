@@ -75,6 +75,12 @@ def classify(cmd: "SimpleCommand") -> Install | None:
 
 
 @lru_cache(maxsize=1)
+def cache_mounts() -> tuple:
+    """The managers' ``CACHE_MOUNT``s (SF610)."""
+    return tuple(m.CACHE_MOUNT for m in modules() if hasattr(m, "CACHE_MOUNT"))
+
+
+@lru_cache(maxsize=1)
 def download_steps() -> tuple:
     """The managers' ``DOWNLOAD_STEP``s (SF201: builds with no download step before them)."""
     return tuple(m.DOWNLOAD_STEP for m in modules() if hasattr(m, "DOWNLOAD_STEP"))
@@ -97,4 +103,4 @@ def collect(install: Install, cwd_rel: str, context: "BuildContext | None") -> M
     return found
 
 
-__all__ = ["Install", "Manifests", "NAMES", "classify", "collect", "download_steps", "modules"]
+__all__ = ["Install", "Manifests", "NAMES", "cache_mounts", "classify", "collect", "download_steps", "modules"]

@@ -10,6 +10,7 @@ from ..buildcontext import BuildContext
 from ..shell.packages import program_words
 from .files import Manifests, add, join, missing
 from .install import DownloadStep, Install
+from .mounts import CacheMount
 
 PROGRAM = re.compile(r"^gradlew?$")
 # the tasks that build (and download what they compile against)
@@ -109,3 +110,37 @@ DOWNLOAD_STEP = DownloadStep(
     missing="dependency download step: every source edit downloads the dependencies (and the wrapper's Gradle) again",
     builds=_builds, downloads=_downloads, command=_command, install=lambda: Install("gradle", ["build.gradle"]),
     refuse=_refuse)
+
+
+# --- the Gradle user home's caches as cache mounts (SF610) -------------------------------
+
+def _uses(cmd) -> bool:
+    argv = program_words(cmd)
+    return bool(argv) and argv[0] is not None and bool(PROGRAM.match(argv[0].rsplit("/", 1)[-1]))
+
+
+def _moves_user_home(ctx, inst, commands) -> str | None:
+    """``-g``/``--gradle-user-home`` moves the Gradle user home; so does the official gradle
+    image, which keeps it in a VOLUME (/home/gradle/.gradle, with /root/.gradle a link to it)
+    unless the Dockerfile sets GRADLE_USER_HOME."""
+    from ..analysis.official_images import is_official
+    from ..analysis.stages import ancestors
+    from ..analysis.variables import env_set
+
+    for cmd in commands:
+        if any(w.value is None or w.value.split("=", 1)[0] in ("-g", "--gradle-user-home") for w in cmd.words):
+            return f"`{cmd.text()}` may move the Gradle user home (-g, or a word slimfix cannot read)"
+    if env_set(ctx, inst, "GRADLE_USER_HOME"):
+        return None
+    stage = ctx.doc.stage_of(inst)
+    base = ancestors(ctx.doc, stage)[-1].base if stage is not None else ""
+    if is_official(base, "gradle"):
+        return ("the gradle image keeps the Gradle user home in a VOLUME (/home/gradle/.gradle, linked from "
+                "/root/.gradle): set GRADLE_USER_HOME with ENV to get the fix")
+    return None
+
+
+CACHE_MOUNT = CacheMount(
+    program="gradle", uses=_uses, folders=(".gradle/caches", ".gradle/wrapper"), env="GRADLE_USER_HOME",
+    env_suffixes=("/caches", "/wrapper"), markers=(".gradle",), offline_options=("--offline",),
+    looks_like=re.compile(r"(^|[\s/])gradlew?\s"), refuse=_moves_user_home)

@@ -10,6 +10,7 @@ from ..buildcontext import BuildContext
 from ..shell.packages import program_words
 from .files import Manifests, add, join, missing
 from .install import DownloadStep, Install
+from .mounts import CacheMount
 
 PROGRAM = re.compile(r"^mvnw?$")
 # the goals that download what the build needs without building (the dependency plugin's)
@@ -122,3 +123,29 @@ DOWNLOAD_STEP = DownloadStep(
     missing="dependency download step: every source edit downloads the dependencies again",
     builds=_builds, downloads=_downloads, command=_command, install=lambda: Install("maven", ["pom.xml"]),
     refuse=_refuse)
+
+
+# --- its local repository as a cache mount (SF610) ---------------------------------------
+
+def _uses(cmd) -> bool:
+    argv = program_words(cmd)
+    return bool(argv) and argv[0] is not None and bool(PROGRAM.match(argv[0].rsplit("/", 1)[-1]))
+
+
+def _moves_repository(ctx, inst, commands) -> str | None:
+    """``-Dmaven.repo.local`` (or MAVEN_OPTS / MAVEN_ARGS, which may hold it) puts the local
+    repository somewhere else."""
+    from ..analysis.variables import env_set
+
+    for cmd in commands:
+        if any(w.value is None or "maven.repo.local" in w.value for w in cmd.words):
+            return f"`{cmd.text()}` may move the local repository (maven.repo.local, or a word slimfix cannot read)"
+    for name in ("MAVEN_OPTS", "MAVEN_ARGS"):
+        if env_set(ctx, inst, name):
+            return f"{name} is set and may move the local repository (maven.repo.local)"
+    return None
+
+
+CACHE_MOUNT = CacheMount(
+    program="mvn", uses=_uses, folders=(".m2/repository",), sharing="locked", markers=(".m2",),
+    offline_options=("-o", "--offline"), looks_like=re.compile(r"(^|[\s/])mvnw?\s"), refuse=_moves_repository)
