@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 # The registry: one module per package manager.
 NAMES = ("apt", "apk", "rpm", "pip", "uv", "poetry", "pipenv", "conda", "npm", "yarn", "pnpm", "go", "cargo", "bundler",
-         "composer", "dotnet", "maven", "gradle")
+         "composer", "dotnet", "maven", "gradle", "bun")
 
 
 @lru_cache(maxsize=1)

@@ -42,7 +42,8 @@ class HoistDependencyManifests(Rule):
     npm, yarn and pnpm (`package.json` and the lockfiles present), Go (`go mod download`:
     `go.mod`, `go.sum`), Bundler (`Gemfile`, `Gemfile.lock`), Composer (`composer.json`,
     `composer.lock`), pipenv (`Pipfile`,
-    `Pipfile.lock`), and `uv sync`, `poetry install` and `composer install`, which also
+    `Pipfile.lock`), Bun (`package.json`, `bun.lock` or `bun.lockb`, `bunfig.toml`), and
+    `uv sync`, `poetry install` and `composer install`, which also
     install the project itself (or run its scripts and build its autoloader): there the
     same commands with `--no-install-project` (`--no-root`, `--no-scripts
     --no-autoloader`) run before

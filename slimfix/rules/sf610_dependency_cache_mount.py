@@ -19,9 +19,10 @@ class DependencyCacheMount(CacheMountRule):
     Opt-in (`--select SF6`). Mounts the download cache of the build tools whose manager
     module describes one (`CACHE_MOUNT` in `slimfix/managers/`) into a RUN that runs them:
     Maven's local repository (`~/.m2/repository`, `sharing=locked`) for `mvn` and `./mvnw`,
-    and Gradle's caches and wrapper distributions (`$GRADLE_USER_HOME/caches` and
-    `/wrapper`, else `~/.gradle/...`) for `gradle` and `./gradlew`, for the user that runs
-    the RUN. An `rm -rf` of a mounted folder chained with `&&` is removed.
+    Gradle's caches and wrapper distributions (`$GRADLE_USER_HOME/caches` and
+    `/wrapper`, else `~/.gradle/...`) for `gradle` and `./gradlew`, and Bun's install
+    cache (`$BUN_INSTALL_CACHE_DIR`, which the Dockerfile must set) for `bun install`, for
+    the user that runs the RUN. An `rm -rf` of a mounted folder chained with `&&` is removed.
 
     ## Why is this bad?
     Without the mount, a changed `pom.xml` or build script downloads every dependency (and
@@ -53,7 +54,8 @@ class DependencyCacheMount(CacheMountRule):
     package tools); when a later `COPY --from` takes the cache from the stage; when the
     cache may be elsewhere (`-Dmaven.repo.local`, MAVEN_OPTS or MAVEN_ARGS set, Gradle's
     `-g`, the official gradle image, whose Gradle user home is a VOLUME, unless the
-    Dockerfile sets GRADLE_USER_HOME); when the user that runs the RUN is not known or is
+    Dockerfile sets GRADLE_USER_HOME; Bun without BUN_INSTALL_CACHE_DIR, or with a
+    bunfig.toml that configures the cache); when the user that runs the RUN is not known or is
     not root and the folder's parent would be created owned by root; when the RUN works
     offline (`--offline`, `-o`, `RUN --network=none`); and for the reasons every SF6 rule
     has: sudo, a RUN commented as warming a cache, an earlier step that filled the folder
@@ -65,7 +67,7 @@ class DependencyCacheMount(CacheMountRule):
     code = "SF610"
     name = "dependency-cache-mount"
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
-    summary = "Keep Maven's and Gradle's downloads in BuildKit cache mounts between builds"
+    summary = "Keep Maven's, Gradle's and Bun's downloads in BuildKit cache mounts between builds"
     message = "the build downloads every dependency again on each rebuild: mount its cache"
     mount_markers = tuple(m for spec in _SPECS for m in spec.markers)
     offline_options = tuple(dict.fromkeys(o for spec in _SPECS for o in spec.offline_options))
