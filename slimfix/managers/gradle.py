@@ -9,7 +9,7 @@ import re
 from ..buildcontext import BuildContext
 from ..shell.packages import program_words
 from .files import Manifests, add, join, missing
-from .install import DownloadStep, Install
+from .install import DownloadStep, Install, first_option_problem, literal_words, runs
 from .mounts import CacheMount
 
 PROGRAM = re.compile(r"^gradlew?$")
@@ -42,24 +42,17 @@ def _needs_more(rest: list[str]) -> str | None:
     return None
 
 
-def _argv(cmd) -> list[str] | None:
-    argv = program_words(cmd)
-    if not argv or any(a is None for a in argv) or not PROGRAM.match(argv[0].rsplit("/", 1)[-1]):
-        return None
-    return argv
-
-
 def _tasks(argv: list[str]) -> list[str]:
     return [w.rsplit(":", 1)[-1] for w in argv[1:] if not w.startswith("-")]
 
 
 def _builds(cmd) -> bool:
-    argv = _argv(cmd)
+    argv = literal_words(cmd, PROGRAM)
     return bool(argv) and any(t in _BUILDS for t in _tasks(argv))
 
 
 def _downloads(cmd) -> bool:
-    argv = _argv(cmd)
+    argv = literal_words(cmd, PROGRAM)
     return bool(argv) and any(t in _DOWNLOADS for t in _tasks(argv))
 
 
@@ -68,11 +61,7 @@ def _command(builds) -> str:
 
 
 def _refuse(builds) -> str | None:
-    for cmd in builds:
-        why = _needs_more(program_words(cmd)[1:])
-        if why:
-            return why
-    return None
+    return first_option_problem(builds, _needs_more)
 
 
 def read_manifests(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
@@ -115,8 +104,7 @@ DOWNLOAD_STEP = DownloadStep(
 # --- the Gradle user home's caches as cache mounts (SF610) -------------------------------
 
 def _uses(cmd) -> bool:
-    argv = program_words(cmd)
-    return bool(argv) and argv[0] is not None and bool(PROGRAM.match(argv[0].rsplit("/", 1)[-1]))
+    return runs(cmd, PROGRAM)
 
 
 def _moves_user_home(ctx, inst, commands) -> str | None:

@@ -77,3 +77,35 @@ class DownloadStep:
     problem: Callable[[list[str], "BuildContext"], str | None] = _no_problem
     # why the builds' own options keep the download step from standing in for them
     refuse: Callable[[list["SimpleCommand"]], str | None] = _no_problem
+
+
+# --- helpers for the modules of build tools (maven, gradle) -------------------------------
+
+def runs(cmd: "SimpleCommand", program: re.Pattern[str]) -> bool:
+    """Whether the command's program (its base name: ``./mvnw`` is ``mvnw``) matches."""
+    from ..shell.packages import program_words
+
+    argv = program_words(cmd)
+    return bool(argv) and argv[0] is not None and bool(program.match(argv[0].rsplit("/", 1)[-1]))
+
+
+def literal_words(cmd: "SimpleCommand", program: re.Pattern[str]) -> list[str] | None:
+    """The command's words from its program on, when the program matches and every word is
+    literal; else None."""
+    from ..shell.packages import program_words
+
+    argv = program_words(cmd)
+    if not runs(cmd, program) or any(a is None for a in argv):
+        return None
+    return argv
+
+
+def first_option_problem(builds: list["SimpleCommand"], check: Callable[[list[str]], str | None]) -> str | None:
+    """The first reason ``check`` finds in the options of the builds."""
+    from ..shell.packages import program_words
+
+    for cmd in builds:
+        why = check(program_words(cmd)[1:])
+        if why:
+            return why
+    return None

@@ -9,7 +9,7 @@ import re
 from ..buildcontext import BuildContext
 from ..shell.packages import program_words
 from .files import Manifests, add, join, missing
-from .install import DownloadStep, Install
+from .install import DownloadStep, Install, first_option_problem, literal_words, runs
 from .mounts import CacheMount
 
 PROGRAM = re.compile(r"^mvnw?$")
@@ -88,21 +88,14 @@ READERS = {"maven": read_manifests}
 
 # --- SF201: a build with no download step before it -------------------------------------
 
-def _argv(cmd) -> list[str] | None:
-    argv = program_words(cmd)
-    if not argv or any(a is None for a in argv) or not PROGRAM.match(argv[0].rsplit("/", 1)[-1]):
-        return None
-    return argv
-
-
 def _builds(cmd) -> bool:
-    argv = _argv(cmd)
+    argv = literal_words(cmd, PROGRAM)
     goals = _goals(argv[1:]) if argv else []
     return any(g in _BUILDS for g in goals) and not any(g in _DOWNLOAD_GOALS for g in goals)
 
 
 def _downloads(cmd) -> bool:
-    argv = _argv(cmd)
+    argv = literal_words(cmd, PROGRAM)
     return bool(argv) and any(g in _DOWNLOAD_GOALS for g in _goals(argv[1:]))
 
 
@@ -111,11 +104,7 @@ def _command(builds) -> str:
 
 
 def _refuse(builds) -> str | None:
-    for cmd in builds:
-        why = _needs_more(program_words(cmd)[1:])
-        if why:
-            return why
-    return None
+    return first_option_problem(builds, _needs_more)
 
 
 DOWNLOAD_STEP = DownloadStep(
@@ -128,8 +117,7 @@ DOWNLOAD_STEP = DownloadStep(
 # --- its local repository as a cache mount (SF610) ---------------------------------------
 
 def _uses(cmd) -> bool:
-    argv = program_words(cmd)
-    return bool(argv) and argv[0] is not None and bool(PROGRAM.match(argv[0].rsplit("/", 1)[-1]))
+    return runs(cmd, PROGRAM)
 
 
 def _moves_repository(ctx, inst, commands) -> str | None:
