@@ -2,7 +2,7 @@
 
 import pytest
 
-from slimfix.rules.common.official_images import hub_image, is_official, official_image
+from slimfix.analysis.official_images import hub_image, is_official, official_image
 
 
 @pytest.mark.parametrize("ref", [

@@ -74,7 +74,7 @@ class _CountingOperators(list):
 def test_finding_the_pipes_of_a_long_heredoc_reads_each_operator_a_few_times():
     """SF103 and SF501 ask which commands are piped: the operator after each command was
     looked for from the first operator on, so a 1.26 MB heredoc took 42 s per edit."""
-    from slimfix.rules.common.stage_needs import _pipes
+    from slimfix.analysis.stages import _pipes
     from slimfix.shell.script import read_script
 
     n = 3000

@@ -8,7 +8,7 @@ from conftest import FIXTURES, read
 from slimfix.engine import fix_document
 from slimfix.fixes import Applicability
 from slimfix.rules import RuleContext, select_rules
-from slimfix.rules.common.guards import reaches_image
+from slimfix.analysis.stages import reaches_image
 from slimfix.shell import read_run
 from slimfix.shell.packages import is_apt_update, program_words
 from slimfix.syntax import parse

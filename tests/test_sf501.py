@@ -9,7 +9,7 @@ from conftest import FIXTURES, read
 from slimfix.engine import fix_document
 from slimfix.fixes import Applicability
 from slimfix.rules import select_rules
-from slimfix.rules.common.slim_variants import slim_tag
+from slimfix.analysis.slim_variants import slim_tag
 
 RULES = select_rules(["SF501"])
 NOOP = FIXTURES / "rules" / "SF501" / "noop"

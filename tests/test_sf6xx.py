@@ -21,7 +21,7 @@ def test_cache_mounts_are_not_selected_by_default_all_or_sf():
 
 def test_cache_mounts_are_selected_by_a_prefix_that_names_them():
     assert _codes(select_rules(["SF6"])) == {"SF601", "SF602", "SF603", "SF604", "SF605", "SF606", "SF607",
-                                                  "SF608", "SF609"}
+                                                  "SF608", "SF609", "SF610"}
     assert _codes(select_rules(["SF602"])) == {"SF602"}
     both = _codes(select_rules(["ALL", "SF6"]))
     assert {"SF102", "SF301", "SF601"} <= both

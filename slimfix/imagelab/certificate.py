@@ -179,7 +179,7 @@ def homes(contents: ImageContents) -> tuple[str, ...]:
 
 def cache_mount_targets(text: str) -> tuple[str, ...]:
     """The targets of the cache and tmpfs mounts of a Dockerfile's RUN instructions."""
-    from ..rules.common.guards import cache_mount_targets as targets_of
+    from ..analysis.mounts import cache_mount_targets as targets_of
     from ..syntax import ParseError, parse
 
     if not text.strip():

@@ -33,7 +33,7 @@ from ..buildcontext import BuildContext
 from ..engine import fix_document
 from ..fixes import Applicability
 from ..rules import rule_by_code, select_rules
-from ..rules.common.context_copy import context_copy, source_path
+from ..analysis.context_copy import context_copy, source_path
 
 _MANIFESTS = {"requirements.txt", "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
               "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock",
@@ -532,7 +532,7 @@ def name_copy_layers(image: ImageInfo, text: str) -> ImageInfo:
     """The image with its COPY and ADD layers named by the Dockerfile's own instructions
     (the builders' history says only "COPY file in ./"): the last COPY/ADD layers are the
     final stage's, and the stages it is built from, in order."""
-    from ..rules.common.stage_needs import ancestors
+    from ..analysis.stages import ancestors
     from ..syntax import ParseError, parse
 
     try:

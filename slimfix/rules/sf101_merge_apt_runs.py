@@ -9,7 +9,7 @@ from ..shell import RunShell
 from ..shell.packages import apt_subcommand, is_apt_update
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .common.guards import non_posix_shell
+from ..analysis.shells import non_posix_shell
 
 # Commands whose effect on the shell would reach the next RUN once the two are joined.
 LEAKY = {"cd", "pushd", "popd", "set", "export", "unset", "umask", "source", ".", "exit", "exec",

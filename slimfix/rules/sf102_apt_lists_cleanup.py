@@ -9,12 +9,13 @@ from ..fixes import Applicability, Edit
 from ..shell.packages import apt_subcommand, is_apt_install, is_apt_update, program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
-from .common.guards import mounted, reaches_image, shell_runs
-from .common.apt_lists import later_apt_without_update
+from ..analysis.mounts import mounted
+from ..analysis.stages import later_runs, program, reaches_image, script_file
+from ..analysis.shells import shell_runs
+from ..analysis.later_reads import later_apt_without_update
 from .common.cache_mounts import mount_takes_over
-from .common.cache_warming import warms_cache
-from .common.stage_needs import later_runs, program, script_file
-from .common.sudo import elevation_prefix
+from ..analysis.cache_warming import warms_cache
+from ..analysis.sudo import elevation_prefix
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 

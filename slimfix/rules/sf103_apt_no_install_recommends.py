@@ -10,11 +10,11 @@ from ..shell import SimpleCommand, Token
 from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
-from .common.guards import shell_runs
+from ..analysis.shells import shell_runs
 from .common.apt_recommends import kept_recommends
 from .common.options import has_word
-from .common.stage_needs import descendants, hidden_fetch_failure
-from .common.variables import expand
+from ..analysis.stages import descendants, hidden_fetch_failure
+from ..analysis.variables import expand
 
 OPTION = "--no-install-recommends"
 

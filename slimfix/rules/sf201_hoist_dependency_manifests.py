@@ -1,20 +1,21 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from ..effects import NO_FILE_CHANGE
 from ..fixes import Applicability, Edit
 from ..edits import CannotEdit, block_text, end_with_blank_collapsed, leading_comments_start, split_run
-from ..shell.installers import Install, classify, companion
+from ..managers.install import DownloadStep, Install
+from ..managers import classify, collect, download_steps
+from ..managers.companions import companion
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .common.context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
-                           referenced_names, workdir_at)
-from .common.manifests import Manifests, collect
-from .common.variables import expand, variables_at
+from ..analysis.context_copy import (ContextCopy, absolute_dest, commutes_with_context_copy, context_copy,
+    referenced_names, workdir_at)
+from ..managers.files import Manifests
+from ..analysis.variables import expand, variables_at
 
 
 @dataclass
@@ -28,6 +29,8 @@ class _Plan:
     # build that has no download step; `uv sync --no-install-project` before a `uv sync`
     # that installs the project too. The install RUN itself then stays after the source.
     prefetch: list[str] = field(default_factory=list)
+    # the prefetch is a manager's download step for a build that has none (go mod download)
+    download: DownloadStep | None = None
 
 
 class HoistDependencyManifests(Rule):
@@ -39,7 +42,8 @@ class HoistDependencyManifests(Rule):
     npm, yarn and pnpm (`package.json` and the lockfiles present), Go (`go mod download`:
     `go.mod`, `go.sum`), Bundler (`Gemfile`, `Gemfile.lock`), Composer (`composer.json`,
     `composer.lock`), pipenv (`Pipfile`,
-    `Pipfile.lock`), and `uv sync`, `poetry install` and `composer install`, which also
+    `Pipfile.lock`), Bun (`package.json`, `bun.lock` or `bun.lockb`, `bunfig.toml`), and
+    `uv sync`, `poetry install` and `composer install`, which also
     install the project itself (or run its scripts and build its autoloader): there the
     same commands with `--no-install-project` (`--no-root`, `--no-scripts
     --no-autoloader`) run before
@@ -52,6 +56,15 @@ class HoistDependencyManifests(Rule):
     (`Directory.Build.props`, `NuGet.config`, `global.json`) under it, and the files they
     `<Import Project="..."/>` (relative paths, `$(MSBuildThisFileDirectory)`,
     `GetPathOfFileAbove`; imports from the SDK are left out).
+
+    A build right after the whole context with no step before it that downloads the
+    dependencies gets one: `go mod download` before `go build` (`go.mod`, `go.sum`), `mvn
+    dependency:go-offline` before `mvn package` (`pom.xml`, `mvnw`, `.mvn/`), `gradle
+    dependencies` before `gradle build` (the settings and build scripts,
+    `gradle.properties`, `gradlew`, `gradle/`), each with the build's own `mvn`/`./mvnw` or
+    `gradle`/`./gradlew`. Gradle's `dependencies` task fetches the wrapper's Gradle, the
+    plugins and the dependency metadata; the build itself still downloads the jars it
+    compiles against.
 
     When the install RUN goes on to build (`RUN npm ci && npm run build`, `pip install -r
     ... && python manage.py collectstatic`, `bundle install && rake assets:precompile`),
@@ -112,7 +125,11 @@ class HoistDependencyManifests(Rule):
     properties (`$(RepoRoot)`) or a wildcard, or names a file the context lacks (MSB4019);
     an `obj/` folder in the context (it would overwrite the restore's assets); a uv
     workspace or local path
-    sources, poetry path dependencies, `pipenv install PACKAGE` (it changes the Pipfile).
+    sources, poetry path dependencies, `pipenv install PACKAGE` (it changes the Pipfile); a
+    multi-module Maven build, a POM whose parent or a system-scoped dependency comes from a
+    path; a multi-project or composite Gradle build, `buildSrc/`, a script that applies
+    another or reads project files; `-s`/`-f`/`-P` (Maven) or `-b`/`-c`/`-p`/`-I` (Gradle)
+    on the build, which the download step would need too.
     A vendored Go module (`vendor/`, `-mod=vendor`), or one that requires no module,
     downloads nothing and is not reported.
     """
@@ -142,7 +159,7 @@ class HoistDependencyManifests(Rule):
                     continue
                 if not commutes_with_context_copy(ctx, nxt, names, dest):
                     break
-            if plan is None or (plan.prefetch == [_GO_DOWNLOAD] and _nothing_to_download(ctx, copy, plan)):
+            if plan is None or (plan.download is not None and _nothing_to_download(ctx, copy, plan)):
                 continue
             yield self._finding(ctx, copy, plan)
 
@@ -151,9 +168,9 @@ class HoistDependencyManifests(Rule):
         kinds = sorted({i.ecosystem for i in plan.installs if i.manifests})
         message = (f"COPY of the whole context before the {'/'.join(kinds)} install on line "
                    f"{plan.run.start_line}: every source edit reinstalls the dependencies")
-        if plan.prefetch == [_GO_DOWNLOAD]:
-            message = (f"COPY of the whole context before `go` builds on line {plan.run.start_line} "
-                       "with no module download step: every source edit downloads the modules again")
+        if plan.download is not None:
+            message = (f"COPY of the whole context before `{plan.download.program}` builds on line "
+                       f"{plan.run.start_line} with no {plan.download.missing}")
         end = plan.run.lines[0].content_end
         try:
             edits, applicability, what = self._edits(ctx, copy, plan)
@@ -215,9 +232,9 @@ class HoistDependencyManifests(Rule):
         if plan.prefetch:
             if cwd_rel:
                 raise CannotEdit(f"the install runs in {cwd}, not where the source is copied ({dest})")
-            if plan.prefetch == [_GO_DOWNLOAD] and "go.sum" not in found.files \
-                    and "require" in (build.read("go.mod") or ""):
-                raise CannotEdit("go.mod requires modules but there is no go.sum: the download would write one")
+            why = plan.download.problem(found.files, build) if plan.download is not None else None
+            if why:
+                raise CannotEdit(why)
             # The download runs where the install runs, with its mounts (a module cache,
             # secrets for private modules) and network setting.
             flags = "".join(f.text + " " for f in plan.run.flags)
@@ -285,7 +302,7 @@ def _install_plan(ctx: RuleContext, inst: Instruction) -> _Plan | None:
     commands = run.commands()
     installs = [(c, classify(c)) for c in commands]
     if not any(i is not None and i.manifests for _, i in installs):
-        return _go_download_plan(ctx, inst, run)
+        return _download_plan(ctx, inst, run)
     plan = _Plan(inst, [i for _, i in installs if i is not None], None)
     if run.unsupported:
         plan.problem = f"the shell could not be read ({run.unsupported})"
@@ -353,28 +370,28 @@ def _is_cd(cmd) -> bool:
     return cmd.name == "cd"
 
 
-_GO_BUILDS = {"build", "install", "test", "vet", "generate", "run"}
-_GO_DOWNLOAD = "go mod download"
-
-
-def _go_download_plan(ctx: RuleContext, inst: Instruction, run) -> _Plan | None:
-    """A RUN that builds Go code right after the whole context is copied, where nothing
-    downloads the modules first: every source edit downloads them again. Docker's Go
-    guide copies go.mod and go.sum and runs `go mod download` before the source."""
+def _download_plan(ctx: RuleContext, inst: Instruction, run) -> _Plan | None:
+    """A RUN that builds right after the whole context is copied, where nothing downloads
+    the dependencies first (a manager's DOWNLOAD_STEP: Go's `go mod download`): every
+    source edit downloads them again."""
     if run.unsupported or inst.heredocs:
         return None
-    builds = [c for c in run.commands() if c.name == "go" and c.args[:1] and c.args[0] in _GO_BUILDS]
-    if not builds or _downloads_earlier(ctx, inst):
-        return None
-    plan = _Plan(inst, [Install("go", ["go.mod", "go.sum"])], None, prefetch=[_GO_DOWNLOAD])
-    build = ctx.build_context
-    if build is None:
-        plan.problem = "without the build context, go.mod cannot be checked"
-    elif any(kind in ("bind",) for f in inst.effective.flag("mount") for kind in f.option("type")):
-        plan.problem = "the build RUN bind-mounts files, which a download step would need too"
-    elif "-mod=vendor" in (variables_at(ctx.doc, inst).get("GOFLAGS") or "") or "-mod=vendor" in inst.args:
-        return None  # the modules come from vendor/: nothing is downloaded
-    return plan
+    for step in download_steps():
+        builds = [c for c in run.commands() if step.builds(c)]
+        if not builds or _downloads_earlier(ctx, inst, step):
+            continue
+        plan = _Plan(inst, [step.install()], None, prefetch=[step.command(builds)], download=step)
+        build = ctx.build_context
+        if build is None:
+            plan.problem = f"without the build context, {step.manifest} cannot be checked"
+        elif any(kind in ("bind",) for f in inst.effective.flag("mount") for kind in f.option("type")):
+            plan.problem = "the build RUN bind-mounts files, which a download step would need too"
+        elif step.downloads_nothing(ctx, inst):
+            return None
+        else:
+            plan.problem = step.refuse(builds)
+        return plan
+    return None
 
 
 def _dependencies_only_text(run, projects) -> str | tuple[str]:
@@ -423,18 +440,18 @@ def _dependencies_installed_earlier(ctx: RuleContext, inst: Instruction, ecosyst
     return False
 
 
-def _downloads_earlier(ctx: RuleContext, inst: Instruction) -> bool:
-    """Whether an earlier RUN of the stage downloads the modules already."""
+def _downloads_earlier(ctx: RuleContext, inst: Instruction, step: DownloadStep) -> bool:
+    """Whether an earlier RUN of the stage downloads the dependencies already."""
     for other in ctx.doc.instructions[: inst.index]:
         run = ctx.run(other) if other.stage == inst.stage else None
-        if run is not None and any(c.name == "go" and c.args[:2] == ["mod", "download"] for c in run.commands()):
+        if run is not None and any(step.downloads(c) for c in run.commands()):
             return True
     return False
 
 
 def _nothing_to_download(ctx: RuleContext, copy: ContextCopy, plan: _Plan) -> bool:
-    """A Go module with vendor/ builds from it, and one that requires no module needs
-    none: there is nothing to download."""
+    """The project needs nothing downloaded (a Go module with vendor/, or one that requires
+    no module): there is nothing to download."""
     build = ctx.build_context
     try:
         cwd_rel = _layout(ctx.doc, copy, plan, True)[2]
@@ -443,9 +460,7 @@ def _nothing_to_download(ctx: RuleContext, copy: ContextCopy, plan: _Plan) -> bo
     if build is None:
         return False
     here = (lambda name: posixpath.join(cwd_rel, name)) if cwd_rel else (lambda name: name)
-    if build.exists_dir(here("vendor")):
-        return True
-    return build.included(here("go.mod")) and not re.search(r"^\s*require\b", build.read(here("go.mod")) or "", re.M)
+    return plan.download.nothing_to_download(build, here)
 
 
 def _leading_cd(run) -> str | None:

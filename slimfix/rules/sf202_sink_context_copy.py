@@ -8,7 +8,7 @@ from ..fixes import Edit
 from ..syntax import Instruction
 from ..syntax.nodes import LineKind
 from .base import Finding, Rule, RuleContext
-from .common.context_copy import absolute_dest, commutes_with_context_copy, context_copy, referenced_names
+from ..analysis.context_copy import absolute_dest, commutes_with_context_copy, context_copy, referenced_names
 
 # Where system packages install files: a copy there must keep its place relative to them.
 _SYSTEM_DIRS = ("/etc", "/usr", "/var", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/boot")

@@ -7,15 +7,17 @@ from ..effects import Effect
 from ..shell import SimpleCommand, Token
 from ..shell.packages import program_words
 from ..syntax import Instruction
+from ..managers import pip
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
-from .common.cache_warming import warms_cache
-from .common.guards import cache_mount_targets, env_set
+from ..analysis.cache_warming import warms_cache
+from ..analysis.mounts import cache_mount_targets
+from ..analysis.variables import env_set
 from .common.options import has_word, missing_option
-from .common.stage_needs import ancestors, tool_too_old
+from ..analysis.stages import ancestors, tool_too_old
 
-_PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
-_PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
+_PIP = pip.PROGRAM
+_PYTHON = pip.PYTHON
 
 
 class PipNoCacheDir(Rule):

@@ -9,8 +9,8 @@ from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
-from .common.cache_warming import warms_cache
-from .common.guards import mounted
+from ..analysis.cache_warming import warms_cache
+from ..analysis.mounts import mounted
 from .common.options import has_word, missing_option
 
 

@@ -7,16 +7,15 @@ from ..effects import Effect
 from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
+from ..managers import rpm
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
 from .common.cache_mounts import mount_takes_over
-from .common.guards import mounted
+from ..analysis.mounts import mounted
 
 _INSTALLS = {"install", "groupinstall", "reinstall", "update", "upgrade", "localinstall", "in", "up"}
-_CLEANUP = {"yum": "yum clean all", "dnf": "dnf clean all", "microdnf": "microdnf clean all",
-            "zypper": "zypper clean --all"}
-_CACHES = {"yum": "/var/cache/yum", "dnf": "/var/cache/dnf", "microdnf": "/var/cache/yum",
-           "zypper": "/var/cache/zypp"}
+_CLEANUP = rpm.CLEANUP
+_CACHES = rpm.CLEANED_CACHE
 
 
 class RpmCacheCleanup(Rule):

@@ -9,14 +9,15 @@ from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
-from .common.cache_warming import installs_into_writable_bind_mount
+from ..analysis.cache_warming import installs_into_writable_bind_mount
 from .common.cleanup import missing_cleanup, run_text
 from .common.cache_mounts import mount_takes_over
-from .common.guards import cache_mount_targets
-from .common.js import yarn_flavour
+from ..analysis.mounts import cache_mount_targets
+from ..managers import npm, yarn
+from ..managers.yarn import yarn_flavour
 
-_NPM = "npm cache clean --force"
-_YARN = "yarn cache clean"
+_NPM = npm.CACHE_CLEAN
+_YARN = yarn.CACHE_CLEAN
 
 
 class JsCacheCleanup(Rule):

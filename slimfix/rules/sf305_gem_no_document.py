@@ -10,7 +10,7 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import run_text
 from .common.options import has_word, missing_option
-from .common.stage_needs import tool_too_old
+from ..analysis.stages import tool_too_old
 
 # Options that already say what to do about documentation (RubyGems 2+: --[no-]document,
 # -N; RubyGems 1.x: --[no-]ri, --[no-]rdoc).

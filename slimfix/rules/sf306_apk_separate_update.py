@@ -12,9 +12,10 @@ from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
 from .common.cache_mounts import mount_takes_over
 from .common.cleanup import run_text
-from .common.guards import mounted, reaches_image, shell_runs
+from ..analysis.mounts import mounted
+from ..analysis.stages import later_runs, program, reaches_image, script_file
+from ..analysis.shells import shell_runs
 from .common.options import has_word
-from .common.stage_needs import later_runs, program, script_file
 
 _INDEX = ("/var/cache/apk", "/etc/apk/cache")
 

@@ -8,15 +8,13 @@ from ..effects import Effect
 from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
+from ..managers import conda
 from .base import Finding, Rule, RuleContext
 from .common.cleanup import missing_cleanup, run_text
-from .common.guards import cache_mount_targets
-from .common.stage_needs import later_runs
+from ..analysis.mounts import cache_mount_targets
+from ..analysis.stages import later_runs
 
-# The cleanup each manager takes: conda's idiom, and the spelling the Jupyter images use for
-# mamba (mamba 1 forwards it to conda, mamba 2 reads it itself); micromamba's own.
-_CLEANUP = {"conda": "{prog} clean -afy", "mamba": "{prog} clean --all -f -y",
-            "micromamba": "{prog} clean --all --yes"}
+_CLEANUP = conda.CLEANUP
 _INSTALLS = {"install", "create", "update", "upgrade"}
 _ENV_INSTALLS = {"create", "update"}
 _PROGRAM = re.compile(r"^[\w./-]+$")

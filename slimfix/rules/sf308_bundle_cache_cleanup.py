@@ -8,15 +8,16 @@ from ..effects import Effect
 from ..shell import SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
+from ..managers import bundler
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
 from .common.cleanup import missing_cleanup, run_text
-from .common.guards import mounted
-from .common.run_user import RunUser, run_user
-from .common.ruby import BUNDLER_MOVES, READS_GEM_CACHE, official_ruby
-from .common.stage_needs import later_runs
+from ..analysis.mounts import mounted
+from ..analysis.users import RunUser, run_user
+from ..managers.bundler import BUNDLER_MOVES, READS_GEM_CACHE, official_ruby
+from ..analysis.stages import later_runs
 
-_CACHE = "/usr/local/bundle/cache"
+_CACHE = bundler.GEM_CACHE
 CLEANUP = f"rm -rf {_CACHE}"
 # Options that install somewhere other than GEM_HOME, or install nothing.
 _ELSEWHERE = ("--path", "--deployment", "--standalone", "--system")

@@ -10,10 +10,10 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import mount_takes_over
-from .common.cache_warming import installs_into_writable_bind_mount
+from ..analysis.cache_warming import installs_into_writable_bind_mount
 from .common.cleanup import missing_cleanup, run_text
-from .common.guards import cache_mount_targets
-from .common.stage_needs import later_runs
+from ..analysis.mounts import cache_mount_targets
+from ..analysis.stages import later_runs
 
 # Installs that link packages from the store (not `pnpm fetch`, which fills the store for a
 # later offline install: the store is its point).

@@ -10,11 +10,11 @@ from ..buildcontext import BuildContext, is_ignored
 from ..buildcontext.reads import Reads, run_number, walk
 from ..effects import Effect
 from ..fixes import FileChange
-from ..shell.installers import classify
+from ..managers import classify
 from ..syntax import Dockerfile
 from .base import Finding, Rule, RuleContext
-from .common.context_copy import context_copy, source_path
-from .common.dotenv import exclusion_reason
+from ..analysis.context_copy import context_copy, source_path
+from ..buildcontext.dotenv import exclusion_reason
 
 HEADER = "# Never needed in the image (added by slimfix, SF401)"
 # (entry written to .dockerignore, name to look for, where: "top" or "anywhere")

@@ -7,9 +7,9 @@ from ..fixes import Applicability, Edit
 from ..shell.packages import apt_subcommand
 from ..syntax import Stage
 from .base import Finding, Rule, RuleContext
-from .common.official_images import official_image
-from .common.slim_variants import slim_tag
-from .common.stage_needs import descendants, hidden_fetch_failure, slim_would_lack
+from ..analysis.official_images import official_image
+from ..analysis.slim_variants import slim_tag
+from ..analysis.stages import descendants, hidden_fetch_failure, slim_would_lack
 
 # What moving to musl costs, per image with an -alpine variant.
 _MUSL_COST = {"python": "many wheels must be built", "ruby": "native gems must be built",

@@ -1,22 +1,18 @@
 from __future__ import annotations
 
-import re
-
 from ..effects import Effect
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import APT_INSTALLS, apt_subcommand, program_words
 from ..syntax import Instruction
 from .base import RuleContext
-from .common.apt_docker_clean import LOSES_TRAP, SET_ASIDE
-from .common.apt_lists import later_apt_without_update
+from ..managers import apt
+from ..managers.apt import LOSES_TRAP, SET_ASIDE
+from ..analysis.later_reads import later_apt_without_update
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, under
-from .common.run_user import not_root
-from .common.stage_needs import first_later
+from ..analysis.users import not_root
+from ..analysis.stages import first_later
 
-# The lists, not all of /var/lib/apt: extended_states (apt's record of what was installed
-# automatically, read by apt-mark and autoremove) and what other tools keep there (gitpod's
-# dazzle-marks) must reach the image, not a cache every build on the builder shares.
-_TARGETS = ("/var/cache/apt", "/var/lib/apt/lists")
+_TARGETS = apt.CACHE_TARGETS
 
 
 class AptCacheMount(CacheMountRule):
@@ -88,9 +84,9 @@ class AptCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep apt's lists and packages in a BuildKit cache mount between builds"
     message = "apt downloads its lists and packages again on every rebuild: mount its caches"
-    known_targets = ("/var/cache/apt", "/var/lib/apt")
-    offline_options = ("--no-download",)  # installs only what /var/cache/apt holds
-    looks_like = re.compile(r"\bapt(-get)?\s+(\S+\s+)*(update|install)\b")
+    known_targets = apt.KNOWN_TARGETS
+    offline_options = apt.OFFLINE_OPTIONS
+    looks_like = apt.LOOKS_LIKE
 
     def wants(self, cmd: SimpleCommand) -> bool:
         sub = apt_subcommand(cmd)

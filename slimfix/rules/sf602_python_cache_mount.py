@@ -8,13 +8,13 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import pip, poetry, uv
 from .common.cache_mounts import (CacheMountRule, Mount, Plan, Refusal, assigned, option_tokens, option_value,
                                   fixed_values, removes_only, under, user_cache)
-from .common.guards import env_set
-from .common.variables import _literal
+from ..analysis.variables import _literal, env_set
 
-_PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
-_PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
+_PIP = pip.PROGRAM
+_PYTHON = pip.PYTHON
 
 
 def _pip_rest(cmd: SimpleCommand) -> list[str | None] | None:
@@ -226,10 +226,10 @@ class PythonCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep pip's, uv's and poetry's download cache in a BuildKit cache mount between builds"
     message = "pip/uv/poetry download every package again on each rebuild of this step: mount their cache"
-    mount_markers = (".cache/pip", ".cache/uv", "pypoetry")
-    offline_options = ("--offline",)  # uv
-    offline_env = {"UV_OFFLINE": None}
-    cache_off_options = ("--no-cache-dir", "--no-cache", "-n")
+    mount_markers = pip.MOUNT_MARKERS + uv.MOUNT_MARKERS + poetry.MOUNT_MARKERS
+    offline_options = uv.OFFLINE_OPTIONS
+    offline_env = uv.OFFLINE_ENV
+    cache_off_options = pip.CACHE_OFF_OPTIONS + uv.CACHE_OFF_OPTIONS
     looks_like = re.compile(r"\b(pip[\d.]*|uv(\s+pip)?|poetry)\s+(install|sync)\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:

@@ -7,11 +7,11 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import npm, pnpm, yarn
 from .common.cache_mounts import (CacheMountRule, Mount, Plan, Refusal, assigned, fixed_values, option_value,
                                   removes_only, user_cache)
-from .common.guards import env_set
-from .common.js import berry_major, berry_settings, yarn_flavour
-from .common.variables import variables_at
+from ..analysis.variables import env_set, variables_at
+from ..managers.yarn import berry_major, berry_settings, yarn_flavour
 
 _NPM_INSTALLS = {"install", "i", "ci", "clean-install", "add", "update", "install-clean"}
 _PNPM_INSTALLS = {"install", "i", "add", "fetch", "update", "up"}
@@ -159,9 +159,9 @@ class JsCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep npm's, Yarn's and pnpm's package cache in a BuildKit cache mount between builds"
     message = "the install downloads every package again on each rebuild of this step: mount the package cache"
-    mount_markers = (".npm", "yarn", "pnpm")
-    offline_options = ("--offline",)  # npm, Yarn and pnpm alike
-    offline_env = {"npm_config_offline": "true", "NPM_CONFIG_OFFLINE": "true", "YARN_ENABLE_OFFLINE_MODE": "true"}
+    mount_markers = npm.MOUNT_MARKERS + yarn.MOUNT_MARKERS + pnpm.MOUNT_MARKERS
+    offline_options = npm.OFFLINE_OPTIONS
+    offline_env = {**npm.OFFLINE_ENV, **yarn.OFFLINE_ENV}
     looks_like = re.compile(r"\b(npm\s+(ci|install|i)|yarn(\s+install)?|pnpm\s+(install|i|fetch))\b")
 
     def wants(self, cmd: SimpleCommand) -> bool:
@@ -189,7 +189,7 @@ class JsCacheMount(CacheMountRule):
                     return Refusal("without the build context's package.json, yarn.lock or .yarnrc.yml, Yarn 1 "
                                    "cannot be told from Yarn Berry, whose installation is its cache")
                 present, value = option_value(cmd, "--cache-folder")
-                from .common.run_user import image_environment_unknown, run_user
+                from ..analysis.users import image_environment_unknown, run_user
 
                 user = run_user(ctx, inst)
                 rel = ".cache/yarn"

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import re
-
 from ..effects import Effect
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import go
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, unmounted_reader, user_cache
-from .common.guards import env_set
-from .common.official_images import is_official
-from .common.stage_needs import ancestors
+from ..analysis.variables import env_set
+from ..analysis.official_images import is_official
+from ..analysis.stages import ancestors
 
 _NEEDS_MODULES = {"build", "install", "test", "run", "vet", "get", "list", "generate"}
 _MOD_VERBS = {"download", "tidy", "vendor", "verify", "graph", "why"}
@@ -88,10 +87,10 @@ class GoCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep Go's module and build caches in BuildKit cache mounts between builds"
     message = "go downloads modules and compiles every package again on each rebuild: mount its caches"
-    known_targets = ("/go/pkg/mod", "/go/pkg", "/root/.cache/go-build")
-    mount_markers = ("go-build", "pkg/mod")
-    offline_env = {"GOPROXY": "off"}
-    looks_like = re.compile(r"\bgo\s+(mod\s+download|build|install|test|run|vet|get)\b")
+    known_targets = go.KNOWN_TARGETS
+    mount_markers = go.MOUNT_MARKERS
+    offline_env = go.OFFLINE_ENV
+    looks_like = go.LOOKS_LIKE
 
     def wants(self, cmd: SimpleCommand) -> bool:
         return _verb(cmd) is not None
@@ -128,7 +127,7 @@ class GoCacheMount(CacheMountRule):
         if not is_official(base, "golang"):
             return Refusal(f"GOPATH is not known: {base} is not a golang image and the Dockerfile sets neither "
                            "GOPATH nor GOMODCACHE")
-        from .common.run_user import run_user
+        from ..analysis.users import run_user
 
         user = run_user(ctx, inst)  # the golang images set GOPATH=/go
         if isinstance(user, str):

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import re
-
 from ..effects import Effect
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words, subcommand_token
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import apk
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, option_tokens, removes_only
-from .common.stage_needs import first_later
+from ..analysis.stages import first_later
 
-_TARGETS = ("/etc/apk/cache", "/var/cache/apk")
+_TARGETS = apk.CACHE_TARGETS
 
 
 def _verb(cmd: SimpleCommand) -> str | None:
@@ -78,9 +77,9 @@ class ApkCacheMount(CacheMountRule):
     summary = "Keep apk's index and packages in a BuildKit cache mount between builds"
     message = "apk downloads its index and packages again on every rebuild: mount its cache"
     known_targets = _TARGETS
-    offline_options = ("--no-network",)
-    cache_off_options = ("--no-cache",)
-    looks_like = re.compile(r"\bapk\s+(-\S+\s+)*(add|update|upgrade)\b")
+    offline_options = apk.OFFLINE_OPTIONS
+    cache_off_options = apk.CACHE_OFF_OPTIONS
+    looks_like = apk.LOOKS_LIKE
 
     def wants(self, cmd: SimpleCommand) -> bool:
         return _verb(cmd) in ("add", "update", "upgrade")

@@ -1,20 +1,16 @@
 from __future__ import annotations
 
-import re
-
 from ..effects import Effect
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import rpm
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only
 
 _INSTALLS = {"install", "groupinstall", "reinstall", "update", "upgrade", "localinstall", "makecache", "in", "up",
              "refresh", "ref", "dist-upgrade", "dup"}
-# every cache directory the program may use: yum is dnf on EL8 and later, dnf is dnf5 on Fedora 41
-_CACHES = {"dnf": ("/var/cache/dnf", "/var/cache/libdnf5"), "yum": ("/var/cache/yum", "/var/cache/dnf"),
-           "microdnf": ("/var/cache/yum", "/var/cache/libdnf5"), "dnf5": ("/var/cache/libdnf5",),
-           "zypper": ("/var/cache/zypp",)}
+_CACHES = rpm.CACHES
 
 
 def _manager(cmd: SimpleCommand) -> str | None:
@@ -88,9 +84,9 @@ class RpmCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep dnf's, yum's and zypper's package cache in a BuildKit cache mount between builds"
     message = "the package manager downloads its metadata and packages again on every rebuild: mount its cache"
-    known_targets = ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/cache/zypp")
-    offline_options = ("-C", "--cacheonly")
-    looks_like = re.compile(r"\b(dnf|yum|microdnf|zypper)\s+(-\S+\s+)*(install|in|update|upgrade)\b")
+    known_targets = rpm.KNOWN_TARGETS
+    offline_options = rpm.OFFLINE_OPTIONS
+    looks_like = rpm.LOOKS_LIKE
 
     def wants(self, cmd: SimpleCommand) -> bool:
         return _manager(cmd) is not None

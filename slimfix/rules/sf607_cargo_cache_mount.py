@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import re
-
 from ..effects import Effect
 from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import cargo
 from .common.cache_mounts import CacheMountRule, Mount, Plan, Refusal, removes_only, unmounted_reader, user_cache
-from .common.guards import env_set
-from .common.official_images import is_official
-from .common.stage_needs import ancestors
+from ..analysis.variables import env_set
+from ..analysis.official_images import is_official
+from ..analysis.stages import ancestors
 
 _VERBS = {"build", "install", "fetch", "test", "run", "check", "clippy", "doc", "update", "generate-lockfile",
           "b", "t", "r", "c"}
@@ -80,10 +79,10 @@ class CargoCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep cargo's crate downloads in BuildKit cache mounts between builds"
     message = "cargo downloads the index and every crate again on each rebuild: mount its caches"
-    mount_markers = ("cargo/registry", "cargo/git")
-    offline_options = ("--offline", "--frozen")  # --frozen is --locked and --offline
-    offline_env = {"CARGO_NET_OFFLINE": "true"}
-    looks_like = re.compile(r"\bcargo\s+(\+\S+\s+)?(build|install|fetch|test|run|check)\b")
+    mount_markers = cargo.MOUNT_MARKERS
+    offline_options = cargo.OFFLINE_OPTIONS
+    offline_env = cargo.OFFLINE_ENV
+    looks_like = cargo.LOOKS_LIKE
 
     def wants(self, cmd: SimpleCommand) -> bool:
         return _verb(cmd) is not None

@@ -7,13 +7,14 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import bundler
 from .common.cache_mounts import (ALREADY_MOUNTED, CacheMountRule, Mount, Plan, Refusal, assigned, home_of,
                                   removes_only, user_cache)
 from .common.cleanup import run_text
-from .common.guards import env_set
-from .common.ruby import OFFICIAL_GEM_HOME, READS_GEM_CACHE, official_ruby
-from .common.run_user import RunUser, run_user
-from .common.stage_needs import first_later
+from ..analysis.variables import env_set
+from ..managers.bundler import OFFICIAL_GEM_HOME, READS_GEM_CACHE, official_ruby
+from ..analysis.users import RunUser, run_user
+from ..analysis.stages import first_later
 
 # Options that put the gems (and so their cache) somewhere other than GEM_HOME.
 _GEM_ELSEWHERE = ("-i", "--install-dir", "--user-install", "--build-root", "--vendor")
@@ -101,10 +102,10 @@ class GemCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep RubyGems' and Bundler's gem downloads in a BuildKit cache mount between builds"
     message = "gem/bundle install downloads every gem again on each rebuild of this step: mount the gem cache"
-    known_targets = (f"{OFFICIAL_GEM_HOME}/cache",)
-    mount_markers = (".bundle/cache", "bundle/cache", "gem/cache", "gems/cache")
-    offline_options = ("--local",)
-    looks_like = re.compile(r"\b(gem|bundler?)\s+(-\S+\s+)*install\b")
+    known_targets = bundler.KNOWN_TARGETS
+    mount_markers = bundler.MOUNT_MARKERS
+    offline_options = bundler.OFFLINE_OPTIONS
+    looks_like = bundler.LOOKS_LIKE
     copies_above_ok = True  # COPY --from=builder /usr/local/bundle is the point of a builder stage
 
     def wants(self, cmd: SimpleCommand) -> bool:

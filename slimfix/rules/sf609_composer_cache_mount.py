@@ -7,12 +7,12 @@ from ..shell import RunShell, SimpleCommand
 from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import RuleContext
+from ..managers import composer
 from .common.cache_mounts import (CacheMountRule, Plan, Refusal, assigned, home_of, option_tokens, removes_only,
                                   user_cache)
-from .common.guards import env_set
-from .common.official_images import hub_image
-from .common.stage_needs import ancestors
-from .common.variables import variables_at
+from ..analysis.variables import env_set, variables_at
+from ..analysis.official_images import hub_image
+from ..analysis.stages import ancestors
 
 _INSTALLS = {"install", "i", "update", "u", "upgrade", "require", "r", "create-project", "reinstall"}
 _CLEARS = {"clear-cache", "clearcache", "cc"}
@@ -101,10 +101,10 @@ class ComposerCacheMount(CacheMountRule):
     effect = Effect("keeps the cache folders in cache mounts, out of the image", mounts=True)
     summary = "Keep Composer's package cache in a BuildKit cache mount between builds"
     message = "composer downloads every package again on each rebuild of this step: mount its cache"
-    mount_markers = ("composer",)
-    offline_env = {"COMPOSER_DISABLE_NETWORK": None}
-    cache_off_options = ("--no-cache",)
-    looks_like = re.compile(r"\bcomposer(\.phar)?\s+(-\S+\s+)*(install|update|require|create-project)\b")
+    mount_markers = composer.MOUNT_MARKERS
+    offline_env = composer.OFFLINE_ENV
+    cache_off_options = composer.CACHE_OFF_OPTIONS
+    looks_like = composer.LOOKS_LIKE
 
     def wants(self, cmd: SimpleCommand) -> bool:
         return _verb(cmd) in _INSTALLS

@@ -13,13 +13,13 @@ from ..shell.tokens import TokenKind
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
 from .common.cache_mounts import syntax_problem, windows_stage
-from .common.guards import reaches_image, shell_runs
+from ..analysis.shells import shell_runs
+from ..analysis.stages import ancestors, reaches_image
 from .common.layer_waste import (ARCHIVE, INERT, REMOTE, context_size, copy_parts, delete_command,
                                  delete_instruction, delete_word, human, landing, mentions, resolve,
                                  set_flags, under, workdir_at)
-from .common.official_images import official_image
-from .common.run_user import _user_options
-from .common.stage_needs import ancestors
+from ..analysis.official_images import official_image
+from ..analysis.users import _user_options
 
 # Folders a base image fills: a recursive chown there also re-owns the base image's files.
 _SYSTEM = re.compile(r"^/(bin|boot|dev|etc|lib\w*|media|mnt|proc|root|run|sbin|sys|tmp|usr|var|home|opt|srv|"

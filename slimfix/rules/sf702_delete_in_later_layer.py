@@ -11,10 +11,10 @@ from ..shell import SimpleCommand
 from ..shell.packages import apt_subcommand, program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext, command_span
-from .common.guards import reaches_image, shell_runs
+from ..analysis.shells import shell_runs
+from ..analysis.stages import apt_packages, reaches_image
 from .common.layer_waste import (ARCHIVE, INERT, between, copied_file, copy_parts, delete_command,
                                  delete_instruction, human, landing, mentions, path_size, resolve, under)
-from .common.stage_needs import apt_packages
 
 _RM_OPTIONS = re.compile(r"^-[rRfv]+$|^--(recursive|force|verbose)$")
 # Commands whose mention of a path writes it (a download, a clone, a copy, a new folder).

@@ -12,8 +12,9 @@ from ..shell.packages import program_words
 from ..syntax import Instruction
 from .base import Finding, Rule, RuleContext
 from .common.cache_mounts import syntax_problem, windows_stage
-from .common.context_copy import source_path, workdir_at
-from .common.guards import non_posix_shell, reaches_image
+from ..analysis.context_copy import source_path, workdir_at
+from ..analysis.shells import non_posix_shell
+from ..analysis.stages import reaches_image
 from .common.layer_waste import (ARCHIVE, INERT, REMOTE, between, context_size, copied_file, copy_parts,
                                  delete_command, delete_instruction, human, resolve)
 

@@ -35,6 +35,7 @@ FIX_TITLES = {
     "SF607": "Keep cargo's downloads in BuildKit cache mounts on this RUN",
     "SF608": "Keep the gem downloads in a BuildKit cache mount on this RUN",
     "SF609": "Keep Composer's cache in a BuildKit cache mount on this RUN",
+    "SF610": "Keep the build tool's downloads in BuildKit cache mounts on this RUN",
     "SF701": "Set the owner and mode in the COPY instead of a recursive chown or chmod",
     "SF702": "Delete the files in the RUN that created them",
     "SF703": "Bind-mount the archive into the RUN that unpacks it instead of copying it",

@@ -24,8 +24,8 @@ from typing import Callable
 from ...shell import SimpleCommand
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
-from .official_images import official_image
-from .stage_needs import ancestors, apt_packages, first_later, pip_may_build
+from ...analysis.official_images import official_image
+from ...analysis.stages import ancestors, apt_packages, first_later, pip_may_build
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,12 @@ from ...shell import RunShell, SimpleCommand, Token, TokenKind
 from ...shell.packages import through_sudo
 from ...syntax import Instruction, LineKind
 from ..base import Finding, Rule, RuleContext
-from .cache_fillers import earlier_filler
-from .cache_warming import warms_cache
-from .guards import cache_mount_targets, non_posix_shell
-from .offline import offline_reason
-from .stage_needs import ancestors, descendants, first_later
+from ...analysis.cache_fillers import earlier_filler
+from ...analysis.cache_warming import warms_cache
+from ...analysis.mounts import cache_mount_targets
+from ...analysis.shells import non_posix_shell
+from ...analysis.offline import offline_reason
+from ...analysis.stages import ancestors, descendants, first_later
 
 UNSAFE_NOTE = "unsafe: RUN --mount needs BuildKit, buildah or podman (not the legacy builder or kaniko)"
 
@@ -231,7 +232,7 @@ def _detail(plan: Plan) -> str:
 
 def home_of(ctx: RuleContext, inst: Instruction) -> str | None:
     """The home of the user that runs ``inst`` (what ``~`` means in its RUN), if known."""
-    from .run_user import RunUser, run_user
+    from ...analysis.users import RunUser, run_user
 
     user = run_user(ctx, inst)
     return user.home if isinstance(user, RunUser) and user.home_unknown is None else None
@@ -349,7 +350,7 @@ def unmounted_reader(ctx: RuleContext, rule: type["CacheMountRule"], inst: Instr
     """Why a later RUN (of the stage, of a stage built from it, an ONBUILD trigger) may read
     the sources ``program`` downloaded into its cache without mounting it: the cache would
     no longer be in the image for it. None when none does."""
-    from .stage_needs import program as program_of
+    from ...analysis.stages import program as program_of
 
     def reason(other: Instruction) -> str | None:
         run = ctx.run(other)
@@ -527,7 +528,7 @@ def removes_mount_point(cmd: SimpleCommand, targets: Iterable[str], home: str | 
 
 def fixed_values(ctx: RuleContext, inst: Instruction) -> dict[str, str | None]:
     """The variables the stage of ``inst`` sets to a value no ``--build-arg`` changes."""
-    from .variables import variables_at
+    from ...analysis.variables import variables_at
 
     loose = variables_at(ctx.doc, inst, args_fixed=False)
     return {k: v for k, v in variables_at(ctx.doc, inst).items() if v is not None and loose.get(k) == v}
@@ -536,7 +537,7 @@ def fixed_values(ctx: RuleContext, inst: Instruction) -> dict[str, str | None]:
 def _expanded(cmd: SimpleCommand, values: dict[str, str | None]) -> list[str | None]:
     """``program_words`` with ``$VAR`` / ``"${VAR}"`` words put in from ``values``."""
     from ...shell.packages import program_words
-    from .variables import _literal, expand
+    from ...analysis.variables import _literal, expand
 
     argv = program_words(cmd)
     words = cmd.words[len(cmd.words) - len(argv):]
@@ -605,9 +606,9 @@ def user_cache(ctx: RuleContext, inst: Instruction, rel: str, *, env: str | None
     """The mount of a cache under the home of the user that runs ``inst``: ``explicit``
     (an option's value), else the variable ``env`` (plus ``env_suffix``) set by ENV or
     ARG, else ``$XDG_CACHE_HOME/xdg``, else ``HOME/rel``; owned by that user."""
-    from .guards import env_set
-    from .run_user import image_environment_unknown, run_user
-    from .variables import variables_at
+    from ...analysis.variables import env_set
+    from ...analysis.users import image_environment_unknown, run_user
+    from ...analysis.variables import variables_at
 
     user = run_user(ctx, inst)
     if isinstance(user, str):

@@ -9,9 +9,10 @@ from ...edits import CannotEdit, append_command
 from ...shell import SimpleCommand
 from ...syntax import Instruction
 from ..base import Finding, Rule, RuleContext, command_span
-from .cache_warming import warms_cache
-from .guards import reaches_image, shell_runs
-from .sudo import elevation_prefix
+from ...analysis.cache_warming import warms_cache
+from ...analysis.stages import reaches_image
+from ...analysis.shells import shell_runs
+from ...analysis.sudo import elevation_prefix
 
 # Given a command: the cleanup it calls for, or None.
 Needs = Callable[[SimpleCommand], "str | None"]

@@ -10,7 +10,8 @@ from ...edits import CannotEdit, insert_after
 from ...shell import SimpleCommand, Token
 from ...syntax import Instruction
 from ..base import Finding, Rule, RuleContext, command_span
-from .guards import reaches_image, shell_runs
+from ...analysis.stages import reaches_image
+from ...analysis.shells import shell_runs
 
 # Given a command: the token to insert the option after, or None when the command is
 # not one this rule is about (or already has the option).

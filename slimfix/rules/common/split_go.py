@@ -18,11 +18,11 @@ import re
 from ...shell.packages import program_words
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
-from .context_copy import context_copy, workdir_at
-from .official_images import official_image
+from ...analysis.context_copy import context_copy, workdir_at
+from ...analysis.official_images import official_image
 from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
     resolve, runtime_command, tail_of
-from .variables import variables_at
+from ...analysis.variables import variables_at
 
 DISTROLESS = "gcr.io/distroless/static-debian12"  # has ca-certificates and tzdata
 CA_CERTIFICATES = ("RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates "
@@ -284,7 +284,7 @@ def _runtime_files(ctx: RuleContext, stage: Stage, cwd: str) -> list[str]:
 
 
 def _copy_dest(ctx: RuleContext, inst: Instruction, dest: str) -> str | None:
-    from .context_copy import absolute_dest
+    from ...analysis.context_copy import absolute_dest
 
     return absolute_dest(ctx.doc, inst, dest)
 

@@ -17,12 +17,13 @@ import re
 
 from ...edits.run_body import CannotEdit, file_offset
 from ...shell import read_script
-from ...shell.installers import classify, companion
+from ...managers import classify
+from ...managers.companions import companion
 from ...shell.packages import program_words, system_setup_command
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
-from .context_copy import absolute_dest, context_copy, workdir_at
-from .official_images import official_image
+from ...analysis.context_copy import absolute_dest, context_copy, workdir_at
+from ...analysis.official_images import official_image
 from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
     resolve, runtime_command, tail_of
 

@@ -16,15 +16,16 @@ import re
 from ...edits.blocks import leading_comments_start
 from ...edits.run_body import CannotEdit, file_offset
 from ...fixes import Edit
-from ...shell.installers import classify, companion
+from ...managers import classify
+from ...managers.companions import companion
 from ...shell.packages import apt_subcommand, program_words, system_setup_command
 from ...syntax import Dockerfile, Instruction, Stage
 from ..base import RuleContext
-from .official_images import official_image
-from .runtime_libs import BUILD_TOOLS, release_of, runtime_package
+from ...analysis.official_images import official_image
+from ...managers.apt import BUILD_TOOLS, release_of, runtime_package
 from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
     runtime_command
-from .stage_needs import script_file
+from ...analysis.stages import script_file
 
 VENV = "/opt/venv"
 _NOT_IN_VENV = {"--user", "-t", "--target", "--prefix", "--root", "-e", "--editable", "--system",
@@ -184,7 +185,7 @@ def _runtime_apt_text(doc: Dockerfile, inst: Instruction, run, release: str | No
 
 
 def _unknown(name: str, release: str | None, inst: Instruction) -> str:
-    from .runtime_libs import RUNTIME
+    from ...managers.apt import RUNTIME
 
     entry = RUNTIME.get(name)
     if entry is None:

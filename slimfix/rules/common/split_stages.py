@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ...fixes import Edit
 from ...syntax import Dockerfile, Instruction, Stage
 from ..base import RuleContext
-from .guards import non_posix_shell
+from ...analysis.shells import non_posix_shell
 
 BUILD_STAGE = "build"
 _WINDOWS = re.compile(r"windowsservercore|nanoserver|mcr\.microsoft\.com/windows|windows/servercore", re.I)
