@@ -120,14 +120,33 @@ def _uses(cmd) -> bool:
     return runs(cmd, PROGRAM)
 
 
+_SETTINGS_OPTIONS = ("-s", "--settings", "-gs", "--global-settings")
+
+
 def _moves_repository(ctx, inst, commands) -> str | None:
     """``-Dmaven.repo.local`` (or MAVEN_OPTS / MAVEN_ARGS, which may hold it) puts the local
-    repository somewhere else."""
+    repository somewhere else; so may a settings file (``-s``, ``-gs``, or a settings.xml
+    the Dockerfile copies in: its ``<localRepository>``, as the official image's
+    settings-docker.xml sets /usr/share/maven/ref/repository)."""
     from ..analysis.variables import env_set
 
     for cmd in commands:
         if any(w.value is None or "maven.repo.local" in w.value for w in cmd.words):
             return f"`{cmd.text()}` may move the local repository (maven.repo.local, or a word slimfix cannot read)"
+        given = next((w.value for w in cmd.words
+                      if w.value in _SETTINGS_OPTIONS or w.value.startswith(("--settings=", "--global-settings="))),
+                     None)
+        if given:
+            return f"`{given.split('=', 1)[0]}` names a settings file, whose <localRepository> may be elsewhere"
+    for other in ctx.doc.instructions[: inst.index]:
+        if other.keyword in ("COPY", "ADD") and "settings.xml" in other.args:
+            return (f"line {other.start_line} copies a settings.xml, whose <localRepository> may put the "
+                    "local repository elsewhere")
+    context = ctx.build_context
+    if context is not None:
+        config = context.read(".mvn/maven.config") or ""
+        if "maven.repo.local" in config or any(o in config.split() for o in _SETTINGS_OPTIONS):
+            return ".mvn/maven.config moves the local repository or names a settings file"
     for name in ("MAVEN_OPTS", "MAVEN_ARGS"):
         if env_set(ctx, inst, name):
             return f"{name} is set and may move the local repository (maven.repo.local)"

@@ -52,7 +52,9 @@ class DependencyCacheMount(CacheMountRule):
     when a later RUN of the stage (a stage built from it, an ONBUILD trigger) may read the
     downloads without the mount (anything but the same tool and a short list of file and
     package tools); when a later `COPY --from` takes the cache from the stage; when the
-    cache may be elsewhere (`-Dmaven.repo.local`, MAVEN_OPTS or MAVEN_ARGS set, Gradle's
+    cache may be elsewhere (`-Dmaven.repo.local`, MAVEN_OPTS or MAVEN_ARGS set, a Maven
+    settings file whose `<localRepository>` may move it: `-s`/`-gs`, a copied settings.xml,
+    `.mvn/maven.config` naming one, as the official image's settings-docker.xml does; Gradle's
     `-g`, the official gradle image, whose Gradle user home is a VOLUME, unless the
     Dockerfile sets GRADLE_USER_HOME; Bun without BUN_INSTALL_CACHE_DIR, or with a
     bunfig.toml that configures the cache); when the user that runs the RUN is not known or is
