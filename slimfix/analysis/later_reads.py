@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 
 from ..shell.packages import is_apt_install, is_apt_update
 from ..syntax import Instruction
@@ -42,7 +43,25 @@ def _bare_installs(ctx: RuleContext) -> tuple[dict, dict]:
         if run is None or run.unsupported:
             continue
         commands = run.commands()
-        if any(is_apt_install(c) for c in commands) and not any(is_apt_update(c) for c in commands):
+        if (any(is_apt_install(c) for c in commands) or _script_installs(ctx, other, commands)) \
+                and not any(is_apt_update(c) for c in commands):
             scope = ("onbuild", None) if other.keyword == "ONBUILD" else ("stage", other.stage)
             by_scope.setdefault(scope, []).append(other.index)  # ONBUILD: in scope of every RUN
     return by_scope, children
+
+
+_INSTALL = re.compile(r"\bapt(?:-get)?\s+(?:-\S+\s+)*install\b")
+_UPDATE = re.compile(r"\bapt(?:-get)?\s+(?:-\S+\s+)*update\b")
+
+
+def _script_installs(ctx: RuleContext, inst: Instruction, commands) -> bool:
+    """A script file the RUN executes, brought from the build context, that installs with
+    apt and never updates (read as text: the lists it needs are the ones left before it)."""
+    from .scripts import script_text
+
+    for cmd in commands:
+        found = script_text(ctx, inst, cmd)
+        if found is not None and found[1] is not None and _INSTALL.search(found[1]) \
+                and not _UPDATE.search(found[1]):
+            return True
+    return False

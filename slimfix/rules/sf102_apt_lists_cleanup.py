@@ -51,14 +51,16 @@ class AptListsCleanup(Rule):
     heredoc script it becomes the new last line under `set -e`; without `set -e` it is
     chained with `&&` to the script's last command, because a new line would hide the exit
     status of the line before it. When a later RUN of the stage or of a stage built from
-    this one installs with apt without its own update (it would fail without the lists),
-    the fix is unsafe: it adds `apt-get update &&` before that RUN's first apt install and
+    this one installs with apt without its own update (it would fail without the lists;
+    a script file the RUN executes counts when a COPY brought it from the build context and
+    it installs with apt but never updates), the fix is unsafe: it adds `apt-get update &&` before that RUN's first apt install and
     the cleanup to both RUNs. The later install then reads fresh lists, not the ones this
     RUN fetched, so it may get newer package versions: review it. That fix is not offered
     (the finding is still reported, with the reason) when the later RUN is an ONBUILD
     trigger, has flags of its own (`--network=none`, a mount) or a heredoc, runs apt
-    through a wrapper (`sudo`), inside a nested shell or after an operator other than `&&`
-    and `;` (`||`, `|`), or when yet another later RUN installs without an update. No fix
+    through a wrapper (`sudo`), inside a nested shell, in a script file or after an operator
+    other than `&&` and `;` (`||`, `|`), or when yet another later RUN installs without an
+    update. No fix
     is offered when the shell cannot be read, or when the RUN ends in a background job. A RUN that only updates is fixed only
     when no later RUN of the stage, of a stage built from it or of an ONBUILD trigger runs
     an apt command (`apt-get`, `apt`, `apt-cache`, `add-apt-repository`...) or anything
@@ -188,6 +190,8 @@ def _update_later(ctx: RuleContext, inst: Instruction, later: Instruction) -> li
         raise CannotEdit(f"line {after.start_line} also installs without an update")
     run = ctx.run(later)
     installs = [c for c in run.commands() if is_apt_install(c)]
+    if not installs:
+        raise CannotEdit(f"the install on {where} is in a script file it runs")
     cmd = installs[0]
     argv = program_words(cmd)
     lead = cmd.words[: len(cmd.words) - len(argv)]  # only variable assignments may come first

@@ -1,0 +1,81 @@
+"""The text of a script file a RUN executes, when a COPY brought it from the build context.
+
+A guard that asks what a later RUN does (does it install with apt without updating?) can
+read ``RUN ./setup.sh`` only through the file: found here by following the COPY of the same
+stage that put it where the RUN runs it (a file copied to that path, or a folder copied
+above it), and read from the build context.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ..shell import SimpleCommand
+from ..syntax import Instruction
+from ..rules.base import RuleContext
+from .context_copy import absolute_dest, source_path, workdir_at
+from .stages import script_file
+
+
+def _resolve(ctx: RuleContext, inst: Instruction, word: str) -> str | None:
+    if not word or "$" in word or "`" in word or word.startswith("~"):
+        return None
+    if word.startswith("/"):
+        return posixpath.normpath(word)
+    cwd = workdir_at(ctx.doc, inst)
+    if cwd is None or cwd != workdir_at(ctx.doc, inst, args_fixed=False):
+        return None
+    return posixpath.normpath(posixpath.join(cwd, word))
+
+
+def _copied_from(ctx: RuleContext, inst: Instruction, target: str) -> str | None:
+    """The build-context path of the file the last COPY/ADD of ``inst``'s stage before it
+    put at ``target``; None when another stage, a URL, a wildcard or a variable brought it,
+    or nothing did."""
+    for other in reversed(ctx.doc.instructions[: inst.index]):
+        if other.stage != inst.stage:
+            break
+        cmd = other.effective
+        if cmd.name not in ("COPY", "ADD") or other.heredocs:
+            continue
+        values = list(other.values())
+        if len(values) < 2:
+            continue
+        sources, dest = values[:-1], values[-1]
+        where = absolute_dest(ctx.doc, other, dest)
+        if where is None or where != absolute_dest(ctx.doc, other, dest, args_fixed=False):
+            return None  # a variable: it may have put the file there
+        folder = dest.endswith("/") or dest in (".", "./") or len(sources) > 1
+        context = ctx.build_context
+        for src in sources:
+            plain = source_path(src).rstrip("/") or "."
+            if context is not None and context.exists_dir(plain):
+                # a folder's contents land in the destination
+                hit = target.startswith(where.rstrip("/") + "/")
+                rel = posixpath.normpath(posixpath.join(plain, target[len(where.rstrip("/")) + 1:])) if hit else None
+            else:
+                landed = posixpath.join(where, posixpath.basename(plain)) if folder else where
+                hit = landed == target
+                rel = plain
+            if hit:
+                if cmd.flag("from") or re.search(r"[*?\[$]|://", src):
+                    return None
+                return rel
+    return None
+
+
+def script_text(ctx: RuleContext, inst: Instruction, cmd: SimpleCommand) -> tuple[str, str | None] | None:
+    """(the script's name as the RUN gives it, its text or None when slimfix cannot read
+    it) for a command that executes a script file; None for any other command."""
+    name = script_file(cmd)
+    if name is None:
+        return None
+    target = _resolve(ctx, inst, name)
+    context = ctx.build_context
+    if target is None or context is None:
+        return name, None
+    rel = _copied_from(ctx, inst, target)
+    if rel is None or not context.included(rel):
+        return name, None
+    return name, context.read(rel)
