@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -36,6 +35,8 @@ class ReportFile:
         if st is not None and self.mode is None:
             self.stream = open(path, "w", encoding="utf-8")  # a device or a pipe: nothing to lose
             return
+        import tempfile  # only a run with --output-file needs it (with shutil and random)
+
         fd, self.tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".slimfix-report",
                                         dir=os.path.dirname(os.path.abspath(path)))
         self.stream = os.fdopen(fd, "w", encoding="utf-8")
