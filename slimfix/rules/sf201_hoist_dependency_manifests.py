@@ -16,6 +16,7 @@ from ..analysis.context_copy import (ContextCopy, absolute_dest, commutes_with_c
     referenced_names, workdir_at)
 from ..managers.files import Manifests
 from ..analysis.variables import expand, variables_at
+from ..analysis.stages import reaches_image
 
 
 @dataclass
@@ -64,7 +65,10 @@ class HoistDependencyManifests(Rule):
     `gradle.properties`, `gradlew`, `gradle/`), each with the build's own `mvn`/`./mvnw` or
     `gradle`/`./gradlew`. Gradle's `dependencies` task fetches the wrapper's Gradle, the
     plugins and the dependency metadata; the build itself still downloads the jars it
-    compiles against.
+    compiles against. Only in a build stage no image is built from: each download step
+    fetches more than the build does (`go mod download` what the tests need too,
+    go-offline Maven's dependency plugin and every plugin's tree), which in the image
+    itself would stay there; there the finding is reported without a fix.
 
     When the install RUN goes on to build (`RUN npm ci && npm run build`, `pip install -r
     ... && python manage.py collectstatic`, `bundle install && rake assets:precompile`),
@@ -388,6 +392,11 @@ def _download_plan(ctx: RuleContext, inst: Instruction, run) -> _Plan | None:
             plan.problem = "the build RUN bind-mounts files, which a download step would need too"
         elif step.downloads_nothing(ctx, inst):
             return None
+        elif reaches_image(ctx, inst):
+            # `go mod download` fetches what the tests need too, go-offline Maven's
+            # dependency plugin and every plugin's tree: files the build never fetched
+            plan.problem = (f"this stage is the image (or an image is built from it): `{step.command(builds)}` "
+                            "would leave more downloads in it than the build makes")
         else:
             plan.problem = step.refuse(builds)
         return plan
