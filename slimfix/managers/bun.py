@@ -8,10 +8,11 @@ import re
 
 from ..buildcontext import BuildContext
 from ..shell.packages import program_words
-from .files import Manifests
+from .files import Manifests, join
 from .install import Install, looks_local
 from .mounts import CacheMount
 from .npm import package_json
+from .pnpm import patch_files
 
 PROGRAM = "bun"
 FILES = ("bun.lock", "bun.lockb", "bunfig.toml", ".npmrc")
@@ -33,7 +34,11 @@ def recognise(prog: str, rest: list[str]) -> Install | None:
 
 
 def read_manifests(install: Install, cwd: str, context: BuildContext | None, found: Manifests) -> None:
-    package_json(install, cwd, context, found, FILES)
+    data = package_json(install, cwd, context, found, FILES)
+    # `bun patch` records the patches in package.json's own patchedDependencies: `bun
+    # install` fails without the files ("Couldn't find patch file")
+    if data is not None and data.get("patchedDependencies") is not None:
+        found.problem = patch_files(cwd, context, {join(cwd, "package.json"): data["patchedDependencies"]}, found)
 
 
 READERS = {"bun": read_manifests}

@@ -107,6 +107,11 @@ def _uses(cmd) -> bool:
     return runs(cmd, PROGRAM)
 
 
+# Java takes user.home from the user's /etc/passwd entry, not from $HOME (JDK-8280357):
+# a mount under an ENV HOME would stay empty while the tool writes the real home's folder.
+JAVA_HOME_NOT_ENV = "HOME is set with ENV, but Java takes the home folder from /etc/passwd, not from $HOME"
+
+
 def _moves_user_home(ctx, inst, commands) -> str | None:
     """``-g``/``--gradle-user-home`` moves the Gradle user home; so does the official gradle
     image, which keeps it in a VOLUME (/home/gradle/.gradle, with /root/.gradle a link to it)
@@ -120,6 +125,8 @@ def _moves_user_home(ctx, inst, commands) -> str | None:
             return f"`{cmd.text()}` may move the Gradle user home (-g, or a word slimfix cannot read)"
     if env_set(ctx, inst, "GRADLE_USER_HOME"):
         return None
+    if env_set(ctx, inst, "HOME"):
+        return JAVA_HOME_NOT_ENV
     stage = ctx.doc.stage_of(inst)
     base = ancestors(ctx.doc, stage)[-1].base if stage is not None else ""
     if is_official(base, "gradle"):

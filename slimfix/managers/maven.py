@@ -33,6 +33,8 @@ def _needs_more(rest: list[str]) -> str | None:
     for w in rest:
         if w.split("=", 1)[0] in _NEEDS_MORE or (w.startswith("-P") and len(w) > 2):
             return f"`{w}` names files or profiles the download step would need too"
+        if w.startswith("-D") and not w.startswith(("-DskipTests", "-Dmaven.test.skip")):
+            return f"`{w}` sets a property the POM may need to resolve its dependencies"
     return None
 
 
@@ -57,6 +59,8 @@ def _problem(pom: str, text: str) -> str | None:
         return f"{pom} takes its parent POM from a path in the source tree"
     if re.search(r"<systemPath>", text):
         return f"{pom} has a system-scoped dependency from a path in the source tree"
+    if re.search(r"<url>\s*file:|\$\{(?:project\.)?basedir\}", text):
+        return f"{pom} names a repository or a file in the source tree, which go-offline would need too"
     return None
 
 
@@ -139,14 +143,18 @@ def _moves_repository(ctx, inst, commands) -> str | None:
         if given:
             return f"`{given.split('=', 1)[0]}` names a settings file, whose <localRepository> may be elsewhere"
     for other in ctx.doc.instructions[: inst.index]:
-        if other.keyword in ("COPY", "ADD") and "settings.xml" in other.args:
-            return (f"line {other.start_line} copies a settings.xml, whose <localRepository> may put the "
-                    "local repository elsewhere")
+        if other.keyword in ("COPY", "ADD") and ("settings.xml" in other.args or ".m2" in other.args):
+            return (f"line {other.start_line} copies a settings.xml (or into .m2), whose <localRepository> may "
+                    "put the local repository elsewhere")
     context = ctx.build_context
     if context is not None:
         config = context.read(".mvn/maven.config") or ""
-        if "maven.repo.local" in config or any(o in config.split() for o in _SETTINGS_OPTIONS):
+        if "maven.repo.local" in config or any(o.split("=", 1)[0] in _SETTINGS_OPTIONS for o in config.split()):
             return ".mvn/maven.config moves the local repository or names a settings file"
+    from .gradle import JAVA_HOME_NOT_ENV
+
+    if env_set(ctx, inst, "HOME"):
+        return JAVA_HOME_NOT_ENV
     for name in ("MAVEN_OPTS", "MAVEN_ARGS"):
         if env_set(ctx, inst, name):
             return f"{name} is set and may move the local repository (maven.repo.local)"

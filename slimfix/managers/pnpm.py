@@ -43,6 +43,12 @@ def _pnpm_patches(cwd: str, context: BuildContext, data: dict, found: Manifests)
             return f"{wsfile} is not valid YAML"
         if isinstance(ws, dict) and ws.get("patchedDependencies") is not None:
             named[wsfile] = ws["patchedDependencies"]
+    return patch_files(cwd, context, named, found)
+
+
+def patch_files(cwd: str, context: BuildContext, named: dict, found: Manifests) -> str | None:
+    """Copy first the patch files each source (a manifest) names in its
+    ``patchedDependencies``: the install applies them (pnpm, Bun)."""
     for source, patches in named.items():
         if not isinstance(patches, dict) or not all(isinstance(p, str) for p in patches.values()):
             return f"the patchedDependencies of {source} are not a map of patch files"

@@ -160,6 +160,11 @@ class CopyThenChown(Rule):
             raise CannotEdit("the ADD downloads or unpacks: its files' owners are not a plain copy's")
         if copy.keyword == "ONBUILD":
             raise CannotEdit("the copy is an ONBUILD trigger")
+        if copy.effective.flag("link"):
+            # a linked copy runs onto scratch: a name there has no /etc/passwd to resolve in
+            # (BuildKit's containerd store fails), and --chown owns the parent folders it makes
+            raise CannotEdit("the COPY has --link: its --chown would also own the parent folders it creates, "
+                             "and names cannot be resolved there")
         new_dest = _check_tree(ctx, copy, inst, dest)
         owner = group = mode = None
         flags = {f.name.lower(): f.value for f in copy.command.flags}

@@ -158,6 +158,31 @@ def _extracting_run(ctx: RuleContext, copy: Instruction, path: str) -> tuple[Ins
     return None
 
 
+def _reaches_folder(doc, inst: Instruction, later: list[SimpleCommand], folder: str) -> SimpleCommand | None:
+    """A command after the ``rm`` that names the archive's folder, a folder above it or
+    anything in it (``/tmp``, ``/tmp/*``, ``/``), or any relative path while the working
+    directory is that folder or above it; a script run by a relative path; or one whose
+    words slimfix cannot read."""
+    cwd = workdir_at(doc, inst) or "/"
+    in_cwd = folder == cwd or cwd == "/" or folder.startswith(cwd.rstrip("/") + "/")
+    for cmd in later:
+        words = program_words(cmd)
+        if not words or any(w is None for w in words) or len(words) != len(cmd.words):
+            return cmd
+        if "/" in words[0] and not words[0].startswith("/"):
+            return cmd
+        for w in words[1:]:
+            if w.startswith("-"):
+                continue
+            if w.startswith("/"):
+                p = posixpath.normpath(w.split("*", 1)[0].rstrip("/") or "/")
+                if p == "/" or folder == p or folder.startswith(p + "/") or p.startswith(folder.rstrip("/") + "/"):
+                    return cmd
+            elif in_cwd:  # a relative path from there may reach it (`.`, `*`, a subfolder)
+                return cmd
+    return None
+
+
 def _fix(ctx: RuleContext, copy: Instruction, src: str, path: str, run_inst: Instruction,
          rm: SimpleCommand | None) -> list[Edit]:
     doc = ctx.doc
@@ -207,6 +232,12 @@ def _fix(ctx: RuleContext, copy: Instruction, src: str, path: str, run_inst: Ins
         raise CannotEdit("the RUN does more with the archive than unpack and delete it")
     if naming[-1] is not rm or sum(c.name == "rm" for c in naming) != 1:
         raise CannotEdit("the archive is named after its removal")
+    reaches = _reaches_folder(doc, run_inst, cmds[cmds.index(rm) + 1:], posixpath.dirname(path))
+    if reaches is not None:
+        # the mount stays until the RUN ends: a later chown -R, mv or cp of its folder would
+        # meet the read-only archive the rm took away
+        raise CannotEdit(f"`{reaches.text()}` runs after its rm and may reach the archive's folder, where the "
+                         "mounted archive would still be")
     targets = [w for w in program_words(rm)[1:] if w is not None and not _RM_OPTIONS.match(w)]
     if len(targets) != 1 or len(program_words(rm)) != len(rm.words) \
             or any(w is None or (w.startswith("-") and not _RM_OPTIONS.match(w)) for w in program_words(rm)[1:]):
