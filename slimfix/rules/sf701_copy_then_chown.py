@@ -92,8 +92,9 @@ class CopyThenChown(Rule):
     outside a plain `&&` chain, a symbolic or non-octal mode (`u+x`, `a+X`: `--chmod` takes
     octal modes only), `chown user:` (the login group is not known), `-L`/`-H`/`--from`/
     `--reference`, a target that is not exactly the copy's destination, an ADD of a URL or
-    an archive (ADD unpacks it), a `# syntax=` frontend older than 1.3 for `--chmod`, and
-    unknown names. Silent on Windows images, and in a build stage whose files reach no image
+    an archive (ADD unpacks it), a `COPY --link` (it copies onto scratch: a name cannot be
+    resolved there, and `--chown` would also own the parent folders it creates), a
+    `# syntax=` frontend older than 1.3 for `--chmod`, and unknown names. Silent on Windows images, and in a build stage whose files reach no image
     (only what a later `COPY --from` picks leaves it, with the owners of that stage).
     """
 

@@ -73,7 +73,10 @@ class ArchiveInLayer(Rule):
     landing in a folder that existed before it (`/`, `/tmp` or the WORKDIR); only
     instructions that touch no file (ENV, ARG, LABEL, USER, WORKDIR...) between the COPY and
     the RUN; a RUN that names the archive only to read it (`tar`, `unzip`, a checksum) and
-    then removes exactly it with a plain `rm` of its `&&` chain; no heredoc. Otherwise the
+    then removes exactly it with a plain `rm` of its `&&` chain, after which no command
+    names the archive's folder, a folder above it or anything in it, nor a relative path
+    while working there (the read-only mount stays until the RUN ends: a later `chown -R`
+    or `mv` of the folder would meet it); no heredoc. Otherwise the
     finding is advice, with the reason: for an `ADD` of a URL, download and unpack in one
     RUN; for a COPY, the bind mount (or a build stage); for an archive the RUN does not
     remove, the image keeps it too. Silent in a build stage whose files reach no image (its
