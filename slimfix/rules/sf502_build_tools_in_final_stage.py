@@ -8,6 +8,7 @@ from ..fixes import Applicability, FixAvailability, Kind
 from ..shell.packages import program_words
 from .base import Finding, Rule, RuleContext
 from .common.split_go import go_builds, golang_tag, plan_go
+from .common.split_java import java_tag, maven_builds, plan_java
 from .common.split_node import build_command, plan_node
 from .common.split_python import plan_python
 from .common.split_stages import Refuse, rename_edit, single_stage_problem, tail_edit
@@ -48,6 +49,13 @@ class BuildToolsInFinalStage(Rule):
       (`http.Dir("static")`, `template.ParseFiles(...)`); `//go:embed` files are in the
       binary already. ENV (not the Go build settings), LABEL, USER, EXPOSE, WORKDIR and
       what followed the build are carried over.
+    - **Java (Maven)**: a `maven:*-eclipse-temurin-N` stage (or `eclipse-temurin:N-jdk*` with
+      `./mvnw`) that packages once with Maven and starts `java -jar` in exec form. The jar
+      must be the one the POM builds (`target/<finalName>.jar`, or
+      `target/<artifactId>-<version>.jar` with literal values): the runtime stage is the
+      Temurin JRE of the same release and OS (`eclipse-temurin:21-jre`, `17-jre-jammy`)
+      and copies that jar; ENV (not Maven's settings), LABEL, EXPOSE, WORKDIR and what
+      followed the build are carried over.
     - **Python**: an apt RUN installs build packages, then `pip install` builds. The build
       stage installs into a virtualenv in /opt/venv; the runtime stage, on the same base,
       installs the runtime library of each `-dev` package (`libpq-dev` -> `libpq5`,
@@ -99,7 +107,15 @@ class BuildToolsInFinalStage(Rule):
     binary, other RUNs (packages the program may use), a shell-form command or cgo build
     whose runtime base the golang tag does not determine, Go code that runs other programs
     (`exec.Command`) or reads files by names that are not literals, and no build context
-    to read; for Python, a `-dev` package missing from the table (or whose runtime name
+    to read; for Java, any RUN that is not Maven (packages, fonts), Maven options naming
+    other POMs, modules or profiles, native images and jlink, WAR packaging, multi-module
+    POMs, a jar name set by a property, a classifier, shade or assembly, a jar the command
+    names that the POM does not build (`COPY --from` would fail a build that worked), a
+    shell-form command, a USER other than root (the JRE image lacks the stage's users),
+    HEALTHCHECK, and a program that may read files or start programs at run time (a
+    `config/` folder or `application.*` beside the POM, `Paths.get`, `new File`,
+    `ProcessBuilder`, `javax.tools`); Gradle, other JDKs and the deprecated `openjdk`
+    images are left alone; for Python, a `-dev` package missing from the table (or whose runtime name
     differs between Debian releases when the base does not name its release), pip options
     that bypass a virtualenv (`--user`, `--target`, `-e`), other installers (uv, poetry),
     RUNs that compile, and a command started by an absolute python path; for Node,
@@ -128,6 +144,12 @@ class BuildToolsInFinalStage(Rule):
             message = (f"the final stage runs on {stage.base}, the whole Go toolchain: build the binary in a "
                        "build stage and run it on a small base")
             yield self._split(ctx, stage.from_, message, lambda: plan_go(ctx, stage, tag))
+            return
+        java = java_tag(stage)
+        if java is not None and maven_builds(ctx, stage):
+            message = (f"the final stage runs on {stage.base}, a whole JDK and Maven: build the jar in a build "
+                       f"stage and run it on {java[2]}")
+            yield self._split(ctx, stage.from_, message, lambda: plan_java(ctx, stage, java[2]))
             return
         left, first = self._build_tools(ctx, stage)
         if left:

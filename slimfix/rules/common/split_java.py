@@ -1,0 +1,303 @@
+"""SF502 for Java: a Maven stage on a JDK image that packages one jar and runs it.
+
+The jar moves to the Eclipse Temurin JRE of the same Java release and operating system
+(`maven:3.9-eclipse-temurin-21` -> `eclipse-temurin:21-jre`; `eclipse-temurin:17-jdk-jammy`
+with `./mvnw` -> `eclipse-temurin:17-jre-jammy`): the runtime has the same JVM without the
+compiler, Maven and the local repository. Only a split that is mechanical is offered:
+
+- the jar is the one `java -jar` starts, in exec form, and it is the one the POM builds
+  (`target/<finalName>.jar`, or `target/<artifactId>-<version>.jar` with literal values): a
+  path the build never writes would make `COPY --from` fail a build that worked;
+- nothing but Maven runs in the stage (packages another RUN installs, fonts for a report
+  library, may be needed at run time), and nothing but metadata follows the build;
+- the program reads no file of the source tree and starts no other program (Spring Boot
+  reads `config/` and `application.*` from the working directory; `ProcessBuilder`, a
+  compiler through `javax.tools`, files opened by path): the JRE image has neither.
+
+jlink, GraalVM native images, WAR packaging, multi-module builds, Gradle, other JDK
+distributions and the deprecated `openjdk` images are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+
+from ...analysis.official_images import official_image
+from ...shell.packages import program_words
+from ...syntax import Instruction, Stage
+from ..base import RuleContext
+from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, resolve, \
+    runtime_command, tail_of
+
+_MAVEN_TAG = re.compile(r"^(?:[\d.]+-)?eclipse-temurin-(\d+)(-(?:alpine|noble|jammy|focal|ubi\d+-minimal))?$")
+_TEMURIN_TAG = re.compile(r"^(\d+(?:\.[\d.]+(?:_\d+)?)?)(?:-jdk)?(-(?:alpine|noble|jammy|focal|ubi\d+-minimal))?$")
+_MAVEN_PROGRAMS = ("mvn", "mvnw")
+_BUILD_GOALS = {"package", "install", "verify"}
+_DOWNLOAD_GOALS = {"dependency:go-offline", "dependency:resolve", "dependency:resolve-plugins"}
+_METADATA = {"ENV", "LABEL", "EXPOSE", "WORKDIR", "CMD", "ENTRYPOINT", "STOPSIGNAL", "VOLUME", "MAINTAINER"}
+_NATIVE = re.compile(r"native-image|-Pnative|jlink|jpackage|spring-boot:build-image|jib:", re.I)
+# What a program may do at run time that the JRE image or the runtime stage cannot give it.
+_RUNTIME_NEEDS = re.compile(
+    r"\bProcessBuilder\b|Runtime\.getRuntime\(\)\s*\.\s*exec\b|\bjavax\.tools\b|\bToolProvider\b"
+    r"|\bnew\s+File(?:Input|Output)?(?:Stream|Reader|Writer)?\s*\(|\bPaths\.get\s*\(|\bPath\.of\s*\("
+    r"|\bFiles\.(?:new|read|lines|list|walk|copy)\w*\s*\(|file:|@PropertySource|ResourceUtils")
+_CONFIG_FILES = re.compile(r"^application(-[\w.-]+)?\.(properties|ya?ml)$")
+
+
+def java_tag(stage: Stage) -> tuple[str, str, str] | None:
+    """(image, tag, JRE image) for a Maven or Temurin JDK base whose JRE slimfix knows;
+    None for any other base."""
+    image = official_image(stage.base)
+    if image is None or image.digest or "$" in image.tag:
+        return None
+    if image.name == "maven":
+        m = _MAVEN_TAG.match(image.tag)
+        return (image.name, image.tag, f"eclipse-temurin:{m[1]}-jre{m[2] or ''}") if m else None
+    if image.name == "eclipse-temurin":
+        m = _TEMURIN_TAG.match(image.tag)
+        if m and "-jre" not in image.tag:
+            return image.name, image.tag, f"eclipse-temurin:{m[1]}-jre{m[2] or ''}"
+    return None
+
+
+def maven_builds(ctx: RuleContext, stage: Stage) -> bool:
+    """Whether the stage packages with Maven: the stages SF502 looks at for Java."""
+    return any(_goals(c) & _BUILD_GOALS for inst in stage.instructions
+               if (run := ctx.run(inst)) is not None and not run.unsupported for c in run.commands())
+
+
+def _program(cmd) -> str | None:
+    argv = program_words(cmd)
+    return argv[0].rsplit("/", 1)[-1] if argv and argv[0] is not None else None
+
+
+def _goals(cmd) -> set[str]:
+    if _program(cmd) not in _MAVEN_PROGRAMS:
+        return set()
+    return {w for w in program_words(cmd)[1:] if w is not None and not w.startswith("-")}
+
+
+def plan_java(ctx: RuleContext, stage: Stage, jre: str) -> Split:
+    entry, cmd = runtime_command(stage)
+    jar = _started_jar(entry, cmd)
+    build = _the_build(ctx, stage)
+    cwd = _final_workdir(stage)
+    target = resolve(cwd, jar)
+    built = _built_jar(ctx, stage, build)
+    if target != built:
+        raise Refuse(f"the container starts {target}, but the POM builds {built}: slimfix copies only a jar it "
+                     "knows the build writes")
+    tail = tail_of(stage, build)
+    for inst in tail:
+        if inst.keyword not in _METADATA:
+            raise Refuse(f"line {inst.start_line}: {inst.keyword} after the build may need the JDK, Maven or the "
+                         "source tree")
+    lines, carried = _head_replay(stage, build)
+    for inst in tail + carried:
+        if "$" in instruction_line(inst).split(None, 1)[-1]:
+            raise Refuse(f"line {inst.start_line} uses a variable the runtime stage would not set")
+    _reads_nothing_at_run_time(ctx)
+    if cwd != "/":
+        lines.append(f"WORKDIR {cwd}")
+    lines.append(f"COPY --from={BUILD_STAGE} {built} {built}")
+    return Split(jre, lines, build, f"the jar {built} runs on {jre}; the JDK, Maven, its local repository and "
+                 "the sources stay in the build stage", from_flags=from_flags(stage))
+
+
+def _started_jar(entry: Instruction | None, cmd: Instruction | None) -> str:
+    first = entry or cmd
+    if first is None:
+        raise Refuse("the stage has no CMD or ENTRYPOINT: slimfix cannot tell what runs in it")
+    if not first.is_json:
+        raise Refuse(f"line {first.start_line} starts the program through /bin/sh (shell form): use the exec form")
+    argv = list(first.command.json_values or ())
+    if entry is not None and cmd is not None and cmd.is_json:
+        argv += list(cmd.command.json_values or ())
+    if not argv or argv[0] not in ("java", "/opt/java/openjdk/bin/java"):
+        raise Refuse(f"line {first.start_line} does not start `java -jar`")
+    for i, a in enumerate(argv[1:], 1):
+        if a == "-jar" and i + 1 < len(argv):
+            jar = argv[i + 1]
+            if not jar.endswith(".jar") or re.search(r"[*?\[$]", jar):
+                raise Refuse(f"line {first.start_line}: the jar `{jar}` is not a literal path")
+            return jar
+        if a in ("-cp", "-classpath", "--class-path", "-m", "--module") or not a.startswith("-"):
+            break
+    raise Refuse(f"line {first.start_line} does not start `java -jar FILE`")
+
+
+def _the_build(ctx: RuleContext, stage: Stage) -> Instruction:
+    """The one RUN that packages; every RUN of the stage runs Maven and nothing else."""
+    found: list[Instruction] = []
+    for inst in stage.instructions:
+        if inst.keyword == "ADD":
+            raise Refuse(f"line {inst.start_line}: ADD may fetch what the program needs at run time")
+        if inst.keyword == "COPY" and inst.effective.flag("from"):
+            raise Refuse(f"line {inst.start_line} copies from another image: the program may need it at run time")
+        if inst.keyword == "USER" and inst.args.split(":", 1)[0].strip() not in ("root", "0"):
+            raise Refuse(f"line {inst.start_line}: USER {inst.args.strip()} may not exist in the JRE image")
+        if inst.keyword in ("ARG", "ONBUILD", "SHELL"):
+            raise Refuse(f"line {inst.start_line}: {inst.keyword} in the stage")
+        if inst.keyword != "RUN":
+            continue
+        run = ctx.run(inst)
+        if run is None or run.unsupported or inst.heredocs:
+            raise Refuse(f"line {inst.start_line}: a RUN slimfix cannot read")
+        if _NATIVE.search(inst.args):
+            raise Refuse(f"line {inst.start_line} makes a native image or a custom runtime (native-image, jlink): "
+                         "not a jar on a JRE")
+        packages = False
+        for c in run.commands():
+            argv = program_words(c)
+            if any(a is None for a in argv):
+                raise Refuse(f"line {inst.start_line}: a command uses a shell expansion")
+            prog = _program(c)
+            if prog == "chmod" and argv[1:2] == ["+x"] and all(a.endswith("mvnw") for a in argv[2:]):
+                continue
+            if prog not in _MAVEN_PROGRAMS:
+                raise Refuse(f"line {inst.start_line} runs `{prog}`: the program may need what it makes or "
+                             "installs at run time")
+            flags = [a for a in argv[1:] if a.startswith("-")]
+            if any(f.split("=", 1)[0] in ("-f", "--file", "-pl", "--projects", "-am", "-P", "--activate-profiles")
+                   or f.startswith("-P") or f.startswith("-Dmaven.repo.local") for f in flags):
+                raise Refuse(f"line {inst.start_line}: Maven options that name other POMs, modules or profiles")
+            goals = _goals(c)
+            if goals & _BUILD_GOALS:
+                packages = True
+            elif not goals or not goals <= _DOWNLOAD_GOALS | {"clean"}:
+                raise Refuse(f"line {inst.start_line} runs Maven goals slimfix does not know: {' '.join(sorted(goals))}")
+        if packages:
+            found.append(inst)
+    if len(found) != 1:
+        raise Refuse(f"{len(found)} RUNs package with Maven: slimfix splits a stage that packages once")
+    return found[0]
+
+
+def _built_jar(ctx: RuleContext, stage: Stage, build: Instruction) -> str:
+    """target/<finalName>.jar of the POM in the build's working directory."""
+    from ...analysis.context_copy import workdir_at
+
+    context = ctx.build_context
+    if context is None:
+        raise Refuse("no build context to read: slimfix cannot tell which jar the POM builds")
+    cwd = workdir_at(ctx.doc, build)
+    if cwd is None:
+        raise Refuse(f"line {build.start_line}: the WORKDIR uses a variable")
+    rel = _context_path(ctx, stage, build, cwd)
+    pom = posixpath.join(rel, "pom.xml") if rel not in ("", ".") else "pom.xml"
+    text = context.read(pom) if context.included(pom) else None
+    if text is None:
+        raise Refuse(f"the build context has no {pom} where the build runs")
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    if re.search(r"<modules>", text):
+        raise Refuse(f"{pom} is a multi-module build")
+    packaging = _element(text, "packaging")
+    if packaging not in (None, "jar"):
+        raise Refuse(f"{pom} packages a {packaging}, not a jar")
+    parent = re.search(r"<parent>.*?</parent>", text, flags=re.S)
+    own = text.replace(parent.group(0), "") if parent else text
+    build_part = re.search(r"<build>.*?</build>", own, flags=re.S)
+    final = _element(build_part.group(0), "finalName") if build_part else None
+    if final is None:
+        artifact, version = _element(own, "artifactId"), _element(own, "version")
+        if version is None and parent is not None:
+            version = _element(parent.group(0), "version")
+        if artifact is None or version is None:
+            raise Refuse(f"{pom} does not name its artifactId and version")
+        final = f"{artifact}-{version}"
+    if "$" in final or "/" in final:
+        raise Refuse(f"{pom} names its jar with a property (`{final}`): slimfix cannot tell the file")
+    if re.search(r"<classifier>|maven-shade-plugin|maven-assembly-plugin|<outputDirectory>", own):
+        raise Refuse(f"{pom} configures the jar's name or place (a classifier, shade, assembly)")
+    return posixpath.join(cwd, "target", f"{final}.jar")
+
+
+def _element(text: str, name: str) -> str | None:
+    """The first top-level-looking ``<name>`` value of ``text`` (dependencies and plugins,
+    which hold their own artifactId and version, are cut out first)."""
+    text = re.sub(r"<(dependencies|dependencyManagement|plugins|pluginManagement|profiles|reporting|"
+                  r"extensions|modules|repositories|pluginRepositories|parent)>.*?</\1>", "", text, flags=re.S)
+    m = re.search(rf"<{name}>\s*([^<]*?)\s*</{name}>", text)
+    return m.group(1) if m else None
+
+
+def _context_path(ctx: RuleContext, stage: Stage, build: Instruction, cwd: str) -> str:
+    """Where in the build context the build's working directory came from: the stage must
+    copy the whole context (or the POM) into it."""
+    from ...analysis.context_copy import absolute_dest, context_copy, source_path
+
+    for inst in reversed(head_of(stage, build)):
+        copy = context_copy(inst)
+        if copy is not None and absolute_dest(ctx.doc, inst, copy.dest) == cwd:
+            return "."
+        if inst.keyword == "COPY" and not inst.effective.flag("from"):
+            values = inst.values()
+            if len(values) >= 2 and "pom.xml" in (posixpath.basename(source_path(v)) for v in values[:-1]):
+                where = absolute_dest(ctx.doc, inst, values[-1])
+                if where in (cwd, cwd.rstrip("/") + "/"):
+                    src = next(source_path(v) for v in values[:-1] if posixpath.basename(source_path(v)) == "pom.xml")
+                    return posixpath.dirname(src) or "."
+    raise Refuse("the stage does not copy the project into the folder the build runs in")
+
+
+def _final_workdir(stage: Stage) -> str:
+    cwd = "/"
+    for inst in stage.instructions:
+        if inst.keyword == "WORKDIR":
+            if "$" in inst.args:
+                raise Refuse(f"line {inst.start_line}: WORKDIR uses a variable")
+            cwd = resolve(cwd, inst.args)
+    return cwd
+
+
+def _head_replay(stage: Stage, build: Instruction) -> tuple[list[str], list[Instruction]]:
+    """Runtime ENV, LABEL and metadata set before the build, carried into the runtime stage
+    (Maven's own settings stay behind)."""
+    lines: list[str] = []
+    carried: list[Instruction] = []
+    for inst in head_of(stage, build):
+        kw = inst.keyword
+        if kw == "ENV":
+            names = inst.values()[0::3]
+            maven = [n.startswith(("MAVEN_", "M2_")) for n in names]
+            if all(maven):
+                continue
+            if any(maven):
+                raise Refuse(f"line {inst.start_line} sets Maven settings and runtime variables in one ENV")
+        elif kw not in ("LABEL", "EXPOSE", "STOPSIGNAL", "VOLUME", "MAINTAINER"):
+            continue
+        lines.append(instruction_line(inst))
+        carried.append(inst)
+    return lines, carried
+
+
+def _reads_nothing_at_run_time(ctx: RuleContext) -> None:
+    """Refuse when the program may read the source tree or start other programs."""
+    context = ctx.build_context
+    assert context is not None
+    root = str(context.root)
+    for dirpath, dirs, files in context.walk():
+        dirs[:] = sorted(d for d in dirs if d not in ("target", ".git", "node_modules") and not d.startswith("."))
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        if rel_dir == ".":
+            if "config" in dirs:
+                raise Refuse("the build context has a config/ folder, which Spring Boot (and others) read from "
+                             "the working directory at run time")
+            for name in files:
+                if _CONFIG_FILES.match(name):
+                    raise Refuse(f"{name} sits beside the POM: Spring Boot reads it from the working directory "
+                                 "at run time")
+        for name in sorted(files):
+            if not name.endswith((".java", ".kt", ".groovy", ".scala")):
+                continue
+            rel = posixpath.join(rel_dir, name) if rel_dir != "." else name
+            if "/test/" in f"/{rel}" or not context.included(rel):
+                continue
+            text = context.read(rel) or ""
+            m = _RUNTIME_NEEDS.search(text)
+            if m:
+                line = text.count("\n", 0, m.start()) + 1
+                raise Refuse(f"{rel}:{line} may read files or start programs at run time (`{m.group(0).strip()}`): "
+                             "slimfix cannot tell what the runtime stage needs")
