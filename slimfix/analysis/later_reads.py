@@ -42,9 +42,7 @@ def _bare_installs(ctx: RuleContext) -> tuple[dict, dict]:
         run = ctx.run(other)
         if run is None or run.unsupported:
             continue
-        commands = run.commands()
-        if (any(is_apt_install(c) for c in commands) or _script_installs(ctx, other, commands)) \
-                and not any(is_apt_update(c) for c in commands):
+        if _installs_before_updating(ctx, other, run.commands()):
             scope = ("onbuild", None) if other.keyword == "ONBUILD" else ("stage", other.stage)
             by_scope.setdefault(scope, []).append(other.index)  # ONBUILD: in scope of every RUN
     return by_scope, children
@@ -54,14 +52,23 @@ _INSTALL = re.compile(r"\bapt(?:-get)?\s+(?:-\S+\s+)*install\b")
 _UPDATE = re.compile(r"\bapt(?:-get)?\s+(?:-\S+\s+)*update\b")
 
 
-def _script_installs(ctx: RuleContext, inst: Instruction, commands) -> bool:
-    """A script file the RUN executes, brought from the build context, that installs with
-    apt and never updates (read as text: the lists it needs are the ones left before it)."""
+def _installs_before_updating(ctx: RuleContext, inst: Instruction, commands) -> bool:
+    """An apt install that runs before the RUN's first update (`apt-get install X && apt-get
+    update` needs the lists left before it), directly or in a script file the RUN executes
+    that a COPY brought from the build context (read as text: an install there with no
+    update before it in the script)."""
     from .scripts import script_text
 
     for cmd in commands:
-        found = script_text(ctx, inst, cmd)
-        if found is not None and found[1] is not None and _INSTALL.search(found[1]) \
-                and not _UPDATE.search(found[1]):
+        if is_apt_update(cmd):
+            return False
+        if is_apt_install(cmd):
             return True
+        found = script_text(ctx, inst, cmd)
+        if found is not None and found[1] is not None:
+            install, update = _INSTALL.search(found[1]), _UPDATE.search(found[1])
+            if install is not None and (update is None or update.start() > install.start()):
+                return True
+            if update is not None:
+                return False
     return False

@@ -141,7 +141,8 @@ def _mounted_operands(cmd: SimpleCommand) -> list:
     if any(o not in ("-r", "-f", "-rf", "-fr", "-R", "-Rf", "-fR", "--recursive", "--force") for o in options):
         return []
     mounted = [w for w in operands if w.value.startswith("/") and under(w.value, _TARGETS)]
-    return mounted if mounted and len(mounted) < len(operands) else []
+    # one word at a time: two deletions that each take the gap before their word could meet
+    return mounted if len(mounted) == 1 and len(operands) > 1 else []
 
 
 # The mounts do not cover extended_states, but a RUN (or a later one) that decides what to

@@ -45,7 +45,9 @@ _COMPILER = re.compile(r"^(gcc(-\d+)?|g\+\+(-\d+)?|clang(-\d+)?|build-essential)
 _GCC = re.compile(r"^(gcc|gcc-\d+)$")
 _GOLANG = re.compile(r"^golang(-go|-\d+\.\d+(-go)?)?$")
 _PIP = re.compile(r"^python3-pip$")
-_HTTPS_CLIENTS = re.compile(r"^(curl|wget|git|gnupg2?|dirmngr|libcurl4|aria2|httpie)$")
+# apt-transport-https: apt's https method (before apt 1.5 through libcurl, which only
+# recommends ca-certificates): an `https://` apt source then fails to verify without them.
+_HTTPS_CLIENTS = re.compile(r"^(curl|wget|git|gnupg2?|dirmngr|libcurl4|aria2|httpie|apt-transport-https)$")
 
 NEEDS = (
     Need(_GCC, "libc6-dev", _LIBC_DEV, "gcc"),
