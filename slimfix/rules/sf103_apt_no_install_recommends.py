@@ -49,7 +49,9 @@ class AptNoInstallRecommends(Rule):
     base) has it already. Other recommends a build needs are kept the same way (Debian's
     `apt-cache show`): `libc6-dev` with `gcc`, which only recommends it (without it nothing
     links: "C compiler cannot create executables"), unless `g++`, `build-essential` or
-    `clang` brings it; `gcc` and `libc6-dev` with `golang-go` (cgo needs them); and
+    `clang` brings it; `gcc` and `libc6-dev` with `golang-go` (cgo needs them); `make` with
+    `cmake`; `syslinux-common` with `syslinux`/`extlinux`; `opencv-data` with
+    `libopencv-dev`; `ca-certificates` with `apt-transport-https`; and
     `python3-dev` and `build-essential` with `python3-pip` when a later `pip install` (in
     the RUN or a later one of the stage or the stages built from it) may build from source
     (anything but pip, setuptools and wheel, or `--only-binary :all:`). The full `python`,
@@ -57,7 +59,8 @@ class AptNoInstallRecommends(Rule):
     already. No fix is offered when the stage or a stage built from it
     pipes `curl` or `wget` into another program without pipefail (`curl ... | sh`): a
     missing package would then fail unnoticed and the image would be built without the
-    tool. Commands that already pass `--no-install-recommends` or
+    tool, nor when a package list comes from a variable (`$DEPS`): slimfix cannot tell which
+    of their recommends the build needs. Commands that already pass `--no-install-recommends` or
     `-o APT::Install-Recommends=false` are left alone, and so is a stage where an earlier
     RUN configures `APT::Install-Recommends`. A development container (a Dockerfile under
     `.devcontainer/`, or built from a `devcontainers` image) is reported without a fix: its
@@ -97,6 +100,13 @@ class AptNoInstallRecommends(Rule):
                 yield self.not_fixed(inst, message, at=at, reason=(
                     f"line {pipe[0].start_line} pipes {pipe[1]} without pipefail: a "
                     "package the option leaves out would fail unnoticed"))
+                continue
+            hidden = next((w.text for cmd, _ in hits for w in cmd.words if w.value is None), None)
+            if hidden is not None:
+                # the packages the keeps are decided from (an HTTPS client, gcc, pip) are unknown
+                yield self.not_fixed(inst, message, at=at, reason=(
+                    f"`{hidden}` names packages slimfix cannot read: it cannot tell which of their "
+                    "recommends the build needs"))
                 continue
             try:
                 edits = [insert_after(inst, cmd, tok, f" {OPTION}") for cmd, tok in hits]

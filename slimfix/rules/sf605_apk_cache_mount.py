@@ -52,7 +52,9 @@ class ApkCacheMount(CacheMountRule):
     reject it. The mount point `/etc/apk/cache` may stay in the image as an empty directory.
     No fix is offered (the finding is still reported) when a later RUN of the stage (a stage
     built from it, an ONBUILD trigger) runs `apk add` without `--no-cache`, `--update` or its
-    own `apk update` (it relies on the index this RUN would leave in the mount); when a later
+    own `apk update`, or another command that reads the index (`apk fetch`, `search`,
+    `policy`, `info`...; `apk fetch` never refreshes a missing one): it relies on the index
+    this RUN would leave in the mount; when a later
     `COPY --from` takes the cache from the stage; when the RUN is commented as warming a
     cache; when its shell or heredoc cannot be read; under a `# syntax=` older than 1.2; and
     when apk installs into another root (`-p`, `--root`: it keeps its caches below that
@@ -138,8 +140,18 @@ def _reads_index(ctx: RuleContext, other: Instruction) -> str | None:
         return None
     updated = False
     for cmd in other_run.commands():
-        verb = _verb(cmd)
+        argv = program_words(cmd)
+        if not argv or argv[0] is None or argv[0].rsplit("/", 1)[-1] != "apk":
+            continue
+        tok = subcommand_token(cmd, {"update", *_INDEX_READERS})
+        verb = tok.value if tok is not None else None
         updated = updated or verb == "update"
-        if verb == "add" and not updated and not option_tokens(cmd, "--no-cache", "--update", "-U"):
-            return "adds packages from the index this RUN leaves, which would be in the mount"
+        if verb in _INDEX_READERS and not updated and not option_tokens(cmd, "--no-cache", "--update", "-U"):
+            if verb == "add":
+                return "adds packages from the index this RUN leaves, which would be in the mount"
+            return f"runs `apk {verb}`, which reads the index this RUN leaves (it would be in the mount)"
     return None
+
+
+# What reads the repositories' index (`apk fetch` never refreshes a missing one: apk-tools 2.14).
+_INDEX_READERS = {"add", "fetch", "search", "policy", "list", "dot", "info", "version", "upgrade", "fix"}
