@@ -312,7 +312,7 @@ def render(rows: list[dict]) -> str:
              + " | ".join(f"MB {t}" for t in TIERS) + " | rebuild before | "
              + " | ".join(f"rebuild {t}" for t in TIERS) + " | "
              + " | ".join(f"certificate {t}" for t in TIERS) + " |",
-             "|" + "---|" * (4 + 3 * len(TIERS))]
+             "|" + "---|" * (5 + 3 * len(TIERS))]
     for r in rows:
         if r["verdict"] in ("skipped", "unchanged"):
             continue
@@ -363,11 +363,17 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=900, help="seconds per build")
     p.add_argument("--no-noise-build", action="store_true",
                    help="do not build the original a second time to learn the build's noise")
+    p.add_argument("--render-only", action="store_true",
+                   help="build nothing: the table of the applications already in --results")
     args = p.parse_args(argv)
-    if shutil.which("buildah") is None:
+    if args.render_only:
+        if not args.results or not args.results.exists():
+            p.error("--render-only needs --results with measured applications")
+    elif shutil.which("buildah") is None:
         p.error("buildah is not installed (see ../shared/design/IMAGE-LAB.md)")
-    known = subprocess.run(["buildah", "inspect", "--type", "image", "node:18-slim"], capture_output=True)
-    if known.returncode != 0:  # the lab's storage is chosen by env.sh, not by buildah's defaults
+    known = None if args.render_only else \
+        subprocess.run(["buildah", "inspect", "--type", "image", "node:18-slim"], capture_output=True)
+    if known is not None and known.returncode != 0:  # the lab's storage is chosen by env.sh, not by buildah's defaults
         p.error("the stand-in bases are not there: run `. ../shared/tools/image-lab/env.sh` "
                 "and bench/realbuilds/standins.sh first")
     done: dict[str, dict] = {}
@@ -380,6 +386,8 @@ def main(argv=None) -> int:
         if app.name in done and done[app.name].get("tiers") == list(TIERS):  # else measured with fewer tiers
             rows.append(done[app.name])
             continue
+        if args.render_only:
+            continue
         print(f"{app.name}:", file=sys.stderr, flush=True)
         row = measure(app, args.mirrors, args.timeout, noise_build=not args.no_noise_build)
         print(f"  {row['verdict']}{': ' + row['why'] if row.get('why') else ''}", file=sys.stderr, flush=True)
@@ -390,7 +398,9 @@ def main(argv=None) -> int:
     table = render(rows)
     print(table)
     if args.markdown:
-        command = "python bench/realbuilds/run.py" + (f" --only {args.only}" if args.only else "")
+        command = "python bench/realbuilds/run.py" + (f" --only {args.only}" if args.only else "") + \
+            (f" ({len(rows)} of the {len(load_apps(args.apps))} applications of apps.txt measured)"
+             if args.render_only else "")
         splice(args.markdown, "realbuilds", f"Measured with `{command}`:\n\n{table}",
                heading="## Real applications, before and after")
     uncertified_safe = [r["app"] for r in rows if (c := resolved(r.get("sides", {}), "safe").get("certificate"))
