@@ -51,7 +51,10 @@ class AptNoInstallRecommends(Rule):
     links: "C compiler cannot create executables"), unless `g++`, `build-essential` or
     `clang` brings it; `gcc` and `libc6-dev` with `golang-go` (cgo needs them); `make` with
     `cmake`; `syslinux-common` with `syslinux`/`extlinux`; `opencv-data` with
-    `libopencv-dev`; `ca-certificates` with `apt-transport-https`; and
+    `libopencv-dev`; `ca-certificates` with `apt-transport-https`; `make`, `gcc`,
+    `libc6-dev` or `g++` when a later step runs `make`, `cc`/`gcc`, `./configure` or `g++`
+    (npm's node-gyp, for one, only recommends build-essential; a no-op where the base or a
+    dependency brings them); and
     `python3-dev` and `build-essential` with `python3-pip` when a later `pip install` (in
     the RUN or a later one of the stage or the stages built from it) may build from source
     (anything but pip, setuptools and wheel, or `--only-binary :all:`). The full `python`,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ...shell import SimpleCommand
+from ...shell.packages import program_words
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
 from ...analysis.official_images import official_image
@@ -48,7 +49,7 @@ _GOLANG = re.compile(r"^golang(-go|-\d+\.\d+(-go)?)?$")
 _PIP = re.compile(r"^python3-pip$")
 # apt-transport-https: apt's https method (before apt 1.5 through libcurl, which only
 # recommends ca-certificates): an `https://` apt source then fails to verify without them.
-_HTTPS_CLIENTS = re.compile(r"^(curl|wget|git|gnupg2?|dirmngr|libcurl4|aria2|httpie|apt-transport-https)$")
+_HTTPS_CLIENTS = re.compile(r"^(curl|wget|git|git-core|gnupg2?|dirmngr|libcurl4|aria2|httpie|apt-transport-https)$")
 
 NEEDS = (
     Need(_GCC, "libc6-dev", _LIBC_DEV, "gcc"),
@@ -131,6 +132,12 @@ def kept_recommends(ctx: RuleContext, inst: Instruction, installs: list[SimpleCo
                         break
                 add(cmd, need.adds, f"which {need.why} only recommends", builds[0] if need.wanted_by is _PIP else need.note)
                 break
+    if not toolchain:
+        for tool, where, cmd_name in _later_build_tools(ctx, inst, later):
+            for package in _TOOL_PACKAGES[tool]:
+                if not has(_PROVIDED[package].match, package):
+                    add(named[-1][0], package, f"which `{cmd_name}` on {where} needs",
+                        "a recommendation may have been their only source")
     ca = _ca_target(ctx, inst, named, later, base)
     if ca is not None and not has(lambda p: p == "ca-certificates", "ca-certificates"):
         add(ca, "ca-certificates", "which HTTPS clients only recommend")
@@ -157,6 +164,47 @@ def _first_installs(ctx: RuleContext) -> dict[int, dict[str, int]]:
         return out
 
     return ctx.memo("SF103 first installs", build)
+
+
+# Build tools a later step runs that an install may have brought only as a recommendation
+# (npm's node-gyp recommends build-essential, cmake recommends make and gcc): kept by
+# installing them; a no-op where the base or a dependency brings them anyway.
+_TOOL_PACKAGES = {"make": ("make",), "gmake": ("make",), "gcc": ("gcc", "libc6-dev"), "cc": ("gcc", "libc6-dev"),
+                  "g++": ("g++",), "c++": ("g++",), "configure": ("make", "gcc", "libc6-dev")}
+_PROVIDED = {
+    "make": re.compile(r"^(make|build-essential)$"),
+    "gcc": re.compile(r"^(gcc(-\d+)?|build-essential)$"),
+    "g++": re.compile(r"^(g\+\+(-\d+)?|build-essential)$"),
+    "libc6-dev": _LIBC_DEV,
+}
+
+
+def _later_build_tools(ctx: RuleContext, inst: Instruction, later: list[Stage]) -> list[tuple[str, str, str]]:
+    """(tool, where, the command's name) for each build tool run after the install: later
+    in its RUN, or in a later RUN of the stage or of a stage built from it."""
+    from ...analysis.stages import program
+
+    found: dict[str, tuple[str, str]] = {}
+
+    def look(run, where: str, after=None) -> None:
+        if run is None or run.unsupported:
+            return
+        for cmd in run.commands():
+            if after is not None and not after(run, cmd):
+                continue
+            prog = program(cmd)
+            words = program_words(cmd)
+            first = words[0] if words and words[0] is not None else ""
+            tool = "configure" if first.endswith("/configure") else prog
+            if tool in _TOOL_PACKAGES and tool not in found:
+                found[tool] = (where, first.rsplit("/", 1)[-1] or tool)
+
+    look(ctx.run(inst), f"line {inst.start_line}", _after_apt)
+    stages = {s.index for s in later}
+    for other in ctx.doc.instructions[inst.index + 1:]:
+        if other.keyword == "RUN" and other.stage in stages:
+            look(ctx.run(other), f"line {other.start_line}")
+    return [(tool, where, name) for tool, (where, name) in found.items()]
 
 
 def _later_pip_build(ctx: RuleContext, inst: Instruction, run) -> str | None:
