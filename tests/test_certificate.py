@@ -279,3 +279,18 @@ def test_what_removed_packages_scripts_made_is_its_own_group_and_only_in_system_
     assert certify(c, b, [sf103]).verdict == UNEXPLAINED
     d = image(tmp_path, "d", layer(*_dpkg(curl), ("file", "etc/group", groups)))
     assert certify(d, b, [sf103]).verdict == UNEXPLAINED
+
+
+def test_a_declared_removal_that_also_differs_between_builds_is_the_rules_and_takes_its_holder(tmp_path):
+    """pip's cache differs from build to build (file names, timestamps): it must still be
+    put down to SF301, so that /root/.cache, which only held it, goes with it (a real app:
+    cloud-trace-demo-app-opentelemetry left `removed (dir) /root/.cache` unexplained)."""
+    a = image(tmp_path, "a", layer(("dir", "root/.cache"), ("dir", "root/.cache/pip"),
+                                   ("file", "root/.cache/pip/http-v2-1", b"1" * 50), ("file", "app/x", b"x")))
+    again = image(tmp_path, "again", layer(("dir", "root/.cache"), ("dir", "root/.cache/pip"),
+                                           ("file", "root/.cache/pip/http-v2-2", b"2" * 50), ("file", "app/x", b"x")))
+    b = image(tmp_path, "b", layer(("file", "app/x", b"x")))
+    sf301 = Declared("SF301", Effect("pip cache", removes=("~/.cache/pip/**",)))
+    cert = certify(a, b, [sf301], noise=again)
+    assert cert.passed and not cert.unexplained.differences, [d.path for d in cert.unexplained.differences]
+    assert {d.path for g in cert.explained for d in g.differences} >= {"/root/.cache", "/root/.cache/pip"}

@@ -135,17 +135,20 @@ def certify(before: ImageContents, after: ImageContents, declared: Iterable[Decl
         return groups[key]
 
     for diff in compare_files(before, after):
+        # A fired rule's declared effect first: pip's cache differs from build to build too,
+        # but it is gone because SF301 removed it (and /root/.cache, which only held it, with it).
+        item = next((d for d in declared if _explains(d.effect, diff, facts)), None)
+        if item is not None:
+            into(cert.explained, item.effect.description, item.code).differences.append(diff)
+            continue
         reason = _noise_reason(diff, measured, facts)
         if reason is not None:
             into(cert.noise, reason, None).differences.append(diff)
             continue
-        for item in declared:
-            if _explains(item.effect, diff, facts):
-                into(cert.explained, item.effect.description, item.code).differences.append(diff)
-                break
-            if item.effect.packages and _made_by_removed_packages_scripts(diff, facts):
-                into(cert.explained, SCRIPT_OUTPUTS_REASON, item.code).differences.append(diff)
-                break
+        item = next((d for d in declared if d.effect.packages and _made_by_removed_packages_scripts(diff, facts)),
+                    None)
+        if item is not None:
+            into(cert.explained, SCRIPT_OUTPUTS_REASON, item.code).differences.append(diff)
         else:
             cert.unexplained.differences.append(diff)
     _adopt_holders(cert, before)
