@@ -887,3 +887,16 @@ def test_an_interrupted_run_leaves_the_last_report_whole(tmp_path, monkeypatch, 
         run(CheckOptions(paths=["."], output_file=Path("report.txt"), cache=False))
     assert (tmp_path / "report.txt").read_text() == "the last report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "report.txt"]
+
+
+def test_many_runs_of_copied_scripts_and_build_tools_stay_linear():
+    """SF102/SF601 read the scripts later RUNs execute, and SF103 the build tools they run:
+    both are gathered once per file, not once per RUN."""
+    from slimfix.engine import fix_document
+    from slimfix.fixes import Applicability
+    from slimfix.rules import select_rules
+
+    rules = select_rules(["ALL", "SF6"])
+    text = ("FROM debian\nCOPY setup.sh /opt/setup.sh\n"
+            + "RUN apt-get update && apt-get install -y curl && /opt/setup.sh && make\n" * 3000)
+    assert _seconds(lambda: fix_document(text, rules, threshold=Applicability.UNSAFE)) < 8

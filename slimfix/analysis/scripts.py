@@ -33,11 +33,12 @@ def _copied_from(ctx: RuleContext, inst: Instruction, target: str) -> str | None
     """The build-context path of the file the last COPY/ADD of ``inst``'s stage before it
     put at ``target``; None when another stage, a URL, a wildcard or a variable brought it,
     or nothing did."""
-    for other in reversed(ctx.doc.instructions[: inst.index]):
-        if other.stage != inst.stage:
-            break
+    by_stage = ctx.memo("copies by stage", lambda: _copies_by_stage(ctx))
+    for other in reversed(by_stage.get(inst.stage, [])):
+        if other.index >= inst.index:
+            continue
         cmd = other.effective
-        if cmd.name not in ("COPY", "ADD") or other.heredocs:
+        if other.heredocs:
             continue
         values = list(other.values())
         if len(values) < 2:
@@ -63,6 +64,16 @@ def _copied_from(ctx: RuleContext, inst: Instruction, target: str) -> str | None
                     return None
                 return rel
     return None
+
+
+def _copies_by_stage(ctx: RuleContext) -> dict[int, list[Instruction]]:
+    """The COPY and ADD instructions of each stage, in order (asked once per file: a file
+    of thousands of RUNs that run scripts stays linear)."""
+    out: dict[int, list[Instruction]] = {}
+    for other in ctx.doc.instructions:
+        if other.effective.name in ("COPY", "ADD"):
+            out.setdefault(other.stage, []).append(other)
+    return out
 
 
 def script_text(ctx: RuleContext, inst: Instruction, cmd: SimpleCommand) -> tuple[str, str | None] | None:

@@ -180,31 +180,55 @@ _PROVIDED = {
 
 
 def _later_build_tools(ctx: RuleContext, inst: Instruction, later: list[Stage]) -> list[tuple[str, str, str]]:
-    """(tool, where, the command's name) for each build tool run after the install: later
-    in its RUN, or in a later RUN of the stage or of a stage built from it."""
+    """(tool, where, the command's name) for each build tool run after the install, in the
+    order they run: later in its RUN, or in a later RUN of the stage or of a stage built
+    from it. The uses are gathered once per file and bisected: thousands of RUNs stay linear."""
+    import bisect
+
+    found: dict[str, tuple[int, int, str]] = {}  # tool -> (instruction index, position, name)
+    for pos, (tool, name) in enumerate(_tool_uses(ctx.run(inst), _after_apt)):
+        found.setdefault(tool, (inst.index, pos, name))
+    uses = ctx.memo("build tool uses", lambda: _all_tool_uses(ctx))
+    for tool in _TOOL_PACKAGES:
+        if tool in found:
+            continue
+        firsts = []
+        for stage in later:
+            entries = uses.get((stage.index, tool))
+            if entries:
+                k = bisect.bisect_right(entries, (inst.index, 1 << 30, ""))
+                if k < len(entries):
+                    firsts.append(entries[k])
+        if firsts:
+            found[tool] = min(firsts)
+    ordered = sorted(found.items(), key=lambda item: item[1][:2])
+    return [(tool, f"line {ctx.doc.instructions[index].start_line}", name) for tool, (index, _, name) in ordered]
+
+
+def _all_tool_uses(ctx: RuleContext) -> dict[tuple[int, str], list[tuple[int, int, str]]]:
+    out: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
+    for other in ctx.doc.instructions:
+        if other.keyword == "RUN":
+            for pos, (tool, name) in enumerate(_tool_uses(ctx.run(other))):
+                out.setdefault((other.stage, tool), []).append((other.index, pos, name))
+    return out
+
+
+def _tool_uses(run, after=None) -> list[tuple[str, str]]:
     from ...analysis.stages import program
 
-    found: dict[str, tuple[str, str]] = {}
-
-    def look(run, where: str, after=None) -> None:
-        if run is None or run.unsupported:
-            return
-        for cmd in run.commands():
-            if after is not None and not after(run, cmd):
-                continue
-            prog = program(cmd)
-            words = program_words(cmd)
-            first = words[0] if words and words[0] is not None else ""
-            tool = "configure" if first.endswith("/configure") else prog
-            if tool in _TOOL_PACKAGES and tool not in found:
-                found[tool] = (where, first.rsplit("/", 1)[-1] or tool)
-
-    look(ctx.run(inst), f"line {inst.start_line}", _after_apt)
-    stages = {s.index for s in later}
-    for other in ctx.doc.instructions[inst.index + 1:]:
-        if other.keyword == "RUN" and other.stage in stages:
-            look(ctx.run(other), f"line {other.start_line}")
-    return [(tool, where, name) for tool, (where, name) in found.items()]
+    if run is None or run.unsupported:
+        return []
+    out = []
+    for cmd in run.commands():
+        if after is not None and not after(run, cmd):
+            continue
+        words = program_words(cmd)
+        first = words[0] if words and words[0] is not None else ""
+        tool = "configure" if first.endswith("/configure") else program(cmd)
+        if tool in _TOOL_PACKAGES:
+            out.append((tool, first.rsplit("/", 1)[-1] or tool))
+    return out
 
 
 def _later_pip_build(ctx: RuleContext, inst: Instruction, run) -> str | None:
