@@ -9,7 +9,8 @@ Facts from Debian bookworm's `apt-cache show`:
   needs a C compiler and the C library's headers.
 - `python3-pip` recommends `build-essential` and `python3-dev`: pip builds a package
   that has no wheel for the platform from source, with them.
-- `cmake` only recommends `make` (and `gcc`): the Makefiles it generates by default need make.
+- `cmake` only recommends `make` and `gcc` (and gcc only `libc6-dev`): the Makefiles it generates
+  need make, and `project()` a C compiler that can link.
 - `syslinux` and `extlinux` only recommend `syslinux-common`, which holds `mbr.bin` and the
   `.c32` modules they install: without it they install nothing that boots.
 - `libopencv-dev` recommends `opencv-data` (the Haar and LBP cascades that OpenCV's object
@@ -60,6 +61,9 @@ NEEDS = (
     Need(_PIP, "build-essential", _COMPILER, "python3-pip"),
     Need(re.compile(r"^cmake(-\d[\w.]*)?$"), "make", re.compile(r"^(make|build-essential)$"), "cmake",
          "the Makefiles it generates need it"),
+    Need(re.compile(r"^cmake(-\d[\w.]*)?$"), "gcc", _COMPILER, "cmake", "project() looks for a C compiler"),
+    Need(re.compile(r"^cmake(-\d[\w.]*)?$"), "libc6-dev", _LIBC_DEV, "cmake (through gcc)",
+         "the compiler links nothing without it"),
     Need(re.compile(r"^(syslinux|extlinux)$"), "syslinux-common", re.compile(r"^syslinux-common$"),
          "each of syslinux and extlinux", "they install its boot code and modules"),
     Need(re.compile(r"^libopencv-dev$"), "opencv-data", re.compile(r"^opencv-data$"), "libopencv-dev",
