@@ -49,7 +49,8 @@ class AptNoInstallRecommends(Rule):
     base) has it already. Other recommends a build needs are kept the same way (Debian's
     `apt-cache show`): `libc6-dev` with `gcc`, which only recommends it (without it nothing
     links: "C compiler cannot create executables"), unless `g++`, `build-essential` or
-    `clang` brings it; `gcc` and `libc6-dev` with `golang-go` (cgo needs them); `make` with
+    `clang` brings it; `gcc` and `libc6-dev` with `golang-go` (cgo needs them); `make`, `gcc`
+    and `libc6-dev` with
     `cmake`; `syslinux-common` with `syslinux`/`extlinux`; `opencv-data` with
     `libopencv-dev`; `ca-certificates` with `apt-transport-https`; `make`, `gcc`,
     `libc6-dev` or `g++` when a later step runs `make`, `cc`/`gcc`, `./configure` or `g++`
