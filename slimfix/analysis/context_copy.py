@@ -134,3 +134,16 @@ def _user_home_overlaps(cmd: SimpleCommand, dest: str | None) -> bool:
         return len(homes) > 1 or any(w in ("-m", "--create-home") for w in argv)
     return any(dest == h or dest.startswith(h.rstrip("/") + "/") or h.startswith(dest.rstrip("/") + "/")
                for h in homes)
+
+
+def path_at(doc: Dockerfile, inst: Instruction, word: str) -> str | None:
+    """A path word of a RUN as an absolute path (against the WORKDIR in force); None for a
+    variable, a substitution, ``~`` or a WORKDIR that uses a build argument."""
+    if not word or "$" in word or "`" in word or word.startswith("~"):
+        return None
+    if word.startswith("/"):
+        return posixpath.normpath(word)
+    cwd = workdir_at(doc, inst)
+    if cwd is None or cwd != workdir_at(doc, inst, args_fixed=False):
+        return None
+    return posixpath.normpath(posixpath.join(cwd, word))

@@ -14,19 +14,8 @@ import re
 from ..shell import SimpleCommand
 from ..syntax import Instruction
 from ..rules.base import RuleContext
-from .context_copy import absolute_dest, source_path, workdir_at
+from .context_copy import absolute_dest, path_at, source_path
 from .stages import script_file
-
-
-def _resolve(ctx: RuleContext, inst: Instruction, word: str) -> str | None:
-    if not word or "$" in word or "`" in word or word.startswith("~"):
-        return None
-    if word.startswith("/"):
-        return posixpath.normpath(word)
-    cwd = workdir_at(ctx.doc, inst)
-    if cwd is None or cwd != workdir_at(ctx.doc, inst, args_fixed=False):
-        return None
-    return posixpath.normpath(posixpath.join(cwd, word))
 
 
 def _copied_from(ctx: RuleContext, inst: Instruction, target: str) -> str | None:
@@ -82,7 +71,7 @@ def script_text(ctx: RuleContext, inst: Instruction, cmd: SimpleCommand) -> tupl
     name = script_file(cmd)
     if name is None:
         return None
-    target = _resolve(ctx, inst, name)
+    target = path_at(ctx.doc, inst, name)
     context = ctx.build_context
     if target is None or context is None:
         return name, None

@@ -19,7 +19,7 @@ from ...shell import SimpleCommand
 from ...shell.tokens import TokenKind
 from ...syntax import Dockerfile, Instruction, LineKind
 from ..base import RuleContext
-from ...analysis.context_copy import absolute_dest, source_path, workdir_at
+from ...analysis.context_copy import absolute_dest, path_at, source_path, workdir_at
 
 # Instructions that neither read nor write files of the image.
 INERT = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT",
@@ -70,14 +70,7 @@ def copied_file(ctx: RuleContext, inst: Instruction) -> str | None:
 
 def resolve(ctx: RuleContext, inst: Instruction, word: str) -> str | None:
     """A path word of a RUN as an absolute path (against the WORKDIR in force)."""
-    if not word or "$" in word or "`" in word or "~" in word[:1]:
-        return None
-    if word.startswith("/"):
-        return posixpath.normpath(word)
-    cwd = workdir_at(ctx.doc, inst)
-    if cwd is None or cwd != workdir_at(ctx.doc, inst, args_fixed=False):
-        return None
-    return posixpath.normpath(posixpath.join(cwd, word))
+    return path_at(ctx.doc, inst, word)
 
 
 def under(path: str, top: str) -> bool:

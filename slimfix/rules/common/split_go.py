@@ -20,7 +20,7 @@ from ...syntax import Instruction, Stage
 from ..base import RuleContext
 from ...analysis.context_copy import context_copy, workdir_at
 from ...analysis.official_images import official_image
-from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, program_of, \
+from .split_stages import BUILD_STAGE, Refuse, Split, final_workdir, from_flags, head_of, head_replay, instruction_line, program_of, \
     resolve, runtime_command, tail_of
 from ...analysis.variables import variables_at
 
@@ -68,7 +68,7 @@ def plan_go(ctx: RuleContext, stage: Stage, tag: str) -> Split:
         if inst.keyword not in _METADATA:
             raise Refuse(f"line {inst.start_line}: {inst.keyword} after the build may need the toolchain "
                          "or the source tree")
-    cwd = _final_workdir(stage)
+    cwd = final_workdir(stage)
     program, shell = program_of(entry, cmd)
     if program is None or resolve(cwd, program) != binary and not (
             "/" not in program and posixpath.dirname(binary) in _PATH_DIRS and posixpath.basename(binary) == program):
@@ -96,7 +96,7 @@ def plan_go(ctx: RuleContext, stage: Stage, tag: str) -> Split:
         raise Refuse(f"CGO_ENABLED is not 0, so the binary links the glibc of golang:{tag or 'latest'}, whose "
                      "Debian release the tag does not name: set CGO_ENABLED=0, or name the release "
                      "(golang:1.22-bookworm)")
-    lines, carried = _head_replay(ctx, stage, build, base)
+    lines, carried = head_replay(stage, build, ("GO", "CGO_"), "Go build settings")
     if base != DISTROLESS:
         # golang images carry ca-certificates, Debian's slim images do not: without them
         # every outbound HTTPS call of the program fails. Installed first, as root.
@@ -114,16 +114,6 @@ def plan_go(ctx: RuleContext, stage: Stage, tag: str) -> Split:
     on = base if base == DISTROLESS else f"{base} with ca-certificates"
     return Split(base, lines, build, f"the {how} binary {binary} runs on {on}; the toolchain and the sources "
                  "stay in the build stage", from_flags=from_flags(stage))
-
-
-def _final_workdir(stage: Stage) -> str:
-    cwd = "/"
-    for inst in stage.instructions:
-        if inst.keyword == "WORKDIR":
-            if "$" in inst.args:
-                raise Refuse(f"line {inst.start_line}: WORKDIR uses a variable")
-            cwd = resolve(cwd, inst.args)
-    return cwd
 
 
 def _the_build(ctx: RuleContext, stage: Stage) -> tuple[Instruction, str, bool]:
@@ -187,27 +177,6 @@ def _the_build(ctx: RuleContext, stage: Stage) -> tuple[Instruction, str, bool]:
     if len(found) > 1:
         raise Refuse(f"{len(found)} `go build` commands: slimfix splits a stage that builds one binary")
     return found[0]
-
-
-def _head_replay(ctx: RuleContext, stage: Stage, build: Instruction, base: str) -> tuple[list[str], list[Instruction]]:
-    """Runtime ENV, LABEL, USER and metadata set before the build, carried into the runtime
-    stage (build settings such as GOFLAGS and CGO_ENABLED stay behind)."""
-    lines: list[str] = []
-    carried: list[Instruction] = []
-    for inst in head_of(stage, build):
-        kw = inst.keyword
-        if kw == "ENV":
-            names = inst.values()[0::3]
-            goes = [n.startswith(("GO", "CGO_")) for n in names]
-            if all(goes):
-                continue
-            if any(goes):
-                raise Refuse(f"line {inst.start_line} sets Go build settings and runtime variables in one ENV")
-        elif kw not in ("LABEL", "USER", "EXPOSE", "STOPSIGNAL", "VOLUME", "MAINTAINER"):
-            continue
-        lines.append(instruction_line(inst))
-        carried.append(inst)
-    return lines, carried
 
 
 def _check_user(ctx: RuleContext, stage: Stage, inst: Instruction, base: str) -> None:

@@ -28,7 +28,7 @@ from ...analysis.official_images import official_image
 from ...shell.packages import program_words
 from ...syntax import Instruction, Stage
 from ..base import RuleContext
-from .split_stages import BUILD_STAGE, Refuse, Split, from_flags, head_of, instruction_line, resolve, \
+from .split_stages import BUILD_STAGE, Refuse, Split, final_workdir, from_flags, head_of, head_replay, instruction_line, resolve, \
     runtime_command, tail_of
 
 _MAVEN_TAG = re.compile(r"^(?:[\d.]+-)?eclipse-temurin-(\d+)(-(?:alpine|noble|jammy|focal|ubi\d+-minimal))?$")
@@ -83,7 +83,7 @@ def plan_java(ctx: RuleContext, stage: Stage, jre: str) -> Split:
     entry, cmd = runtime_command(stage)
     jar = _started_jar(entry, cmd)
     build = _the_build(ctx, stage)
-    cwd = _final_workdir(stage)
+    cwd = final_workdir(stage)
     target = resolve(cwd, jar)
     built = _built_jar(ctx, stage, build)
     if target != built:
@@ -94,7 +94,7 @@ def plan_java(ctx: RuleContext, stage: Stage, jre: str) -> Split:
         if inst.keyword not in _METADATA:
             raise Refuse(f"line {inst.start_line}: {inst.keyword} after the build may need the JDK, Maven or the "
                          "source tree")
-    lines, carried = _head_replay(stage, build)
+    lines, carried = head_replay(stage, build, ("MAVEN_", "M2_"), "Maven settings")
     for inst in tail + carried:
         if "$" in instruction_line(inst).split(None, 1)[-1]:
             raise Refuse(f"line {inst.start_line} uses a variable the runtime stage would not set")
@@ -240,37 +240,6 @@ def _context_path(ctx: RuleContext, stage: Stage, build: Instruction, cwd: str) 
                     src = next(source_path(v) for v in values[:-1] if posixpath.basename(source_path(v)) == "pom.xml")
                     return posixpath.dirname(src) or "."
     raise Refuse("the stage does not copy the project into the folder the build runs in")
-
-
-def _final_workdir(stage: Stage) -> str:
-    cwd = "/"
-    for inst in stage.instructions:
-        if inst.keyword == "WORKDIR":
-            if "$" in inst.args:
-                raise Refuse(f"line {inst.start_line}: WORKDIR uses a variable")
-            cwd = resolve(cwd, inst.args)
-    return cwd
-
-
-def _head_replay(stage: Stage, build: Instruction) -> tuple[list[str], list[Instruction]]:
-    """Runtime ENV, LABEL and metadata set before the build, carried into the runtime stage
-    (Maven's own settings stay behind)."""
-    lines: list[str] = []
-    carried: list[Instruction] = []
-    for inst in head_of(stage, build):
-        kw = inst.keyword
-        if kw == "ENV":
-            names = inst.values()[0::3]
-            maven = [n.startswith(("MAVEN_", "M2_")) for n in names]
-            if all(maven):
-                continue
-            if any(maven):
-                raise Refuse(f"line {inst.start_line} sets Maven settings and runtime variables in one ENV")
-        elif kw not in ("LABEL", "EXPOSE", "STOPSIGNAL", "VOLUME", "MAINTAINER"):
-            continue
-        lines.append(instruction_line(inst))
-        carried.append(inst)
-    return lines, carried
 
 
 def _reads_nothing_at_run_time(ctx: RuleContext) -> None:

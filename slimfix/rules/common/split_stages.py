@@ -128,3 +128,37 @@ def program_of(entry: Instruction | None, cmd: Instruction | None) -> tuple[str 
 
 def resolve(cwd: str, path: str) -> str:
     return posixpath.normpath(posixpath.join(cwd, path))
+
+
+def final_workdir(stage: Stage) -> str:
+    """The WORKDIR in force at the end of the stage (``/`` when none); Refuse for a variable."""
+    cwd = "/"
+    for inst in stage.instructions:
+        if inst.keyword == "WORKDIR":
+            if "$" in inst.args:
+                raise Refuse(f"line {inst.start_line}: WORKDIR uses a variable")
+            cwd = resolve(cwd, inst.args)
+    return cwd
+
+
+def head_replay(stage: Stage, build: Instruction, build_prefixes: tuple[str, ...],
+                settings: str) -> tuple[list[str], list[Instruction]]:
+    """Runtime ENV, LABEL, USER and metadata set before the build, carried into the runtime
+    stage; the build tool's own variables (names starting with ``build_prefixes``) stay
+    behind, and an ENV mixing both is refused (``settings`` names them)."""
+    lines: list[str] = []
+    carried: list[Instruction] = []
+    for inst in head_of(stage, build):
+        kw = inst.keyword
+        if kw == "ENV":
+            names = inst.values()[0::3]
+            tools = [n.startswith(build_prefixes) for n in names]
+            if all(tools):
+                continue
+            if any(tools):
+                raise Refuse(f"line {inst.start_line} sets {settings} and runtime variables in one ENV")
+        elif kw not in ("LABEL", "USER", "EXPOSE", "STOPSIGNAL", "VOLUME", "MAINTAINER"):
+            continue
+        lines.append(instruction_line(inst))
+        carried.append(inst)
+    return lines, carried
