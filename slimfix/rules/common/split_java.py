@@ -161,8 +161,10 @@ def _the_build(ctx: RuleContext, stage: Stage) -> Instruction:
                              "installs at run time")
             flags = [a for a in argv[1:] if a.startswith("-")]
             if any(f.split("=", 1)[0] in ("-f", "--file", "-pl", "--projects", "-am", "-P", "--activate-profiles")
-                   or f.startswith("-P") or f.startswith("-Dmaven.repo.local") for f in flags):
+                   or f.startswith("-P") for f in flags):
                 raise Refuse(f"line {inst.start_line}: Maven options that name other POMs, modules or profiles")
+            if any(f.startswith("-D") and not f.startswith(("-DskipTests", "-Dmaven.test.skip")) for f in flags):
+                raise Refuse(f"line {inst.start_line}: a -D property may name the jar or change the build")
             goals = _goals(c)
             if goals & _BUILD_GOALS:
                 packages = True
