@@ -1,18 +1,27 @@
 """SF502 for Java: a Maven stage on a JDK image that packages one jar and runs it.
 
-The jar moves to the Eclipse Temurin JRE of the same Java release and operating system
-(`maven:3.9-eclipse-temurin-21` -> `eclipse-temurin:21-jre`; `eclipse-temurin:17-jdk-jammy`
-with `./mvnw` -> `eclipse-temurin:17-jre-jammy`): the runtime has the same JVM without the
-compiler, Maven and the local repository. Only a split that is mechanical is offered:
+The jar moves to the Eclipse Temurin JRE of the same Java release, and of the same
+operating system where the tag names one (`maven:3.9-eclipse-temurin-21` ->
+`eclipse-temurin:21-jre`, whose default Ubuntu may be a newer one: a jar does not mind;
+`eclipse-temurin:17-jdk-jammy` with `./mvnw` -> `eclipse-temurin:17-jre-jammy`): the runtime
+has the same JVM without the compiler, Maven and the local repository. Only a split that is
+mechanical is offered:
 
 - the jar is the one `java -jar` starts, in exec form, and it is the one the POM builds
   (`target/<finalName>.jar`, or `target/<artifactId>-<version>.jar` with literal values): a
   path the build never writes would make `COPY --from` fail a build that worked;
 - nothing but Maven runs in the stage (packages another RUN installs, fonts for a report
-  library, may be needed at run time), and nothing but metadata follows the build;
+  library, may be needed at run time), nothing but the project is copied before the build
+  and no CMD, ENTRYPOINT or HEALTHCHECK comes before it, and nothing but metadata follows it;
+- the command is `java [-X.../-D... options] -jar FILE` with no program arguments and no
+  option that names a file (`-javaagent:`, `-Dlogging.config=/...`), and no ENV sets Java
+  options, Maven arguments or a path;
+- the POM makes a plain jar in target/ (no thin jar with its dependencies beside it, no
+  other build directory), and no `.mvn/maven.config` adds options;
 - the program reads no file of the source tree and starts no other program (Spring Boot
-  reads `config/` and `application.*` from the working directory; `ProcessBuilder`, a
-  compiler through `javax.tools`, files opened by path): the JRE image has neither.
+  reads `config/` and `application.*` from the working directory, and resources may import
+  `file:` paths; `ProcessBuilder`, a compiler through `javax.tools`, the attach API and other
+  JDK-only modules, files opened by path): the JRE image has neither.
 
 jlink, GraalVM native images, WAR packaging, multi-module builds, Gradle, other JDK
 distributions and the deprecated `openjdk` images are refused.
@@ -41,8 +50,13 @@ _NATIVE = re.compile(r"native-image|-Pnative|jlink|jpackage|spring-boot:build-im
 # What a program may do at run time that the JRE image or the runtime stage cannot give it.
 _RUNTIME_NEEDS = re.compile(
     r"\bProcessBuilder\b|Runtime\.getRuntime\(\)\s*\.\s*exec\b|\bjavax\.tools\b|\bToolProvider\b"
-    r"|\bnew\s+File(?:Input|Output)?(?:Stream|Reader|Writer)?\s*\(|\bPaths\.get\s*\(|\bPath\.of\s*\("
-    r"|\bFiles\.(?:new|read|lines|list|walk|copy)\w*\s*\(|file:|@PropertySource|ResourceUtils")
+    r"|\bFile(?:Input|Output)?(?:Stream|Reader|Writer)?\s*\(|\bPaths\.get\s*\(|\bPath\.of\s*\("
+    r"|\bFiles\.(?:new|read|lines|list|walk|copy)\w*\s*\(|file:|filesystem:|@PropertySource|ResourceUtils"
+    r"|FileSystemResource|\bjdk\.(?:attach|jshell|compiler|jdi|jartool|jlink)\b|\bcom\.sun\.tools\b"
+    r"|\bsun\.tools\b|VirtualMachine\.attach")
+# Settings and resources that may point the program at files outside its jar.
+_RESOURCE_NEEDS = re.compile(r"file:|filesystem:|\.\./|^\s*spring\.config\.(?:import|location|additional-location)",
+                             re.M)
 _CONFIG_FILES = re.compile(r"^application(-[\w.-]+)?\.(properties|ya?ml)$")
 
 
@@ -122,9 +136,14 @@ def _started_jar(entry: Instruction | None, cmd: Instruction | None) -> str:
             jar = argv[i + 1]
             if not jar.endswith(".jar") or re.search(r"[*?\[$]", jar):
                 raise Refuse(f"line {first.start_line}: the jar `{jar}` is not a literal path")
+            if argv[i + 2:]:
+                raise Refuse(f"line {first.start_line} passes the program arguments (`{argv[i + 2]}`), which may "
+                             "name files of the source tree")
             return jar
         if a in ("-cp", "-classpath", "--class-path", "-m", "--module") or not a.startswith("-"):
             break
+        if not a.startswith(("-X", "-D")) or a.startswith("-D") and re.search(r"[/\\]|file:|\.\w{2,5}$", a):
+            raise Refuse(f"line {first.start_line}: the option `{a}` may name a file the runtime stage lacks")
     raise Refuse(f"line {first.start_line} does not start `java -jar FILE`")
 
 
@@ -132,6 +151,17 @@ def _the_build(ctx: RuleContext, stage: Stage) -> Instruction:
     """The one RUN that packages; every RUN of the stage runs Maven and nothing else."""
     found: list[Instruction] = []
     for inst in stage.instructions:
+        if not found and inst.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK", "VOLUME", "STOPSIGNAL"):
+            raise Refuse(f"line {inst.start_line}: {inst.keyword} before the build would not reach the runtime stage")
+        if not found and inst.keyword == "COPY" and not _project_copy(inst):
+            raise Refuse(f"line {inst.start_line} copies files the program may read at run time: only the "
+                         "project (the context, pom.xml, src, .mvn, mvnw) may be copied before the build")
+        if inst.keyword == "ENV" and any(n in ("MAVEN_ARGS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS",
+                                                "USE_SYSTEM_CA_CERTS")
+                                         or re.search(r"[/\\]|file:", v)
+                                         for n, v in zip(inst.values()[0::3], inst.values()[1::3])):
+            raise Refuse(f"line {inst.start_line} sets Maven arguments, Java options or a path the runtime stage "
+                         "may not have")
         if inst.keyword == "ADD":
             raise Refuse(f"line {inst.start_line}: ADD may fetch what the program needs at run time")
         if inst.keyword == "COPY" and inst.effective.flag("from"):
@@ -177,6 +207,21 @@ def _the_build(ctx: RuleContext, stage: Stage) -> Instruction:
     return found[0]
 
 
+_PROJECT_SOURCES = {".", "./", "pom.xml", "src", "src/", ".mvn", ".mvn/", "mvnw"}
+
+
+def _project_copy(inst: Instruction) -> bool:
+    """A COPY of the project from the build context: the whole context, or its POM, sources,
+    Maven wrapper and .mvn (what the build reads; the jar is what it makes of them)."""
+    from ...analysis.context_copy import source_path
+
+    if inst.effective.flag("from"):
+        return False
+    values = inst.values()
+    return len(values) >= 2 and all(source_path(v) in _PROJECT_SOURCES or v in _PROJECT_SOURCES
+                                    for v in values[:-1])
+
+
 def _built_jar(ctx: RuleContext, stage: Stage, build: Instruction) -> str:
     """target/<finalName>.jar of the POM in the build's working directory."""
     from ...analysis.context_copy import workdir_at
@@ -193,6 +238,9 @@ def _built_jar(ctx: RuleContext, stage: Stage, build: Instruction) -> str:
     if text is None:
         raise Refuse(f"the build context has no {pom} where the build runs")
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    config = posixpath.join(rel, ".mvn/maven.config") if rel not in ("", ".") else ".mvn/maven.config"
+    if context.included(config):
+        raise Refuse(f"{config} adds Maven options (properties, profiles) that may change the build's output")
     if re.search(r"<modules>", text):
         raise Refuse(f"{pom} is a multi-module build")
     packaging = _element(text, "packaging")
@@ -200,12 +248,16 @@ def _built_jar(ctx: RuleContext, stage: Stage, build: Instruction) -> str:
         raise Refuse(f"{pom} packages a {packaging}, not a jar")
     parent = re.search(r"<parent>.*?</parent>", text, flags=re.S)
     own = text.replace(parent.group(0), "") if parent else text
+    own = re.sub(r"<profiles>.*?</profiles>", "", own, flags=re.S)  # an inactive profile's <build> is not the build
+    if re.search(r"<directory>|addClasspath|copy-dependencies|<classpathPrefix>", own):
+        raise Refuse(f"{pom} moves the build's output or makes a thin jar whose dependencies sit beside it")
     build_part = re.search(r"<build>.*?</build>", own, flags=re.S)
     final = _element(build_part.group(0), "finalName") if build_part else None
     if final is None:
         artifact, version = _element(own, "artifactId"), _element(own, "version")
         if version is None and parent is not None:
-            version = _element(parent.group(0), "version")
+            m = re.search(r"<version>\s*([^<]*?)\s*</version>", parent.group(0))
+            version = m.group(1) if m else None
         if artifact is None or version is None:
             raise Refuse(f"{pom} does not name its artifactId and version")
         final = f"{artifact}-{version}"
@@ -261,10 +313,17 @@ def _reads_nothing_at_run_time(ctx: RuleContext) -> None:
                     raise Refuse(f"{name} sits beside the POM: Spring Boot reads it from the working directory "
                                  "at run time")
         for name in sorted(files):
-            if not name.endswith((".java", ".kt", ".groovy", ".scala")):
-                continue
             rel = posixpath.join(rel_dir, name) if rel_dir != "." else name
-            if "/test/" in f"/{rel}" or not context.included(rel):
+            if "/src/test/" in f"/{rel}" or not context.included(rel):
+                continue
+            if "/src/main/resources/" in f"/{rel}" and name.endswith((".properties", ".yml", ".yaml", ".xml")):
+                m = _RESOURCE_NEEDS.search(context.read(rel) or "")
+                if m:
+                    line = (context.read(rel) or "").count("\n", 0, m.start()) + 1
+                    raise Refuse(f"{rel}:{line} points the program at files outside its jar "
+                                 f"(`{m.group(0).strip()}`)")
+                continue
+            if not name.endswith((".java", ".kt", ".groovy", ".scala")):
                 continue
             text = context.read(rel) or ""
             m = _RUNTIME_NEEDS.search(text)
