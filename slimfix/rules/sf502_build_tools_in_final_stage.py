@@ -105,21 +105,26 @@ class BuildToolsInFinalStage(Rule):
     note: files with several stages or a named stage (`--target` would then build the
     build stage); Windows images and ONBUILD; for Go, `go run`, a command other than the
     binary, other RUNs (packages the program may use), a shell-form command or cgo build
-    whose runtime base the golang tag does not determine, Go code that runs other programs
+    whose runtime base the golang tag does not determine, a CMD, ENTRYPOINT or HEALTHCHECK
+    before the build, Go code that runs other programs
     (`exec.Command`) or reads files by names that are not literals, and no build context
     to read; for Java, any RUN that is not Maven (packages, fonts), Maven options naming
     other POMs, modules, profiles or properties (also through `.mvn/maven.config` or
     MAVEN_ARGS), native images and jlink, WAR packaging, multi-module POMs, a jar name set
     by a property, a classifier, shade, assembly, thin jar or other build directory, a jar
     the command names that the POM does not build (`COPY --from` would fail a build that
-    worked), a shell-form command, program arguments or options that name files
-    (`-javaagent:`), Java options or paths set with ENV, a USER other than root (the JRE
-    image lacks the stage's users), a CMD, ENTRYPOINT or HEALTHCHECK before the build or a
-    HEALTHCHECK anywhere, a COPY before the build of anything but the project, and a
-    program that may read files or start programs at run time (a `config/` folder or
-    `application.*` beside the POM, `file:` imports in its resources, `Paths.get`, `File(`,
-    `ProcessBuilder`, `javax.tools`, the attach API); Gradle, other JDKs and the deprecated
-    `openjdk` images are left alone; for Python, a `-dev` package missing from the table (or whose runtime name
+    worked), a shell-form command, program arguments (also a CMD beside the ENTRYPOINT),
+    options other than memory sizes, `-XX` flags and plain-word `-D` properties, Java
+    options or paths set with ENV, a USER other than root (the JRE image lacks the stage's
+    users), a CMD, ENTRYPOINT or HEALTHCHECK before the build or a HEALTHCHECK anywhere, a
+    WORKDIR after it, a COPY before the build of anything but the project, POM profiles that
+    change the build, a build context holding anything beside the POM, `src`, `.mvn` and
+    `mvnw` (the program may open it from its working directory: a keystore, `config/`,
+    `.env`), `src/main` folders that are not compiled (`webapp`), resources that name
+    files (`file:`, key stores, `logging.config`), and code that may read files or start
+    programs (`Paths.get`, `File(`, `RandomAccessFile`, `.exec(`, `javax.tools`, the attach
+    API); Gradle, other JDKs and the deprecated `openjdk` images are left alone; for
+    Python, a `-dev` package missing from the table (or whose runtime name
     differs between Debian releases when the base does not name its release), pip options
     that bypass a virtualenv (`--user`, `--target`, `-e`), other installers (uv, poetry),
     RUNs that compile, and a command started by an absolute python path; for Node,

@@ -21,7 +21,7 @@ from ..base import RuleContext
 from ...analysis.context_copy import context_copy, workdir_at
 from ...analysis.official_images import official_image
 from .split_stages import BUILD_STAGE, Refuse, Split, final_workdir, from_flags, head_of, head_replay, instruction_line, program_of, \
-    resolve, runtime_command, tail_of
+    resolve, runtime_command, start_before_build, tail_of
 from ...analysis.variables import variables_at
 
 DISTROLESS = "gcr.io/distroless/static-debian12"  # has ca-certificates and tzdata
@@ -63,6 +63,7 @@ def plan_go(ctx: RuleContext, stage: Stage, tag: str) -> Split:
         if i is not None and re.search(r"(^|[\s\"/])go(\"?,\s*\"|\s+)run\b", i.args):
             raise Refuse(f"line {i.start_line} runs `go run`: the toolchain is needed at run time")
     build, binary, static = _the_build(ctx, stage)
+    start_before_build(stage, build)
     tail = tail_of(stage, build)
     for inst in tail:
         if inst.keyword not in _METADATA:

@@ -53,11 +53,20 @@ _RUNTIME_NEEDS = re.compile(
     r"|\bFile(?:Input|Output)?(?:Stream|Reader|Writer)?\s*\(|\bPaths\.get\s*\(|\bPath\.of\s*\("
     r"|\bFiles\.(?:new|read|lines|list|walk|copy)\w*\s*\(|file:|filesystem:|@PropertySource|ResourceUtils"
     r"|FileSystemResource|\bjdk\.(?:attach|jshell|compiler|jdi|jartool|jlink)\b|\bcom\.sun\.tools\b"
-    r"|\bsun\.tools\b|VirtualMachine\.attach")
+    r"|\bsun\.tools\b|VirtualMachine\.attach|\.exec\s*\(|RandomAccessFile|FileChannel|FileSystems\."
+    r"|Source\.fromFile|\bas\s+File\b|FileHandler|\bcom\.sun\.jdi\b|\bjdk\.security\b|\bPath\s*\(|user\.dir")
 # Settings and resources that may point the program at files outside its jar.
-_RESOURCE_NEEDS = re.compile(r"file:|filesystem:|\.\./|^\s*spring\.config\.(?:import|location|additional-location)",
-                             re.M)
-_CONFIG_FILES = re.compile(r"^application(-[\w.-]+)?\.(properties|ya?ml)$")
+_RESOURCE_NEEDS = re.compile(r"file:|filesystem:|\.\./|^\s*spring\.config\.(?:import|location|additional-location)"
+                             r"|<include\s+file=|(?:file|files|dir|directory|location|locations|store)\s*[=:]|certificate"
+                             r"|jdbc:\w+:\./|logging\.config|loader\.path|web-resources|static-locations", re.M | re.I)
+# JVM options that name no file: sizes, boolean and numeric -XX flags, -D with a plain word.
+_PLAIN_OPTION = re.compile(r"^(?:-X(?:mx|ms|ss|mn)\d+[kKmMgG]?|-XX:[+-]\w+|-XX:\w+=[\w%-]+|-D[\w.-]+(?:=[\w-]*)?)$")
+# What may sit beside the POM in the working directory: the project itself and what no
+# program reads (the rest of the tree could be what it opens by a relative path).
+_PROJECT_ENTRIES = re.compile(r"^(?:pom\.xml|src|\.mvn|mvnw(?:\.cmd)?|Dockerfile(?:\..*)?|\.dockerignore|\.git\w*|"
+                              r"\.editorconfig|\.github|\.idea|\.vscode|(?:README|LICENSE|CHANGELOG|NOTICE)"
+                              r"(?:\.\w+)?)$", re.I)
+_SOURCE_FOLDERS = {"java", "kotlin", "scala", "groovy", "resources"}
 
 
 def java_tag(stage: Stage) -> tuple[str, str, str] | None:
@@ -95,6 +104,9 @@ def _goals(cmd) -> set[str]:
 
 def plan_java(ctx: RuleContext, stage: Stage, jre: str) -> Split:
     entry, cmd = runtime_command(stage)
+    if entry is not None and cmd is not None:
+        raise Refuse(f"line {cmd.start_line}: the CMD's words reach the ENTRYPOINT's program as arguments, which "
+                     "may name files")
     jar = _started_jar(entry, cmd)
     build = _the_build(ctx, stage)
     cwd = final_workdir(stage)
@@ -105,6 +117,9 @@ def plan_java(ctx: RuleContext, stage: Stage, jre: str) -> Split:
                      "knows the build writes")
     tail = tail_of(stage, build)
     for inst in tail:
+        if inst.keyword == "WORKDIR":
+            raise Refuse(f"line {inst.start_line}: a WORKDIR after the build moves the program into a folder the "
+                         "runtime stage would not fill")
         if inst.keyword not in _METADATA:
             raise Refuse(f"line {inst.start_line}: {inst.keyword} after the build may need the JDK, Maven or the "
                          "source tree")
@@ -142,8 +157,9 @@ def _started_jar(entry: Instruction | None, cmd: Instruction | None) -> str:
             return jar
         if a in ("-cp", "-classpath", "--class-path", "-m", "--module") or not a.startswith("-"):
             break
-        if not a.startswith(("-X", "-D")) or a.startswith("-D") and re.search(r"[/\\]|file:|\.\w{2,5}$", a):
-            raise Refuse(f"line {first.start_line}: the option `{a}` may name a file the runtime stage lacks")
+        if not _PLAIN_OPTION.match(a):
+            raise Refuse(f"line {first.start_line}: the option `{a}` may name a file the runtime stage lacks "
+                         "(slimfix takes only memory, GC-flag and plain-word -D options)")
     raise Refuse(f"line {first.start_line} does not start `java -jar FILE`")
 
 
@@ -246,9 +262,12 @@ def _built_jar(ctx: RuleContext, stage: Stage, build: Instruction) -> str:
     packaging = _element(text, "packaging")
     if packaging not in (None, "jar"):
         raise Refuse(f"{pom} packages a {packaging}, not a jar")
+    profiles = re.search(r"<profiles>.*?</profiles>", text, flags=re.S)
+    if profiles is not None and re.search(r"<build>|<properties>", profiles.group(0)):
+        raise Refuse(f"{pom} has profiles that change the build (one may be active by default)")
     parent = re.search(r"<parent>.*?</parent>", text, flags=re.S)
     own = text.replace(parent.group(0), "") if parent else text
-    own = re.sub(r"<profiles>.*?</profiles>", "", own, flags=re.S)  # an inactive profile's <build> is not the build
+    own = re.sub(r"<profiles>.*?</profiles>", "", own, flags=re.S)
     if re.search(r"<directory>|addClasspath|copy-dependencies|<classpathPrefix>", own):
         raise Refuse(f"{pom} moves the build's output or makes a thin jar whose dependencies sit beside it")
     build_part = re.search(r"<build>.*?</build>", own, flags=re.S)
@@ -308,10 +327,16 @@ def _reads_nothing_at_run_time(ctx: RuleContext) -> None:
             if "config" in dirs:
                 raise Refuse("the build context has a config/ folder, which Spring Boot (and others) read from "
                              "the working directory at run time")
-            for name in files:
-                if _CONFIG_FILES.match(name):
-                    raise Refuse(f"{name} sits beside the POM: Spring Boot reads it from the working directory "
-                                 "at run time")
+            for name in sorted(files + [d for d in os.listdir(dirpath) if os.path.isdir(os.path.join(dirpath, d))]):
+                if _PROJECT_ENTRIES.match(name) or not (context.included(name) or context.exists_dir(name)):
+                    continue
+                raise Refuse(f"the build context holds {name} beside the project, which the program may read from "
+                             "its working directory at run time (only the POM, src, .mvn and mvnw may be there)")
+        elif rel_dir == "src/main":
+            for d in dirs:
+                if d not in _SOURCE_FOLDERS and context.exists_dir(f"src/main/{d}"):
+                    raise Refuse(f"src/main/{d} is not compiled into the jar: the program may read it from the "
+                                 "working directory at run time (Spring Boot serves src/main/webapp)")
         for name in sorted(files):
             rel = posixpath.join(rel_dir, name) if rel_dir != "." else name
             if "/src/test/" in f"/{rel}" or not context.included(rel):

@@ -108,10 +108,19 @@ def runtime_command(stage: Stage) -> tuple[Instruction | None, Instruction | Non
     entry = cmd = None
     for inst in stage.instructions:
         if inst.keyword == "ENTRYPOINT":
-            entry, cmd = inst, None  # an ENTRYPOINT resets an earlier CMD
+            # resets the base image's CMD, not one this stage set (BuildKit keeps that)
+            entry = inst
         elif inst.keyword == "CMD":
             cmd = inst
     return entry, cmd
+
+
+def start_before_build(stage: Stage, build: Instruction) -> None:
+    """Refuse a CMD, ENTRYPOINT or HEALTHCHECK set before the build: the runtime stage
+    starts after it and would not have it."""
+    for inst in head_of(stage, build):
+        if inst.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
+            raise Refuse(f"line {inst.start_line}: {inst.keyword} before the build would not reach the runtime stage")
 
 
 def program_of(entry: Instruction | None, cmd: Instruction | None) -> tuple[str | None, bool]:
