@@ -53,9 +53,10 @@ class BuildToolsInFinalStage(Rule):
       `./mvnw`) that packages once with Maven and starts `java -jar` in exec form. The jar
       must be the one the POM builds (`target/<finalName>.jar`, or
       `target/<artifactId>-<version>.jar` with literal values): the runtime stage is the
-      Temurin JRE of the same release and OS (`eclipse-temurin:21-jre`, `17-jre-jammy`)
-      and copies that jar; ENV (not Maven's settings), LABEL, EXPOSE, WORKDIR and what
-      followed the build are carried over.
+      Temurin JRE of the same release (`eclipse-temurin:21-jre`, `17-jre-jammy`); it
+      repeats the project COPYs in the same WORKDIR (files the program opens by a relative
+      path stay where they were) and copies that jar; ENV (not Maven's settings), LABEL,
+      EXPOSE and what followed the build are carried over.
     - **Python**: an apt RUN installs build packages, then `pip install` builds. The build
       stage installs into a virtualenv in /opt/venv; the runtime stage, on the same base,
       installs the runtime library of each `-dev` package (`libpq-dev` -> `libpq5`,
@@ -117,13 +118,13 @@ class BuildToolsInFinalStage(Rule):
     options other than memory sizes, `-XX` flags and plain-word `-D` properties, Java
     options or paths set with ENV, a USER other than root (the JRE image lacks the stage's
     users), a CMD, ENTRYPOINT or HEALTHCHECK before the build or a HEALTHCHECK anywhere, a
-    WORKDIR after it, a COPY before the build of anything but the project, POM profiles that
-    change the build, a build context holding anything beside the POM, `src`, `.mvn` and
-    `mvnw` (the program may open it from its working directory: a keystore, `config/`,
-    `.env`), `src/main` folders that are not compiled (`webapp`), resources that name
-    files (`file:`, key stores, `logging.config`), and code that may read files or start
-    programs (`Paths.get`, `File(`, `RandomAccessFile`, `.exec(`, `javax.tools`, the attach
-    API); Gradle, other JDKs and the deprecated `openjdk` images are left alone; for
+    WORKDIR after it, a COPY before the build of anything but the project or into another
+    folder, POM profiles that change the build, a `target/` in the build context, and a
+    program that may need what only the JDK image has (another program through
+    `ProcessBuilder` or `exec`, `javax.tools`, the attach API and other JDK-only modules,
+    `RandomGenerator` before Java 23, native libraries, target/ or `.m2/`); a dependency
+    that needs a JDK-only module cannot be seen: prove the split with `slimfix verify
+    --smoke`. Gradle, other JDKs and the deprecated `openjdk` images are left alone; for
     Python, a `-dev` package missing from the table (or whose runtime name
     differs between Debian releases when the base does not name its release), pip options
     that bypass a virtualenv (`--user`, `--target`, `-e`), other installers (uv, poetry),

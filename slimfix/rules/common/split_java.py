@@ -1,27 +1,32 @@
 """SF502 for Java: a Maven stage on a JDK image that packages one jar and runs it.
 
-The jar moves to the Eclipse Temurin JRE of the same Java release, and of the same
+The runtime stage is the Eclipse Temurin JRE of the same Java release, and of the same
 operating system where the tag names one (`maven:3.9-eclipse-temurin-21` ->
 `eclipse-temurin:21-jre`, whose default Ubuntu may be a newer one: a jar does not mind;
-`eclipse-temurin:17-jdk-jammy` with `./mvnw` -> `eclipse-temurin:17-jre-jammy`): the runtime
-has the same JVM without the compiler, Maven and the local repository. Only a split that is
-mechanical is offered:
+`eclipse-temurin:17-jdk-jammy` with `./mvnw` -> `eclipse-temurin:17-jre-jammy`). It repeats
+the stage's COPYs of the project in the same working directory, so that whatever the program
+opens there by a relative path (a keystore, `config/`, `src/main/webapp`, a `.env`) is where
+it was, and copies the jar the build made. What stays behind: the JDK's tools, Maven, its
+local repository and the rest of target/. Only a split that is mechanical is offered:
 
 - the jar is the one `java -jar` starts, in exec form, and it is the one the POM builds
   (`target/<finalName>.jar`, or `target/<artifactId>-<version>.jar` with literal values): a
   path the build never writes would make `COPY --from` fail a build that worked;
 - nothing but Maven runs in the stage (packages another RUN installs, fonts for a report
-  library, may be needed at run time), nothing but the project is copied before the build
-  and no CMD, ENTRYPOINT or HEALTHCHECK comes before it, and nothing but metadata follows it;
+  library, may be needed at run time); nothing but the project is copied before the build,
+  each COPY into the working directory the program starts in; no CMD, ENTRYPOINT or
+  HEALTHCHECK comes before the build, and nothing but metadata follows it;
 - the command is `java [-X.../-D... options] -jar FILE` with no program arguments and no
-  option that names a file (`-javaagent:`, `-Dlogging.config=/...`), and no ENV sets Java
-  options, Maven arguments or a path;
-- the POM makes a plain jar in target/ (no thin jar with its dependencies beside it, no
-  other build directory), and no `.mvn/maven.config` adds options;
-- the program reads no file of the source tree and starts no other program (Spring Boot
-  reads `config/` and `application.*` from the working directory, and resources may import
-  `file:` paths; `ProcessBuilder`, a compiler through `javax.tools`, the attach API and other
-  JDK-only modules, files opened by path): the JRE image has neither.
+  option that names a file (`-javaagent:`), and no ENV sets Java options, Maven arguments
+  or a path;
+- the POM makes a plain jar in target/ (no thin jar with its dependencies beside it or in
+  Maven's repository, no other build directory, no profile that changes the build), and
+  no `.mvn/maven.config` adds options;
+- the program needs nothing only the JDK image has: another program (`ProcessBuilder`,
+  `exec`: git is in the maven image), the compiler (`javax.tools`), the attach API and the
+  other JDK-only modules, `jdk.random` before Java 23 (`RandomGenerator`), native
+  libraries, target/ or `.m2/`. A dependency that needs a JDK-only module at run time
+  cannot be seen from the sources: `slimfix verify --smoke` runs the program in both.
 
 jlink, GraalVM native images, WAR packaging, multi-module builds, Gradle, other JDK
 distributions and the deprecated `openjdk` images are refused.
@@ -47,26 +52,19 @@ _BUILD_GOALS = {"package", "install", "verify"}
 _DOWNLOAD_GOALS = {"dependency:go-offline", "dependency:resolve", "dependency:resolve-plugins"}
 _METADATA = {"ENV", "LABEL", "EXPOSE", "WORKDIR", "CMD", "ENTRYPOINT", "STOPSIGNAL", "VOLUME", "MAINTAINER"}
 _NATIVE = re.compile(r"native-image|-Pnative|jlink|jpackage|spring-boot:build-image|jib:", re.I)
-# What a program may do at run time that the JRE image or the runtime stage cannot give it.
+# What a program may need that only the JDK image has: another program (git, mvn are in the
+# maven image), the compiler, the attach API and other JDK-only modules, native libraries,
+# the rest of target/ (classes, copied dependencies) or Maven's repository.
 _RUNTIME_NEEDS = re.compile(
-    r"\bProcessBuilder\b|Runtime\.getRuntime\(\)\s*\.\s*exec\b|\bjavax\.tools\b|\bToolProvider\b"
-    r"|\bFile(?:Input|Output)?(?:Stream|Reader|Writer)?\s*\(|\bPaths\.get\s*\(|\bPath\.of\s*\("
-    r"|\bFiles\.(?:new|read|lines|list|walk|copy)\w*\s*\(|file:|filesystem:|@PropertySource|ResourceUtils"
-    r"|FileSystemResource|\bjdk\.(?:attach|jshell|compiler|jdi|jartool|jlink)\b|\bcom\.sun\.tools\b"
-    r"|\bsun\.tools\b|VirtualMachine\.attach|\.exec\s*\(|RandomAccessFile|FileChannel|FileSystems\."
-    r"|Source\.fromFile|\bas\s+File\b|FileHandler|\bcom\.sun\.jdi\b|\bjdk\.security\b|\bPath\s*\(|user\.dir")
-# Settings and resources that may point the program at files outside its jar.
-_RESOURCE_NEEDS = re.compile(r"file:|filesystem:|\.\./|^\s*spring\.config\.(?:import|location|additional-location)"
-                             r"|<include\s+file=|(?:file|files|dir|directory|location|locations|store)\s*[=:]|certificate"
-                             r"|jdbc:\w+:\./|logging\.config|loader\.path|web-resources|static-locations", re.M | re.I)
+    r"\bProcessBuilder\b|\.exec\s*\(|\bjavax\.tools\b|\bToolProvider\b|VirtualMachine\.attach"
+    r"|\bjdk\.(?:attach|jshell|compiler|jdi|jartool|jlink|jconsole|jstatd)\b|\bcom\.sun\.(?:tools|jdi)\b"
+    r"|\bsun\.(?:tools|jvmstat)\b|\bjdk\.security\.jarsigner\b|System\.load(?:Library)?\s*\(|[\"'/]target/|\.m2/")
 # JVM options that name no file: sizes, boolean and numeric -XX flags, -D with a plain word.
 _PLAIN_OPTION = re.compile(r"^(?:-X(?:mx|ms|ss|mn)\d+[kKmMgG]?|-XX:[+-]\w+|-XX:\w+=[\w%-]+|-D[\w.-]+(?:=[\w-]*)?)$")
-# What may sit beside the POM in the working directory: the project itself and what no
-# program reads (the rest of the tree could be what it opens by a relative path).
-_PROJECT_ENTRIES = re.compile(r"^(?:pom\.xml|src|\.mvn|mvnw(?:\.cmd)?|Dockerfile(?:\..*)?|\.dockerignore|\.git\w*|"
-                              r"\.editorconfig|\.github|\.idea|\.vscode|(?:README|LICENSE|CHANGELOG|NOTICE)"
-                              r"(?:\.\w+)?)$", re.I)
-_SOURCE_FOLDERS = {"java", "kotlin", "scala", "groovy", "resources"}
+# Before Java 23 the default random generators live in jdk.random, which the JRE images lack.
+_JDK_RANDOM = re.compile(r"\bRandomGenerator(?:Factory)?\b|\bjava\.util\.random\b")
+# Resources that name build output or Maven's repository.
+_RESOURCE_NEEDS = re.compile(r"target/|\.m2/|loader\.path|<include\s+file=", re.I)
 
 
 def java_tag(stage: Stage) -> tuple[str, str, str] | None:
@@ -127,12 +125,18 @@ def plan_java(ctx: RuleContext, stage: Stage, jre: str) -> Split:
     for inst in tail + carried:
         if "$" in instruction_line(inst).split(None, 1)[-1]:
             raise Refuse(f"line {inst.start_line} uses a variable the runtime stage would not set")
-    _reads_nothing_at_run_time(ctx)
+    release = int(re.match(r"eclipse-temurin:(\d+)", jre)[1])
+    _needs_nothing_of_the_jdk(ctx, release)
+    copies = _project_copies(ctx, stage, build, cwd)
     if cwd != "/":
         lines.append(f"WORKDIR {cwd}")
+    # the same project files in the same working directory: whatever the program opens there
+    # by a relative path (a keystore, config/, src/main/webapp) is where it was
+    lines += [instruction_line(c) for c in copies]
     lines.append(f"COPY --from={BUILD_STAGE} {built} {built}")
-    return Split(jre, lines, build, f"the jar {built} runs on {jre}; the JDK, Maven, its local repository and "
-                 "the sources stay in the build stage", from_flags=from_flags(stage))
+    return Split(jre, lines, build, f"the jar {built} runs on {jre}, beside the same project files; the JDK, "
+                 "Maven, its local repository and the rest of target/ stay in the build stage",
+                 from_flags=from_flags(stage))
 
 
 def _started_jar(entry: Instruction | None, cmd: Instruction | None) -> str:
@@ -268,8 +272,10 @@ def _built_jar(ctx: RuleContext, stage: Stage, build: Instruction) -> str:
     parent = re.search(r"<parent>.*?</parent>", text, flags=re.S)
     own = text.replace(parent.group(0), "") if parent else text
     own = re.sub(r"<profiles>.*?</profiles>", "", own, flags=re.S)
-    if re.search(r"<directory>|addClasspath|copy-dependencies|<classpathPrefix>", own):
-        raise Refuse(f"{pom} moves the build's output or makes a thin jar whose dependencies sit beside it")
+    if re.search(r"<directory>|addClasspath|copy-dependencies|<classpathPrefix>|Class-Path|Loader-Path|"
+                 r"<goal>\s*(?:copy|unpack)|dependency:(?:copy|unpack)|thin|runtime-attach|joor", own, flags=re.I):
+        raise Refuse(f"{pom} moves the build's output, makes a thin jar whose dependencies sit beside it or in "
+                     "Maven's repository, or uses a library that needs the JDK at run time")
     build_part = re.search(r"<build>.*?</build>", own, flags=re.S)
     final = _element(build_part.group(0), "finalName") if build_part else None
     if final is None:
@@ -315,44 +321,47 @@ def _context_path(ctx: RuleContext, stage: Stage, build: Instruction, cwd: str) 
     raise Refuse("the stage does not copy the project into the folder the build runs in")
 
 
-def _reads_nothing_at_run_time(ctx: RuleContext) -> None:
-    """Refuse when the program may read the source tree or start other programs."""
+def _project_copies(ctx: RuleContext, stage: Stage, build: Instruction, cwd: str) -> list[Instruction]:
+    """The COPYs of the project before the build, each into the final working directory
+    (the runtime stage repeats them there), and a context without a target/ of its own."""
+    from ...analysis.context_copy import workdir_at
+
+    copies = [i for i in head_of(stage, build) if i.keyword == "COPY"]
+    for inst in copies:
+        if workdir_at(ctx.doc, inst) != cwd:
+            raise Refuse(f"line {inst.start_line} copies in another working directory than the one the program "
+                         "starts in")
+    context = ctx.build_context
+    if context is not None and context.exists_dir("target"):
+        raise Refuse("the build context has a target/ folder of its own, which the build's output mixes with")
+    return copies
+
+
+def _needs_nothing_of_the_jdk(ctx: RuleContext, release: int) -> None:
+    """Refuse a program that may need what only the JDK image has: other programs (git is in
+    the maven image), the compiler, the attach API and other JDK-only modules, native
+    libraries the build may have made, the files of target/ beside the jar."""
     context = ctx.build_context
     assert context is not None
     root = str(context.root)
     for dirpath, dirs, files in context.walk():
         dirs[:] = sorted(d for d in dirs if d not in ("target", ".git", "node_modules") and not d.startswith("."))
         rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        if rel_dir == ".":
-            if "config" in dirs:
-                raise Refuse("the build context has a config/ folder, which Spring Boot (and others) read from "
-                             "the working directory at run time")
-            for name in sorted(files + [d for d in os.listdir(dirpath) if os.path.isdir(os.path.join(dirpath, d))]):
-                if _PROJECT_ENTRIES.match(name) or not (context.included(name) or context.exists_dir(name)):
-                    continue
-                raise Refuse(f"the build context holds {name} beside the project, which the program may read from "
-                             "its working directory at run time (only the POM, src, .mvn and mvnw may be there)")
-        elif rel_dir == "src/main":
-            for d in dirs:
-                if d not in _SOURCE_FOLDERS and context.exists_dir(f"src/main/{d}"):
-                    raise Refuse(f"src/main/{d} is not compiled into the jar: the program may read it from the "
-                                 "working directory at run time (Spring Boot serves src/main/webapp)")
         for name in sorted(files):
             rel = posixpath.join(rel_dir, name) if rel_dir != "." else name
             if "/src/test/" in f"/{rel}" or not context.included(rel):
                 continue
             if "/src/main/resources/" in f"/{rel}" and name.endswith((".properties", ".yml", ".yaml", ".xml")):
                 m = _RESOURCE_NEEDS.search(context.read(rel) or "")
-                if m:
-                    line = (context.read(rel) or "").count("\n", 0, m.start()) + 1
-                    raise Refuse(f"{rel}:{line} points the program at files outside its jar "
-                                 f"(`{m.group(0).strip()}`)")
+            elif name.endswith((".java", ".kt", ".groovy", ".scala")):
+                text = context.read(rel) or ""
+                m = _RUNTIME_NEEDS.search(text)
+                if m is None and release < 23:
+                    m = _JDK_RANDOM.search(text)
+            else:
                 continue
-            if not name.endswith((".java", ".kt", ".groovy", ".scala")):
-                continue
-            text = context.read(rel) or ""
-            m = _RUNTIME_NEEDS.search(text)
             if m:
+                text = context.read(rel) or ""
                 line = text.count("\n", 0, m.start()) + 1
-                raise Refuse(f"{rel}:{line} may read files or start programs at run time (`{m.group(0).strip()}`): "
-                             "slimfix cannot tell what the runtime stage needs")
+                raise Refuse(f"{rel}:{line} may need what only the JDK image has (`{m.group(0).strip()}`): another "
+                             "program, a JDK-only module, a native library or a file of target/")
