@@ -4,7 +4,7 @@ outcome, errors included, comes back as a ``FileResult`` value."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 import itertools
 from collections import Counter

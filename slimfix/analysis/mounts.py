@@ -6,15 +6,19 @@ from __future__ import annotations
 from ..syntax import Instruction
 
 
-def cache_mount_targets(inst: Instruction) -> list[str]:
-    """Targets of ``--mount=type=cache`` and ``type=tmpfs`` on the RUN."""
+def mount_targets(inst: Instruction, kinds: tuple[str, ...]) -> list[str]:
+    """Targets, as written, of the RUN's ``--mount`` flags whose type is one of ``kinds``."""
     out = []
     for flag in inst.effective.flag("mount"):
         types = flag.option("type")
-        if types and types[0].lower() in ("cache", "tmpfs"):
-            out += [t.rstrip("/") for t in flag.option("target") + flag.option("dst")
-                    + flag.option("destination")]
+        if types and types[0].lower() in kinds:
+            out += flag.option("target") + flag.option("dst") + flag.option("destination")
     return out
+
+
+def cache_mount_targets(inst: Instruction) -> list[str]:
+    """Targets of ``--mount=type=cache`` and ``type=tmpfs`` on the RUN."""
+    return [t.rstrip("/") for t in mount_targets(inst, ("cache", "tmpfs"))]
 
 
 def mounted(inst: Instruction, *paths: str) -> bool:

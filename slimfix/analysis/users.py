@@ -7,7 +7,6 @@ bloats the build."""
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, replace
 
 from ..shell import SimpleCommand
@@ -140,7 +139,7 @@ def _run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
     gid = int(group) if group.isdigit() else None
     if name in ("root", "0"):
         return RunUser("root", 0, gid if group else 0, home_env or "/root")
-    created = _created_users(ctx, earlier)
+    created = created_users(ctx, earlier)
     if name.isdigit():
         uid = int(name)
         match = next((u for u in created.values() if u[0] == uid), None)
@@ -162,7 +161,7 @@ def _run_user(ctx: RuleContext, inst: Instruction) -> RunUser | str:
     return f"user {name} is not created in this Dockerfile with an explicit uid, so the uid of the cache is not known"
 
 
-def _created_users(ctx: RuleContext, earlier: list[Instruction]) -> dict[str, tuple[int | None, int | None, str, bool]]:
+def created_users(ctx: RuleContext, earlier: list[Instruction]) -> dict[str, tuple[int | None, int | None, str, bool]]:
     """name -> (uid, gid, home, whether the home directory is created) of the users
     ``useradd`` / ``adduser`` create."""
     out: dict[str, tuple[int | None, int | None, str, bool]] = {}

@@ -115,10 +115,11 @@ def certify(before: ImageContents, after: ImageContents, declared: Iterable[Decl
     ``rewritten_text``: the rewritten Dockerfile (its cache mounts).
     ``ignore_lines``: the lines the rewrite added to .dockerignore."""
     declared = list(declared)
+    mounts = _mount_targets(rewritten_text)
     facts = _Facts(tuple(dict.fromkeys(homes(before) + homes(after))),
-                   read_packages(before), read_packages(after), cache_mount_targets(rewritten_text),
+                   read_packages(before), read_packages(after), mounts[0],
                    tuple(line.strip() for line in ignore_lines if line.strip() and not line.startswith("#")),
-                   bind_mount_targets(rewritten_text))
+                   mounts[1])
     measured = _measured_noise(before, noise) if noise is not None else {}
     cert = Certificate(SAME, problems=[f"original: {p}" for p in before.problems]
                        + [f"rewrite: {p}" for p in after.problems]
@@ -182,40 +183,33 @@ def homes(contents: ImageContents) -> tuple[str, ...]:
 
 def cache_mount_targets(text: str) -> tuple[str, ...]:
     """The targets of the cache and tmpfs mounts of a Dockerfile's RUN instructions."""
-    from ..analysis.mounts import cache_mount_targets as targets_of
-    from ..syntax import ParseError, parse
-
-    if not text.strip():
-        return ()
-    try:
-        doc = parse(text)
-    except ParseError:
-        return ()
-    out = [posixpath.normpath(t) for inst in doc.instructions if inst.keyword == "RUN"
-           for t in targets_of(inst) if t.startswith("/")]
-    return tuple(dict.fromkeys(out))
+    return _mount_targets(text)[0]
 
 
 def bind_mount_targets(text: str) -> tuple[str, ...]:
     """The targets of the bind mounts of a Dockerfile's RUN instructions."""
+    return _mount_targets(text)[1]
+
+
+def _mount_targets(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(cache and tmpfs targets, bind targets), absolute, from one parse of ``text``."""
+    from ..analysis.mounts import cache_mount_targets as cache_mount_targets_of
+    from ..analysis.mounts import mount_targets
     from ..syntax import ParseError, parse
 
     if not text.strip():
-        return ()
+        return (), ()
     try:
         doc = parse(text)
     except ParseError:
-        return ()
-    out = []
+        return (), ()
+    cache, bind = [], []
     for inst in doc.instructions:
-        if inst.effective.name != "RUN":
-            continue
-        for flag in inst.effective.flag("mount"):
-            kind = flag.option("type")
-            if kind and kind[0].lower() == "bind":
-                out += [posixpath.normpath(t) for t in flag.option("target") + flag.option("dst")
-                        + flag.option("destination") if t.startswith("/")]
-    return tuple(dict.fromkeys(out))
+        if inst.keyword == "RUN":
+            cache += [posixpath.normpath(t) for t in cache_mount_targets_of(inst) if t.startswith("/")]
+        if inst.effective.name == "RUN":
+            bind += [posixpath.normpath(t) for t in mount_targets(inst, ("bind",)) if t.startswith("/")]
+    return tuple(dict.fromkeys(cache)), tuple(dict.fromkeys(bind))
 
 
 def glob_match(pattern: str, path: str) -> bool:

@@ -17,9 +17,10 @@ from ..analysis.shells import shell_runs
 from ..analysis.stages import ancestors, reaches_image
 from .common.layer_waste import (ARCHIVE, INERT, REMOTE, context_size, copy_parts, delete_command,
                                  delete_instruction, delete_word, human, landing, mentions, resolve,
-                                 set_flags, under, workdir_at)
+                                 set_flags, under)
+from ..analysis.context_copy import workdir_at
 from ..analysis.official_images import official_image
-from ..analysis.users import _user_options
+from ..analysis.users import created_users
 
 # Folders a base image fills: a recursive chown there also re-owns the base image's files.
 _SYSTEM = re.compile(r"^/(bin|boot|dev|etc|lib\w*|media|mnt|proc|root|run|sbin|sys|tmp|usr|var|home|opt|srv|"
@@ -106,7 +107,6 @@ class CopyThenChown(Rule):
     fix_safety = (Applicability.UNSAFE,)
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        doc = ctx.doc
         for inst, run in shell_runs(ctx):
             if inst.keyword != "RUN" or inst.stage < 0 or windows_stage(ctx, inst) or run.unsupported or not reaches_image(ctx, inst):
                 continue
@@ -406,9 +406,12 @@ def _created_names(ctx: RuleContext, copy: Instruction) -> tuple[set[str], set[s
     if image is not None:
         users |= _IMAGE_USERS.get(image.name, set())
         groups |= _IMAGE_USERS.get(image.name, set())
-    for other in doc.instructions[: copy.index]:
-        if other.stage not in {s.index for s in chain}:
-            continue
+    in_chain = {s.index for s in chain}
+    earlier = [other for other in doc.instructions[: copy.index] if other.stage in in_chain]
+    made = set(created_users(ctx, earlier))  # a user's own group is made with it
+    users |= made
+    groups |= made
+    for other in earlier:
         run = ctx.run(other)
         if run is None or run.unsupported:
             continue
@@ -417,12 +420,7 @@ def _created_names(ctx: RuleContext, copy: Instruction) -> tuple[set[str], set[s
             if not argv or argv[0] is None:
                 continue
             prog = argv[0].rsplit("/", 1)[-1]
-            if prog in ("useradd", "adduser"):
-                parsed = _user_options(prog, argv[1:])
-                if parsed is not None:
-                    users.add(parsed[0])
-                    groups.add(parsed[0])
-            elif prog in ("groupadd", "addgroup") and all(a is not None for a in argv[1:]):
+            if prog in ("groupadd", "addgroup") and all(a is not None for a in argv[1:]):
                 names = [a for a in argv[1:] if a and not a.startswith("-") and not a.isdigit()]
                 if len(names) == 1:  # Debian's `addgroup USER GROUP` adds a member: not a creation
                     groups.add(names[0])

@@ -19,7 +19,7 @@ from ...shell import SimpleCommand
 from ...shell.tokens import TokenKind
 from ...syntax import Dockerfile, Instruction, LineKind
 from ..base import RuleContext
-from ...analysis.context_copy import absolute_dest, path_at, source_path, workdir_at
+from ...analysis.context_copy import absolute_dest, path_at, source_path
 
 # Instructions that neither read nor write files of the image.
 INERT = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT",

@@ -20,7 +20,7 @@ from ...syntax import Instruction, Stage
 from ..base import RuleContext
 from ...analysis.context_copy import context_copy, workdir_at
 from ...analysis.official_images import official_image
-from .split_stages import BUILD_STAGE, Refuse, Split, final_workdir, from_flags, head_of, head_replay, instruction_line, program_of, \
+from .split_stages import BUILD_STAGE, Refuse, Split, final_workdir, from_flags, head_replay, instruction_line, program_of, \
     resolve, runtime_command, start_before_build, tail_of
 from ...analysis.variables import variables_at
 
